@@ -1,0 +1,24 @@
+"""`rollup deploy`: compile and deploy the contracts to every chain of the running devnet."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from orchestrator.cli.main import CliContext, pass_cli
+from orchestrator.cli.render import console, contracts_table
+
+
+@click.command()
+@pass_cli
+def deploy(ctx: CliContext) -> None:
+    """Deploy the contracts to every chain and write the deployments file the other commands read."""
+    from orchestrator.contracts.deploy import deploy_all, deployments_path  # imports web3
+
+    config = ctx.config()
+    started = time.monotonic()
+    deployments = deploy_all(config, ctx.home)
+    console.print(f"deployed to {len(deployments.chains)} chain(s) in {time.monotonic() - started:.1f} s; "
+                  f"addresses in {deployments_path(ctx.home)}")  # fmt: skip
+    console.print(contracts_table(deployments))

@@ -1,0 +1,91 @@
+"""`rollup`: the command line of the multi-chain ZK-rollup.
+
+Every command group lives in its own module; this one wires them together, carries the shared options
+(--config, --home) and turns any RollupError into one error line on stderr with exit code 1.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from orchestrator.config import DevnetConfig, load_config
+from orchestrator.errors import RollupError
+from orchestrator.paths import default_config_path, default_home
+
+
+@dataclass
+class CliContext:
+    config_path: Path
+    home: Path
+
+    def config(self) -> DevnetConfig:
+        return load_config(self.config_path)
+
+
+pass_cli = click.make_pass_decorator(CliContext)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    envvar="ROLLUP_CONFIG",
+    default=None,
+    help="Devnet description (default: devnet/devnet.toml of the project; env ROLLUP_CONFIG).",
+)
+@click.option(
+    "--home",
+    type=click.Path(path_type=Path, file_okay=False),
+    envvar="ROLLUP_HOME",
+    default=None,
+    help="Where the running devnet keeps state, logs and deployments (default: .devnet; env ROLLUP_HOME).",
+)
+@click.version_option(package_name="orchestrator", prog_name="rollup")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None, home: Path | None) -> None:
+    """Multi-chain ZK-rollup: one L2 settled on several EVM chains.
+
+    Start a local multi-chain devnet, deploy the contracts, and inspect each chain.
+    """
+    ctx.obj = CliContext(
+        config_path=(config_path or default_config_path()).resolve(),
+        home=(home or default_home()).resolve(),
+    )
+
+
+def _register() -> None:
+    from orchestrator.cli import demo, deploy, devnet
+
+    cli.add_command(devnet.devnet)
+    cli.add_command(deploy.deploy)
+    cli.add_command(demo.demo)
+
+
+_register()
+
+
+def main() -> None:
+    """Console entry point: user errors are one line, never a traceback."""
+    try:
+        cli.main(standalone_mode=False)
+    except RollupError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,269 @@
+"""The devnet description (`devnet/devnet.toml`), typed and validated once at start.
+
+Every rule is checked before anything is started, so a bad file costs one clear error line and changes
+nothing. Unknown keys are errors too: a typo must not silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, NoReturn
+
+from orchestrator.errors import ConfigError
+
+MAX_CHAINS = 8
+_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
+_KEY_RE = re.compile(r"^0x[0-9a-fA-F]{64}$")
+_SYMBOL_RE = re.compile(r"^[A-Z][A-Z0-9]{0,10}$")
+
+
+class Role(StrEnum):
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+
+
+@dataclass(frozen=True)
+class TokenConfig:
+    """A test ERC-20 token; its L2 token id is its position in the file, counted from 1 (0 is ETH)."""
+
+    symbol: str
+    name: str
+    decimals: int
+    l2_token_id: int
+
+
+@dataclass(frozen=True)
+class ChainConfig:
+    name: str
+    role: Role
+    evm_chain_id: int
+    rollup_chain_id: int
+    port: int | None
+    external_rpc_url: str | None
+    tokens: tuple[str, ...]
+
+    @property
+    def rpc_url(self) -> str:
+        if self.external_rpc_url is not None:
+            return self.external_rpc_url
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def is_local(self) -> bool:
+        """True when the devnet launcher starts this chain's node (it has a port, not an RPC URL)."""
+        return self.port is not None
+
+    @property
+    def is_primary(self) -> bool:
+        return self.role is Role.PRIMARY
+
+
+@dataclass(frozen=True)
+class TestKeys:
+    """TEST-ONLY private keys from the devnet file; public knowledge, never for real value."""
+
+    deployer: str
+    operator: str
+    validators: tuple[str, ...]
+    validator_threshold: int
+
+
+@dataclass(frozen=True)
+class DevnetConfig:
+    path: Path
+    block_time: int
+    keys: TestKeys
+    tokens: tuple[TokenConfig, ...]
+    chains: tuple[ChainConfig, ...]
+
+    @property
+    def primary(self) -> ChainConfig:
+        return next(c for c in self.chains if c.is_primary)
+
+    @property
+    def secondaries(self) -> tuple[ChainConfig, ...]:
+        return tuple(c for c in self.chains if not c.is_primary)
+
+    def chain(self, name: str) -> ChainConfig:
+        for c in self.chains:
+            if c.name == name:
+                return c
+        raise ConfigError(f"unknown chain {name!r}; the devnet has {', '.join(c.name for c in self.chains)}")
+
+    def token(self, symbol: str) -> TokenConfig:
+        for t in self.tokens:
+            if t.symbol == symbol:
+                return t
+        known = ", ".join(t.symbol for t in self.tokens)
+        raise ConfigError(f"unknown token {symbol!r}; the devnet has {known}")
+
+
+def load_config(path: Path) -> DevnetConfig:
+    """Read and validate a devnet file; raises ConfigError with the file name and the broken rule."""
+    if not path.is_file():
+        raise ConfigError(f"devnet config {path} not found (run from the project root or pass --config)")
+    try:
+        raw = tomllib.loads(path.read_text())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(raw, path)
+
+
+def parse_config(raw: dict[str, Any], path: Path) -> DevnetConfig:
+    r = _Reader(path)
+    r.only_keys(raw, "top level", {"devnet", "test_keys", "tokens", "chains"})
+    devnet = r.table(raw, "devnet", required=False)
+    r.only_keys(devnet, "[devnet]", {"block_time"})
+    block_time = r.integer(devnet, "block_time", "[devnet]", default=0, low=0, high=3600)
+    keys = _parse_keys(r, r.table(raw, "test_keys"))
+    tokens = tuple(
+        _parse_token(r, t, i + 1) for i, t in enumerate(r.table_list(raw, "tokens", required=False))
+    )
+    chains = tuple(_parse_chain(r, c, i) for i, c in enumerate(r.table_list(raw, "chains")))
+    _check_chains(r, chains, tokens)
+    return DevnetConfig(path=path, block_time=block_time, keys=keys, tokens=tokens, chains=chains)
+
+
+def _parse_keys(r: _Reader, t: dict[str, Any]) -> TestKeys:
+    r.only_keys(t, "[test_keys]", {"deployer", "operator", "validators", "validator_threshold"})
+    validators = t.get("validators", [])
+    if not isinstance(validators, list) or not validators:
+        r.fail("[test_keys] validators must be a non-empty list of private keys")
+    keys = [r.key(t, "deployer", "[test_keys]"), r.key(t, "operator", "[test_keys]")]
+    for i, v in enumerate(validators):
+        keys.append(r.key({"v": v}, "v", f"[test_keys] validators[{i}]"))
+    if len(set(keys[2:])) != len(keys[2:]):
+        r.fail("[test_keys] validators must be distinct")
+    threshold = r.integer(t, "validator_threshold", "[test_keys]", low=1, high=len(validators))
+    return TestKeys(keys[0], keys[1], tuple(keys[2:]), threshold)
+
+
+def _parse_token(r: _Reader, t: dict[str, Any], l2_id: int) -> TokenConfig:
+    where = f"[[tokens]] #{l2_id}"
+    r.only_keys(t, where, {"symbol", "name", "decimals"})
+    symbol = r.string(t, "symbol", where)
+    if not _SYMBOL_RE.match(symbol):
+        r.fail(f"{where}: symbol {symbol!r} must be 1-11 upper-case letters or digits, first a letter")
+    if symbol == "ETH":
+        r.fail(f"{where}: ETH is built in (L2 token 0); do not list it as a token")
+    name = r.string(t, "name", where)
+    decimals = r.integer(t, "decimals", where, low=0, high=36)
+    return TokenConfig(symbol=symbol, name=name, decimals=decimals, l2_token_id=l2_id)
+
+
+def _parse_chain(r: _Reader, c: dict[str, Any], index: int) -> ChainConfig:
+    where = f"[[chains]] #{index + 1}"
+    r.only_keys(c, where, {"name", "role", "evm_chain_id", "rollup_chain_id", "port", "rpc_url", "tokens"})
+    name = r.string(c, "name", where)
+    if not _NAME_RE.match(name):
+        r.fail(f"{where}: name {name!r} must be lower-case letters, digits or '-', starting with a letter")
+    where = f"chain {name!r}"
+    role_text = r.string(c, "role", where)
+    try:
+        role = Role(role_text)
+    except ValueError:
+        r.fail(f"{where}: role must be 'primary' or 'secondary', not {role_text!r}")
+    evm_chain_id = r.integer(c, "evm_chain_id", where, low=1, high=2**53 - 1)
+    rollup_chain_id = r.integer(c, "rollup_chain_id", where, low=1, high=MAX_CHAINS)
+    port = c.get("port")
+    rpc_url = c.get("rpc_url")
+    if (port is None) == (rpc_url is None):
+        r.fail(f"{where}: give exactly one of port (a local anvil node) or rpc_url (an external node)")
+    if port is not None:
+        port = r.integer(c, "port", where, low=1024, high=65535)
+    if rpc_url is not None and not (isinstance(rpc_url, str) and rpc_url.startswith(("http://", "https://"))):
+        r.fail(f"{where}: rpc_url must be an http(s) URL")
+    tokens = c.get("tokens", [])
+    if not isinstance(tokens, list) or not all(isinstance(s, str) for s in tokens):
+        r.fail(f"{where}: tokens must be a list of token symbols")
+    return ChainConfig(name, role, evm_chain_id, rollup_chain_id, port, rpc_url, tuple(tokens))
+
+
+def _check_chains(r: _Reader, chains: tuple[ChainConfig, ...], tokens: tuple[TokenConfig, ...]) -> None:
+    if not 1 <= len(chains) <= MAX_CHAINS:
+        r.fail(f"the devnet needs 1 to {MAX_CHAINS} chains, not {len(chains)}")
+    primaries = [c.name for c in chains if c.is_primary]
+    if not primaries:
+        r.fail("no chain has role = 'primary'; exactly one must")
+    if len(primaries) > 1:
+        r.fail(f"exactly one chain may be primary, but {', '.join(primaries)} all are")
+    for label, values in (
+        ("name", [c.name for c in chains]),
+        ("EVM chain id", [c.evm_chain_id for c in chains]),
+        ("rollup chain id", [c.rollup_chain_id for c in chains]),
+        ("port", [c.port for c in chains if c.port is not None]),
+    ):
+        _check_distinct(r, label, values)
+    symbols = [t.symbol for t in tokens]
+    _check_distinct(r, "token symbol", symbols)
+    for c in chains:
+        for s in c.tokens:
+            if s not in symbols:
+                r.fail(f"chain {c.name!r} lists token {s!r}, which no [[tokens]] entry defines")
+        if len(set(c.tokens)) != len(c.tokens):
+            r.fail(f"chain {c.name!r} lists a token twice")
+
+
+def _check_distinct(r: _Reader, label: str, values: list[Any]) -> None:
+    seen: set[Any] = set()
+    for v in values:
+        if v in seen:
+            r.fail(f"two entries use the same {label} {v!r}; each must be distinct")
+        seen.add(v)
+
+
+class _Reader:
+    """Typed accessors that turn a wrong type or range into one ConfigError naming the file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, message: str) -> NoReturn:
+        raise ConfigError(f"{self.path}: {message}")
+
+    def only_keys(self, table: dict[str, Any], where: str, allowed: set[str]) -> None:
+        unknown = sorted(set(table) - allowed)
+        if unknown:
+            self.fail(f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
+
+    def table(self, raw: dict[str, Any], key: str, required: bool = True) -> dict[str, Any]:
+        value = raw.get(key)
+        if value is None and not required:
+            return {}
+        if not isinstance(value, dict):
+            self.fail(f"missing table [{key}]")
+        return value
+
+    def table_list(self, raw: dict[str, Any], key: str, required: bool = True) -> list[dict[str, Any]]:
+        value = raw.get(key)
+        if value is None and not required:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self.fail(f"missing [[{key}]] entries")
+        return value
+
+    def string(self, t: dict[str, Any], key: str, where: str) -> str:
+        value = t.get(key)
+        if not isinstance(value, str) or not value:
+            self.fail(f"{where}: {key} must be a non-empty string")
+        return value
+
+    def integer(
+        self, t: dict[str, Any], key: str, where: str, low: int, high: int, default: int | None = None
+    ) -> int:
+        value = t.get(key, default)
+        if not isinstance(value, int) or isinstance(value, bool):
+            self.fail(f"{where}: {key} must be an integer")
+        if not low <= value <= high:
+            self.fail(f"{where}: {key} = {value} is outside {low}..{high}")
+        return value
+
+    def key(self, t: dict[str, Any], key: str, where: str) -> str:
+        value = t.get(key)
+        if not isinstance(value, str) or not _KEY_RE.match(value):
+            self.fail(f"{where}: {key} must be a 0x-prefixed 32-byte hex private key")
+        return value

@@ -1,0 +1,37 @@
+"""One root exception for everything the orchestrator reports to a user.
+
+The CLI catches `RollupError` and prints its message as one line; anything else is a bug and keeps its
+traceback. Subclasses name the area so callers can react to a kind of failure without parsing text.
+"""
+
+
+class RollupError(Exception):
+    """Root of every error the orchestrator raises on purpose."""
+
+
+class ConfigError(RollupError):
+    """A configuration file or option is invalid."""
+
+
+class DevnetError(RollupError):
+    """A devnet node could not be started, reached or stopped."""
+
+
+class ToolError(RollupError):
+    """An external tool (node, solc-js, anvil, circom, snarkjs) is missing or failed."""
+
+
+class CompileError(RollupError):
+    """Solidity or circuit sources failed to compile."""
+
+
+class DeployError(RollupError):
+    """A contract could not be deployed or a deployments file is unusable."""
+
+
+class CryptoError(RollupError):
+    """Invalid input to a cryptographic primitive (field element out of range, bad point, bad key)."""
+
+
+class ProverError(RollupError):
+    """Witness generation, setup, proving or verification failed."""
