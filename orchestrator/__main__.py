@@ -1,0 +1,5 @@
+"""`python -m orchestrator` is the `rollup` command."""
+
+from orchestrator.cli.main import main
+
+main()

@@ -1,0 +1,80 @@
+"""Solidity build (solc-js, cached by input hash) and deployment to every chain of a live devnet."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from web3 import Web3
+
+from orchestrator.config import DevnetConfig
+from orchestrator.contracts.compiler import compile_contracts
+from orchestrator.contracts.deploy import connect, deploy_all, read_deployments, token_contract_key
+from orchestrator.devnet.launcher import Devnet
+from orchestrator.errors import CompileError, DeployError
+from orchestrator.paths import build_dir
+from tests.helpers import assert_one_error_line, run_rollup
+
+pytestmark = pytest.mark.integration
+
+
+def test_compile_is_cached_by_input_hash(tmp_path: Path) -> None:
+    src = tmp_path / "contracts"
+    src.mkdir()
+    (src / "Probe.sol").write_text(
+        f"// SPDX-License-Identifier: GPL-3.0-or-later\npragma solidity 0.8.37;\n"
+        f"contract Probe {{ function tag() external pure returns (uint256) {{ return {time.time_ns()}; }} }}"
+    )
+    before = set((build_dir() / "contracts").glob("*.json"))
+    first = compile_contracts(src)["Probe"]
+    created = set((build_dir() / "contracts").glob("*.json")) - before
+    assert len(created) == 1 and first.bytecode.startswith("0x60") and first.abi[0]["name"] == "tag"
+    started = time.monotonic()
+    second = compile_contracts(src)["Probe"]
+    assert time.monotonic() - started < 0.5, "second compile of unchanged sources did not hit the cache"
+    assert second == first
+    for path in created:
+        path.unlink()
+
+
+def test_compile_errors_name_file_and_line(tmp_path: Path) -> None:
+    src = tmp_path / "contracts"
+    src.mkdir()
+    (src / "Broken.sol").write_text("pragma solidity 0.8.37;\ncontract Broken {\n  uint x = ;\n}\n")
+    with pytest.raises(CompileError, match=r"contracts/Broken.sol:3: Expected primary expression"):
+        compile_contracts(src)
+
+
+def test_deploy_puts_code_on_every_chain(config: DevnetConfig, home: Path) -> None:
+    with Devnet(config, home):
+        deployments = deploy_all(config, home)
+        on_disk = json.loads((home / "deployments.json").read_text())
+        assert set(on_disk["chains"]) == {c.name for c in config.chains}
+        assert read_deployments(home) == deployments
+        for chain in config.chains:
+            deployed = deployments.chains[chain.name]
+            assert deployed.evm_chain_id == chain.evm_chain_id
+            assert deployed.rollup_chain_id == chain.rollup_chain_id
+            w3 = connect(chain)
+            token = deployed.contracts[token_contract_key("USDC")]
+            assert token.block >= deployed.deploy_block >= 1
+            address = Web3.to_checksum_address(token.address)
+            assert len(w3.eth.get_code(address)) > 100
+            erc20 = w3.eth.contract(address=address, abi=compile_contracts()["TestToken"].abi)
+            assert erc20.functions.symbol().call() == "USDC"
+            assert erc20.functions.decimals().call() == 6
+
+
+def test_deploy_refuses_a_node_with_the_wrong_chain_id(config: DevnetConfig, home: Path) -> None:
+    with Devnet(config, home):
+        first, second = config.chains[0], config.chains[1]
+        swapped = type(first)(**{**first.__dict__, "port": second.port})  # chain A's id, chain B's node
+        with pytest.raises(DeployError, match=f"reports chain id {second.evm_chain_id}"):
+            connect(swapped)
+
+
+def test_cli_deploy_without_devnet_is_one_error_line(devnet_file: Path, home: Path) -> None:
+    result = run_rollup("deploy", config=devnet_file, home=home)
+    assert_one_error_line(result, "chain 'alpha'", "is not reachable")

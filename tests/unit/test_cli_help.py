@@ -1,0 +1,33 @@
+"""`rollup --help` and every subcommand's help say what it does."""
+
+from __future__ import annotations
+
+import click
+from click.testing import CliRunner
+
+from orchestrator.cli.main import cli
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = []
+    for name, command in group.commands.items():
+        path = (*prefix, name)
+        found.append(path)
+        if isinstance(command, click.Group):
+            found += _commands(command, path)
+    return found
+
+
+def test_every_command_has_help() -> None:
+    runner = CliRunner()
+    top = runner.invoke(cli, ["--help"])
+    assert top.exit_code == 0
+    assert "Multi-chain ZK-rollup" in top.output
+    paths = _commands(cli)
+    assert {("devnet", "up"), ("devnet", "down"), ("devnet", "status"), ("deploy",), ("demo",)} <= set(paths)
+    for path in paths:
+        result = runner.invoke(cli, [*path, "--help"])
+        assert result.exit_code == 0, path
+        _usage, _, rest = result.output.partition("\n\n")
+        description = rest.split("Options:")[0].strip()
+        assert len(description) > 20, f"`rollup {' '.join(path)} --help` does not say what it does"

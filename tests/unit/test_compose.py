@@ -1,0 +1,45 @@
+"""docker-compose.yml mirrors devnet/devnet.toml, and Docker's own client accepts it where it exists."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from orchestrator.config import load_config
+from orchestrator.devnet.compose import render_compose
+from tests.helpers import REPO
+
+
+def test_compose_file_is_generated_from_devnet_file() -> None:
+    config = load_config(REPO / "devnet" / "devnet.toml")
+    committed = (REPO / "docker-compose.yml").read_text()
+    assert committed == render_compose(config), "docker-compose.yml is stale: run `rollup devnet compose`"
+    for chain in config.chains:
+        assert f"anvil-{chain.name}:" in committed
+        assert f'"--chain-id", "{chain.evm_chain_id}"' in committed
+        assert f'"127.0.0.1:{chain.port}:{chain.port}"' in committed
+
+
+def _compose_cli() -> list[str] | None:
+    if shutil.which("docker"):
+        probe = subprocess.run(["docker", "compose", "version"], capture_output=True, check=False)
+        if probe.returncode == 0:
+            return ["docker", "compose"]
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    return None
+
+
+def test_docker_compose_config_accepts_the_file() -> None:
+    compose = _compose_cli()
+    if compose is None:
+        pytest.skip("no docker compose client on this machine (the generator test above still ran)")
+    result = subprocess.run(
+        [*compose, "-f", str(REPO / "docker-compose.yml"), "config"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr

@@ -1,0 +1,101 @@
+"""The devnet file: the shipped one is valid, and every broken rule is one clear ConfigError."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from orchestrator.config import MAX_CHAINS, Role, load_config, parse_config
+from orchestrator.errors import ConfigError
+from tests.helpers import KEYS, REPO, ChainSpec, chains_toml
+
+
+def _raw(chains: list[ChainSpec]) -> dict[str, Any]:
+    return tomllib.loads(KEYS + chains_toml(chains))
+
+
+def _chains(*specs: tuple[int, int, str]) -> list[ChainSpec]:
+    names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"]
+    return [ChainSpec(names[i], cid, port, role) for i, (cid, port, role) in enumerate(specs)]
+
+
+def test_shipped_devnet_file_is_valid() -> None:
+    config = load_config(REPO / "devnet" / "devnet.toml")
+    assert len(config.chains) == 3
+    assert config.primary.role is Role.PRIMARY
+    assert [c.rollup_chain_id for c in config.chains] == [1, 2, 3]
+    assert len({c.evm_chain_id for c in config.chains}) == 3
+    assert config.primary.rpc_url.startswith("http://127.0.0.1:")
+    assert [t.l2_token_id for t in config.tokens] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("specs", "message"),
+    [
+        (((1, 9001, "primary"), (1, 9002, "secondary")), "same EVM chain id 1"),
+        (((1, 9001, "secondary"), (2, 9002, "secondary")), "no chain has role = 'primary'"),
+        (((1, 9001, "primary"), (2, 9002, "primary")), "exactly one chain may be primary"),
+        (((1, 9001, "primary"), (2, 9001, "secondary")), "same port 9001"),
+        (((1, 9001, "leader"),), "role must be 'primary' or 'secondary'"),
+        (((1, 80, "primary"),), "port = 80 is outside 1024..65535"),
+        (
+            tuple((i + 1, 9001 + i, "primary" if i == 0 else "secondary") for i in range(9)),
+            "rollup_chain_id = 9",
+        ),
+    ],
+)
+def test_bad_chain_sets_are_refused(specs: tuple[tuple[int, int, str], ...], message: str) -> None:
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        parse_config(_raw(_chains(*specs)), Path("devnet.toml"))
+
+
+def test_no_chains_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"missing \[\[chains\]\]"):
+        parse_config(tomllib.loads(KEYS), Path("devnet.toml"))
+
+
+def test_max_chain_count_is_accepted() -> None:
+    specs = tuple((i + 1, 9001 + i, "primary" if i == 0 else "secondary") for i in range(MAX_CHAINS))
+    assert len(parse_config(_raw(_chains(*specs)), Path("x")).chains) == MAX_CHAINS
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda r: r["chains"][0].update(colour="red"), "unknown key 'colour'"),
+        (lambda r: r["chains"][0].update(tokens=["XYZ"]), "token 'XYZ', which no"),
+        (lambda r: r["chains"][0].update(rpc_url="http://x:1"), "exactly one of port"),
+        (lambda r: r["chains"][0].update(evm_chain_id="one"), "evm_chain_id must be an integer"),
+        (lambda r: r["chains"][0].update(name="Alpha!"), "name 'Alpha!' must be"),
+        (lambda r: r["test_keys"].update(deployer="0x12"), "deployer must be a 0x-prefixed"),
+        (lambda r: r["test_keys"].update(validator_threshold=5), "validator_threshold = 5 is outside 1..1"),
+        (lambda r: r["tokens"].append(dict(r["tokens"][0])), "same token symbol 'USDC'"),
+        (lambda r: r.pop("test_keys"), r"missing table \[test_keys\]"),
+    ],
+)
+def test_bad_fields_are_refused(edit: Any, message: str) -> None:
+    raw = _raw(_chains((1, 9001, "primary")))
+    edit(raw)
+    with pytest.raises(ConfigError, match=message):
+        parse_config(raw, Path("devnet.toml"))
+
+
+def test_missing_and_malformed_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[chains]\nname=")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(bad)
+
+
+def test_external_chain_uses_its_rpc_url() -> None:
+    raw = _raw(_chains((1, 9001, "primary")))
+    del raw["chains"][0]["port"]
+    raw["chains"][0]["rpc_url"] = "https://rpc.example.invalid"
+    chain = parse_config(raw, Path("x")).chains[0]
+    assert not chain.is_local
+    assert chain.rpc_url == "https://rpc.example.invalid"
