@@ -1,0 +1,1 @@
+"""Tests of the prover pipeline and the generated Solidity verifier."""
