@@ -59,11 +59,12 @@ def cli(ctx: click.Context, config_path: Path | None, home: Path | None) -> None
 
 
 def _register() -> None:
-    from orchestrator.cli import demo, deploy, devnet
+    from orchestrator.cli import circuit, demo, deploy, devnet
 
     cli.add_command(devnet.devnet)
     cli.add_command(deploy.deploy)
     cli.add_command(demo.demo)
+    cli.add_command(circuit.circuit)
 
 
 _register()

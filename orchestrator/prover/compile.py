@@ -211,6 +211,18 @@ def load_compiled(directory: Path, *, cache_hit: bool = True) -> CompiledCircuit
     return compiled
 
 
+def find_compiled(
+    main: Path | str, *, root: Path | None = None, cache_dir: Path | None = None
+) -> CompiledCircuit | None:
+    """The cached build of `main` for its current sources, or None: never compiles."""
+    root = root or repo_root()
+    main_path = _resolve_main(Path(main), root)
+    target = (
+        cache_dir or build_dir() / "circuits"
+    ) / f"{main_path.stem}-{circuit_hash(main_path, root)[:16]}"
+    return load_compiled(target) if (target / MANIFEST).is_file() else None
+
+
 def compile_circuit(
     main: Path | str,
     *,

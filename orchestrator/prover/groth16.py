@@ -305,6 +305,16 @@ class Groth16PyBackend:
         self._proving_keys[keys.proving_key] = pk
         return keys
 
+    def cached_keys(self, circuit: CompiledCircuit) -> CircuitKeys | None:
+        """The keys already made for this circuit (setup or imported ceremony), without making any."""
+        root = self.keys_root / f"{circuit.name}-{circuit.r1cs_sha256[:16]}"
+        if not root.is_dir():
+            return None
+        for directory in sorted(root.iterdir()):
+            if directory.name.startswith("ceremony-"):
+                return self._load_cached(directory)
+        return self._load_cached(root / "unsafe-setup")
+
     def setup(self, circuit: CompiledCircuit) -> CircuitKeys:
         """Single-party setup: UNSAFE for anything of value (see the module docstring)."""
         directory = self._key_dir(circuit, "unsafe-setup")

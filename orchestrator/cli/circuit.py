@@ -1,0 +1,98 @@
+"""`rollup circuit build|info`: the block circuit per profile, its keys and its Solidity verifier."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from orchestrator.cli.render import console
+
+PROFILES = ("test", "dev", "bench")
+
+
+def main_file(profile: str) -> Path:
+    return Path("circuits") / "main" / f"{profile}.circom"
+
+
+@click.group()
+def circuit() -> None:
+    """Build the block circuit (compile, setup, verifier) and show its size per profile."""
+
+
+@circuit.command()
+@click.option("--profile", type=click.Choice(PROFILES), default="test", show_default=True,
+              help="Circuit size: test (CI), dev or bench (see docs/protocol.md section 1).")  # fmt: skip
+def build(profile: str) -> None:
+    """Compile the block circuit of a profile (cached), run its setup and write its Solidity verifier.
+
+    The setup is single-party: UNSAFE for anything of value. A ceremony zkey can replace it
+    (docs/circuits.md explains how).
+    """
+    from orchestrator.prover.compile import compile_circuit, find_compiled
+    from orchestrator.prover.groth16 import Groth16PyBackend
+    from orchestrator.prover.solidity_verifier import write_verifier
+
+    started = time.monotonic()
+    cached = find_compiled(main_file(profile))
+    if cached is None:
+        with console.status(f"compiling {main_file(profile)} with circom2 --O2 (minutes for large profiles)"):
+            compiled = compile_circuit(main_file(profile))
+    else:
+        compiled = cached
+    console.print(f"compiled {compiled.name}: {compiled.constraints:,} constraints "
+                  f"({'cached' if compiled.cache_hit else f'{compiled.compile_seconds:.1f} s'})")  # fmt: skip
+    backend = Groth16PyBackend()
+    keys = backend.cached_keys(compiled)
+    if keys is None:
+        with console.status("running the single-party setup (UNSAFE for real value)"):
+            keys = backend.setup(compiled)
+    console.print(f"keys: {keys.directory} ({keys.origin}{', UNSAFE' if keys.unsafe else ''})")
+    verifier = write_verifier(keys.verifying_key, contract_name="Groth16Verifier")
+    console.print(f"verifier: {verifier}")
+    console.print(f"done in {time.monotonic() - started:.1f} s")
+
+
+@circuit.command()
+def info() -> None:
+    """Show each profile's circuit: compiled or not, constraints, wires, key sizes (never compiles)."""
+    from orchestrator.prover.compile import find_compiled
+    from orchestrator.prover.groth16 import Groth16PyBackend
+
+    table = Table(title="block circuit per profile", title_justify="left")
+    for col in ("profile", "constraints", "wires", "public", "r1cs", "proving key", "keys", "compiled in"):
+        table.add_column(col)
+    backend = Groth16PyBackend()
+    for profile in PROFILES:
+        if not _repo_file(main_file(profile)).is_file():
+            table.add_row(profile, "no main file", *["-"] * 6)
+            continue
+        compiled = find_compiled(main_file(profile))
+        if compiled is None:
+            table.add_row(profile, "not built", *["-"] * 5, f"`rollup circuit build --profile {profile}`")
+            continue
+        keys = backend.cached_keys(compiled)
+        table.add_row(
+            profile,
+            f"{compiled.constraints:,}",
+            f"{compiled.header.n_wires:,}",
+            str(compiled.n_public),
+            _size(compiled.r1cs),
+            _size(keys.proving_key) if keys else "-",
+            ("UNSAFE setup" if keys.unsafe else keys.origin) if keys else "no setup",
+            f"{compiled.compile_seconds:.0f} s",
+        )
+    console.print(table)
+
+
+def _repo_file(relative: Path) -> Path:
+    from orchestrator.paths import repo_root
+
+    return repo_root() / relative
+
+
+def _size(path: Path) -> str:
+    size = path.stat().st_size if path.is_file() else 0
+    return f"{size / 1e6:.1f} MB" if size >= 1e5 else f"{size / 1e3:.1f} kB"
