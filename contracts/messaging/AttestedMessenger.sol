@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+pragma solidity 0.8.37;
+
+import {IMessenger, IMessageReceiver} from "../interfaces/IMessenger.sol";
+import "../common/Errors.sol";
+
+/// @title AttestedMessenger
+/// @notice Devnet messenger: a message is delivered when M of N validators attested it with ECDSA over a
+///         domain-separated digest of (source, destination, nonce, sender, recipient, payload hash).
+/// @dev The relayer that submits `deliver` is untrusted: it can only carry what validators signed. Each
+///      (source, nonce) is delivered once, only on its destination chain. The owner manages validators.
+contract AttestedMessenger is IMessenger {
+    /// @notice The type hash that domain-separates attestations from any other signed data.
+    bytes32 public constant MESSAGE_TYPEHASH = keccak256(
+        "AttestedMessenger.Message(uint256 sourceChainId,uint256 destinationChainId,uint64 nonce,"
+        "address sender,address recipient,bytes32 payloadHash)"
+    );
+    /// @dev secp256k1n / 2: signatures with a larger s are the malleable twin of a valid one.
+    uint256 private constant HALF_CURVE_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
+
+    address public owner;
+    address public pendingOwner;
+    uint64 public nextNonce;
+    uint256 public threshold;
+    address[] private validatorList;
+    mapping(address validator => bool) public isValidator;
+    mapping(uint256 sourceChainId => mapping(uint64 nonce => bool)) public delivered;
+
+    event ValidatorSetChanged(address[] validators, uint256 threshold);
+    event OwnershipTransferStarted(address indexed previousOwner, address indexed newOwner);
+    event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
+
+    constructor(address[] memory validators_, uint256 threshold_) {
+        owner = msg.sender;
+        emit OwnershipTransferred(address(0), msg.sender);
+        _setValidators(validators_, threshold_);
+    }
+
+    modifier onlyOwner() {
+        if (msg.sender != owner) revert Unauthorized(owner, msg.sender);
+        _;
+    }
+
+    /// @inheritdoc IMessenger
+    function send(uint256 destinationChainId, address recipient, bytes calldata payload) external returns (uint64 nonce) {
+        if (recipient == address(0)) revert ZeroAddress();
+        nonce = nextNonce++;
+        emit MessageSent(nonce, destinationChainId, msg.sender, recipient, payload);
+    }
+
+    /// @notice The digest validators sign for `message`.
+    function digest(Message calldata message) public pure returns (bytes32) {
+        return keccak256(
+            abi.encode(
+                MESSAGE_TYPEHASH,
+                message.sourceChainId,
+                message.destinationChainId,
+                message.nonce,
+                message.sender,
+                message.recipient,
+                keccak256(message.payload)
+            )
+        );
+    }
+
+    /// @notice Deliver `message` to its recipient with validator signatures (65 bytes r||s||v each),
+    ///         ordered by ascending signer address. Anyone may call; the attestations are what count.
+    function deliver(Message calldata message, bytes[] calldata signatures) external {
+        if (message.destinationChainId != block.chainid) {
+            revert WrongDestination(block.chainid, message.destinationChainId);
+        }
+        if (delivered[message.sourceChainId][message.nonce]) {
+            revert AlreadyDelivered(message.sourceChainId, message.nonce);
+        }
+        if (signatures.length < threshold) revert NotEnoughAttestations(threshold, signatures.length);
+        bytes32 hash = digest(message);
+        address previous = address(0);
+        for (uint256 i = 0; i < signatures.length; ++i) {
+            address signer = _recover(hash, signatures[i], i);
+            if (signer <= previous) revert SignersNotAscending(previous, signer);
+            if (!isValidator[signer]) revert UnknownValidator(signer);
+            previous = signer;
+        }
+        // Effects before the call: a re-entrant delivery of the same message finds it delivered.
+        delivered[message.sourceChainId][message.nonce] = true;
+        emit MessageDelivered(message.sourceChainId, message.nonce, message.recipient);
+        IMessageReceiver(message.recipient).receiveMessage(message.sourceChainId, message.sender, message.payload);
+    }
+
+    /// @notice Replace the validator set and threshold.
+    function setValidators(address[] calldata validators_, uint256 threshold_) external onlyOwner {
+        _setValidators(validators_, threshold_);
+    }
+
+    function validators() external view returns (address[] memory) {
+        return validatorList;
+    }
+
+    /// @notice First step of an ownership transfer; `newOwner` must accept.
+    function transferOwnership(address newOwner) external onlyOwner {
+        pendingOwner = newOwner;
+        emit OwnershipTransferStarted(owner, newOwner);
+    }
+
+    function acceptOwnership() external {
+        if (msg.sender != pendingOwner) revert Unauthorized(pendingOwner, msg.sender);
+        emit OwnershipTransferred(owner, msg.sender);
+        owner = msg.sender;
+        pendingOwner = address(0);
+    }
+
+    function _setValidators(address[] memory validators_, uint256 threshold_) private {
+        if (validators_.length == 0 || threshold_ == 0 || threshold_ > validators_.length) {
+            revert InvalidValidatorSet(validators_.length, threshold_);
+        }
+        for (uint256 i = 0; i < validatorList.length; ++i) {
+            isValidator[validatorList[i]] = false;
+        }
+        for (uint256 i = 0; i < validators_.length; ++i) {
+            address v = validators_[i];
+            if (v == address(0) || isValidator[v]) revert InvalidValidatorSet(validators_.length, threshold_);
+            isValidator[v] = true;
+        }
+        validatorList = validators_;
+        threshold = threshold_;
+        emit ValidatorSetChanged(validators_, threshold_);
+    }
+
+    function _recover(bytes32 hash, bytes calldata signature, uint256 index) private pure returns (address signer) {
+        if (signature.length != 65) revert MalleableSignature(index);
+        bytes32 r = bytes32(signature[0:32]);
+        bytes32 s = bytes32(signature[32:64]);
+        uint8 v = uint8(signature[64]);
+        if (uint256(s) > HALF_CURVE_ORDER || (v != 27 && v != 28)) revert MalleableSignature(index);
+        signer = ecrecover(hash, v, r, s);
+        if (signer == address(0)) revert UnknownValidator(address(0));
+    }
+}

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+pragma solidity 0.8.37;
+
+import {IMessageReceiver} from "../interfaces/IMessenger.sol";
+
+/// @title RecordingReceiver
+/// @notice TEST-ONLY message receiver: records what the messenger delivered, and can be told to revert.
+contract RecordingReceiver is IMessageReceiver {
+    uint256 public count;
+    uint256 public lastSourceChainId;
+    address public lastSender;
+    bytes public lastPayload;
+    bool public failNext;
+
+    error ReceiverFailed();
+
+    function setFailNext(bool fail) external {
+        failNext = fail;
+    }
+
+    function receiveMessage(uint256 sourceChainId, address sender, bytes calldata payload) external {
+        if (failNext) revert ReceiverFailed();
+        ++count;
+        lastSourceChainId = sourceChainId;
+        lastSender = sender;
+        lastPayload = payload;
+    }
+}

@@ -1,0 +1,80 @@
+"""Contract test helpers on live nodes: deploy, transact, and assert a revert by its custom error name."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from eth_abi.abi import decode
+from eth_account import Account
+from eth_utils.crypto import keccak
+from web3 import Web3
+from web3.contract import Contract
+from web3.contract.contract import ContractFunction
+from web3.exceptions import ContractCustomError, ContractLogicError
+from web3.types import Wei
+
+from orchestrator.contracts.compiler import compile_contracts
+
+
+@cache
+def _errors_by_selector() -> dict[bytes, tuple[str, list[str]]]:
+    """Every custom error of every compiled contract, by its 4-byte selector."""
+    found: dict[bytes, tuple[str, list[str]]] = {}
+    for artifact in compile_contracts().values():
+        for item in artifact.abi:
+            if item["type"] == "error":
+                types = [i["type"] for i in item["inputs"]]
+                found[keccak(f"{item['name']}({','.join(types)})".encode())[:4]] = (item["name"], types)
+    return found
+
+
+def deploy(w3: Web3, key: str, name: str, *args: Any) -> Contract:
+    artifact = compile_contracts()[name]
+    factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+    receipt = _send(w3, key, factory.constructor(*args))
+    contract: Contract = w3.eth.contract(address=receipt["contractAddress"], abi=artifact.abi)
+    return contract
+
+
+def transact(w3: Web3, key: str, fn: ContractFunction, value: int = 0) -> Any:
+    """Send `fn` from `key` and return the receipt; a revert raises AssertionError naming the error."""
+    return _send(w3, key, fn, value)
+
+
+def _send(w3: Web3, key: str, fn: Any, value: int = 0) -> Any:
+    account = Account.from_key(key)
+    params: dict[str, Any] = {"from": account.address, "value": value}
+    try:
+        tx = fn.build_transaction({**params, "nonce": w3.eth.get_transaction_count(account.address)})
+    except (ContractCustomError, ContractLogicError) as exc:
+        raise AssertionError(f"transaction would revert: {describe_revert(exc)}") from None
+    signed = account.sign_transaction(tx)
+    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(signed.raw_transaction))
+    assert receipt["status"] == 1, f"transaction reverted: {receipt}"
+    return receipt
+
+
+def describe_revert(exc: Exception) -> str:
+    data = getattr(exc, "data", None)
+    if isinstance(data, str) and data.startswith("0x") and len(data) >= 10:
+        raw = bytes.fromhex(data[2:])
+        known = _errors_by_selector().get(raw[:4])
+        if known is not None:
+            name, types = known
+            return f"{name}{tuple(decode(types, raw[4:]))}"
+    return str(exc)
+
+
+def expect_revert(w3: Web3, key: str, fn: ContractFunction, error: str, value: int = 0) -> tuple[Any, ...]:
+    """Assert that `fn` from `key` reverts with custom error `error`; return the error's arguments."""
+    sender = Account.from_key(key).address
+    try:
+        fn.call({"from": sender, "value": Wei(value)})
+    except (ContractCustomError, ContractLogicError) as exc:
+        described = describe_revert(exc)
+        assert described.startswith(error + "("), f"expected {error}, got {described}"
+        data = getattr(exc, "data", "")
+        raw = bytes.fromhex(str(data)[2:])
+        return tuple(decode(_errors_by_selector()[raw[:4]][1], raw[4:]))
+    raise AssertionError(f"expected revert {error}, but the call succeeded")

@@ -1,0 +1,138 @@
+"""AttestedMessenger on two live chains: M-of-N delivery, and every way a delivery must fail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+import pytest
+from eth_account import Account
+from web3 import Web3
+from web3.contract import Contract
+
+from orchestrator.config import DevnetConfig, load_config
+from orchestrator.contracts.deploy import connect
+from orchestrator.devnet.launcher import Devnet
+from orchestrator.messaging.attest import Message, attestations, message_digest
+from tests.chain import deploy, expect_revert, transact
+from tests.helpers import write_devnet
+
+pytestmark = pytest.mark.integration
+
+OUTSIDER = "0x" + "77" * 32  # TEST-ONLY key of someone who is not a validator
+
+
+@dataclass
+class Bridge:
+    config: DevnetConfig
+    a: Web3
+    b: Web3
+    messenger_a: Contract
+    messenger_b: Contract
+    receiver_b: Contract
+    keys: list[str]  # validator keys, threshold 2 of 3
+
+
+@pytest.fixture(scope="module")
+def bridge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bridge]:
+    tmp = tmp_path_factory.mktemp("messenger")
+    path, _ = write_devnet(tmp, n=2, base_chain_id=930000)
+    config = load_config(path)
+    keys = [("0x" + f"{i:02x}" * 32) for i in (0x11, 0x22, 0x33)]
+    validators = [Account.from_key(k).address for k in keys]
+    deployer = config.keys.deployer
+    with Devnet(config, tmp / "home"):
+        a, b = connect(config.chains[0]), connect(config.chains[1])
+        yield Bridge(
+            config, a, b,
+            deploy(a, deployer, "AttestedMessenger", validators, 2),
+            deploy(b, deployer, "AttestedMessenger", validators, 2),
+            deploy(b, deployer, "RecordingReceiver"),
+            keys,
+        )  # fmt: skip
+
+
+def _send(bridge: Bridge, payload: bytes) -> Message:
+    """Send on chain A and rebuild the message from the MessageSent event, as the relayer does."""
+    key = bridge.config.keys.operator
+    receipt = transact(bridge.a, key, bridge.messenger_a.functions.send(
+        bridge.b.eth.chain_id, bridge.receiver_b.address, payload))  # fmt: skip
+    event = bridge.messenger_a.events.MessageSent().process_receipt(receipt)[0]["args"]
+    return Message(
+        bridge.a.eth.chain_id, event["destinationChainId"], event["nonce"], event["sender"],
+        event["recipient"], bytes(event["payload"]),
+    )  # fmt: skip
+
+
+def test_digest_matches_the_contract(bridge: Bridge) -> None:
+    message = Message(1, 2, 3, bridge.receiver_b.address, bridge.receiver_b.address, b"hello")
+    assert bytes(bridge.messenger_b.functions.digest(message.as_tuple()).call()) == message_digest(message)
+
+
+def test_delivery_with_threshold_attestations_then_replay_refused(bridge: Bridge) -> None:
+    message = _send(bridge, b"sync hash report")
+    relayer = bridge.config.keys.deployer  # anyone may relay
+    deliver = bridge.messenger_b.functions.deliver(message.as_tuple(), attestations(message, bridge.keys[:2]))
+    transact(bridge.b, relayer, deliver)
+    receiver = bridge.receiver_b.functions
+    assert receiver.count().call() == 1
+    assert receiver.lastSourceChainId().call() == bridge.a.eth.chain_id
+    assert receiver.lastSender().call() == Account.from_key(bridge.config.keys.operator).address
+    assert receiver.lastPayload().call() == b"sync hash report"
+    assert bridge.messenger_b.functions.delivered(message.source_chain_id, message.nonce).call()
+    args = expect_revert(bridge.b, relayer, deliver, "AlreadyDelivered")
+    assert args == (message.source_chain_id, message.nonce)
+
+
+def test_failures_each_name_their_error(bridge: Bridge) -> None:
+    message = _send(bridge, b"payload")
+    relayer = bridge.config.keys.deployer
+    m = bridge.messenger_b.functions
+    good = attestations(message, bridge.keys[1:])
+    # only at its destination
+    wrong_chain = bridge.messenger_a.functions.deliver(message.as_tuple(), good)
+    assert expect_revert(bridge.a, relayer, wrong_chain, "WrongDestination") == (
+        bridge.a.eth.chain_id, bridge.b.eth.chain_id)  # fmt: skip
+    # unattested, or below the threshold
+    assert expect_revert(bridge.b, relayer, m.deliver(message.as_tuple(), []), "NotEnoughAttestations") == (
+        2,
+        0,
+    )
+    expect_revert(bridge.b, relayer, m.deliver(message.as_tuple(), good[:1]), "NotEnoughAttestations")
+    # a relayer that alters the payload: the signatures recover to strangers
+    altered = replace(message, payload=b"payload, altered")
+    expect_revert(bridge.b, relayer, m.deliver(altered.as_tuple(), good), "UnknownValidator")
+    # a non-validator's attestation
+    mixed = attestations(message, [bridge.keys[0], OUTSIDER])
+    expect_revert(bridge.b, relayer, m.deliver(message.as_tuple(), mixed), "UnknownValidator")
+    # one validator counted twice
+    twice = [good[0], good[0]]
+    expect_revert(bridge.b, relayer, m.deliver(message.as_tuple(), twice), "SignersNotAscending")
+    # the malleable twin of a valid signature (s -> n - s, v flipped)
+    n = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+    s = int.from_bytes(good[0][32:64], "big")
+    twin = good[0][:32] + (n - s).to_bytes(32, "big") + bytes([55 - good[0][64]])
+    expect_revert(bridge.b, relayer, m.deliver(message.as_tuple(), [twin, good[1]]), "MalleableSignature")
+    # a receiver that reverts: nothing is marked delivered, a later retry succeeds
+    transact(bridge.b, relayer, bridge.receiver_b.functions.setFailNext(True))
+    expect_revert(bridge.b, relayer, m.deliver(message.as_tuple(), good), "ReceiverFailed")
+    transact(bridge.b, relayer, bridge.receiver_b.functions.setFailNext(False))
+    transact(bridge.b, relayer, m.deliver(message.as_tuple(), good))
+
+
+def test_validator_set_is_owned(bridge: Bridge) -> None:
+    owner, outsider = bridge.config.keys.deployer, bridge.config.keys.operator
+    m = bridge.messenger_b.functions
+    new_set = [Account.from_key(k).address for k in bridge.keys[1:]]
+    expect_revert(bridge.b, outsider, m.setValidators(new_set, 1), "Unauthorized")
+    expect_revert(bridge.b, owner, m.setValidators(new_set, 3), "InvalidValidatorSet")
+    expect_revert(bridge.b, owner, m.setValidators([new_set[0], new_set[0]], 1), "InvalidValidatorSet")
+    transact(bridge.b, owner, m.setValidators(new_set, 1))
+    try:
+        message = _send(bridge, b"after rotation")
+        removed = attestations(message, bridge.keys[:1])
+        expect_revert(bridge.b, owner, m.deliver(message.as_tuple(), removed), "UnknownValidator")
+        transact(bridge.b, owner, m.deliver(message.as_tuple(), attestations(message, bridge.keys[1:2])))
+    finally:
+        all_validators = [Account.from_key(k).address for k in bridge.keys]
+        transact(bridge.b, owner, m.setValidators(all_validators, 2))
