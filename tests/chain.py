@@ -76,5 +76,10 @@ def expect_revert(w3: Web3, key: str, fn: ContractFunction, error: str, value: i
         assert described.startswith(error + "("), f"expected {error}, got {described}"
         data = getattr(exc, "data", "")
         raw = bytes.fromhex(str(data)[2:])
-        return tuple(decode(_errors_by_selector()[raw[:4]][1], raw[4:]))
+        types = _errors_by_selector()[raw[:4]][1]
+        values = decode(types, raw[4:])
+        # Addresses come back lower-case; tests compare them with checksummed ones.
+        return tuple(
+            Web3.to_checksum_address(v) if t == "address" else v for t, v in zip(types, values, strict=True)
+        )
     raise AssertionError(f"expected revert {error}, but the call succeeded")

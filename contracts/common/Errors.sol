@@ -25,3 +25,23 @@ error SignersNotAscending(address previous, address current);
 error MalleableSignature(uint256 index);
 /// @notice A validator set must be non-empty, without zero or repeated addresses, with 1 <= threshold <= size.
 error InvalidValidatorSet(uint256 size, uint256 threshold);
+
+// ---- priority queue and tokens ----
+/// @notice The token has no L2 token id on this chain.
+error TokenNotRegistered(address token);
+/// @notice The L2 token id has no local token on this chain.
+error UnknownTokenId(uint16 tokenId);
+/// @notice A token id or address may be registered once.
+error TokenAlreadyRegistered(uint16 tokenId, address token);
+/// @notice Deposits must be positive and below 2^128 (balances are 128-bit on L2).
+error InvalidAmount(uint256 amount);
+/// @notice The L2 owner key hash must not be zero (zero marks an empty account).
+error ZeroPublicKeyHash();
+/// @notice The account index is outside the state tree.
+error AccountIndexOutOfRange(uint32 maxIndex, uint32 accountIndex);
+/// @notice Nothing pending for this owner and token.
+error NothingPending(address owner, uint16 tokenId);
+/// @notice Sending value out failed.
+error TransferFailed(address to, uint256 amount);
+/// @notice A re-entrant call into a guarded function.
+error Reentrancy();

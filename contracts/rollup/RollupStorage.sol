@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+pragma solidity 0.8.37;
+
+import {IRollup} from "../interfaces/IRollup.sol";
+import "../common/Errors.sol";
+
+/// @title RollupStorage
+/// @notice The one storage layout and the modifiers of every rollup contract (primary and secondary).
+abstract contract RollupStorage {
+    /// @notice How long (in L1 blocks) the sequencer has to process a priority request.
+    uint64 public immutable priorityExpirationBlocks;
+    /// @notice This chain's rollup chain id (1..8).
+    uint8 public immutable rollupChainId;
+    /// @notice State tree depth in binary levels: account indices are below 2^depth.
+    uint8 public immutable treeDepth;
+
+    address public owner;
+    address public operator;
+
+    // ---- block counters (block numbers; docs/settlement.md) ----
+    uint64 public lastCommittedBlock;
+    uint64 public lastSynchronizedBlock;
+    uint64 public lastExecutedBlock;
+    /// @notice keccak256(abi.encode(StoredBlockInfo)) of each committed block, by block number.
+    mapping(uint64 blockNumber => bytes32) public storedBlockHashes;
+
+    // ---- priority queue ----
+    /// @notice Serial id of the oldest request not yet executed.
+    uint64 public firstPriorityRequestId;
+    /// @notice Serial id the next request gets.
+    uint64 public nextPriorityRequestId;
+    /// @notice Requests consumed by committed but not yet executed blocks.
+    uint64 public committedPriorityRequests;
+    mapping(uint64 serialId => IRollup.PriorityRequest) public priorityRequests;
+
+    // ---- tokens: L2 token id 0 is ETH (address(0)) everywhere ----
+    mapping(uint16 tokenId => address) public tokenAddress;
+    mapping(address token => uint16) public tokenIdOf;
+
+    // ---- pull-based payouts ----
+    mapping(address owner => mapping(uint16 tokenId => uint128)) public pendingBalances;
+
+    uint256 private reentrancyLock = 1;
+
+    constructor(uint8 rollupChainId_, uint8 treeDepth_, uint64 priorityExpirationBlocks_, address operator_) {
+        rollupChainId = rollupChainId_;
+        treeDepth = treeDepth_;
+        priorityExpirationBlocks = priorityExpirationBlocks_;
+        owner = msg.sender;
+        operator = operator_;
+    }
+
+    modifier onlyOwner() {
+        if (msg.sender != owner) revert Unauthorized(owner, msg.sender);
+        _;
+    }
+
+    modifier onlyOperator() {
+        if (msg.sender != operator) revert Unauthorized(operator, msg.sender);
+        _;
+    }
+
+    modifier nonReentrant() {
+        if (reentrancyLock != 1) revert Reentrancy();
+        reentrancyLock = 2;
+        _;
+        reentrancyLock = 1;
+    }
+}

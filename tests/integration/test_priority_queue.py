@@ -1,0 +1,133 @@
+"""The priority queue every chain keeps: deposits (ETH, ERC-20), full-exit requests, payouts, token map."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from eth_account import Account
+from eth_utils.crypto import keccak
+from web3 import Web3
+from web3.contract import Contract
+from web3.logs import DISCARD
+from web3.types import RPCEndpoint
+
+from orchestrator.config import DevnetConfig, load_config
+from orchestrator.contracts.deploy import connect
+from orchestrator.devnet.launcher import Devnet
+from tests.chain import deploy, expect_revert, transact
+from tests.helpers import write_devnet
+
+pytestmark = pytest.mark.integration
+
+CHAIN_ID = 2
+DEPTH = 8
+PKH = bytes.fromhex("ab" * 20)
+USER = "0x" + "42" * 32  # TEST-ONLY key
+
+
+def deposit_hash(chain: int, token: int, amount: int, owner: str, pkh: bytes) -> bytes:
+    packed = bytes([1, chain]) + token.to_bytes(2, "big") + amount.to_bytes(16, "big")
+    return keccak(packed + bytes.fromhex(owner[2:]) + pkh)
+
+
+def full_exit_hash(chain: int, account: int, token: int, requester: str) -> bytes:
+    packed = bytes([3, chain]) + account.to_bytes(4, "big") + token.to_bytes(2, "big")
+    return keccak(packed + bytes.fromhex(requester[2:]))
+
+
+@dataclass
+class Queue:
+    config: DevnetConfig
+    w3: Web3
+    rollup: Contract
+    token: Contract
+    user: str
+
+
+@pytest.fixture(scope="module")
+def queue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Queue]:
+    tmp = tmp_path_factory.mktemp("queue")
+    path, _ = write_devnet(tmp, n=1, base_chain_id=940000)
+    config = load_config(path)
+    with Devnet(config, tmp / "home"):
+        w3 = connect(config.chains[0])
+        operator = Account.from_key(config.keys.operator).address
+        rollup = deploy(w3, config.keys.deployer, "QueueHarness", CHAIN_ID, DEPTH, 100, operator)
+        token = deploy(w3, config.keys.deployer, "TestToken", "Test USD Coin", "USDC", 6)
+        transact(w3, config.keys.deployer, rollup.functions.registerToken(1, token.address))
+        user = Account.from_key(USER).address
+        transact(w3, config.keys.deployer, token.functions.mint(user, 10**12))
+        w3.provider.make_request(RPCEndpoint("anvil_setBalance"), [user, hex(10**20)])
+        yield Queue(config, w3, rollup, token, user)
+
+
+def _queued(q: Queue, receipt: Any) -> dict[str, Any]:
+    events = q.rollup.events.PriorityRequestQueued().process_receipt(receipt, errors=DISCARD)
+    assert len(events) == 1
+    return dict(events[0]["args"])
+
+
+def test_eth_deposit_is_queued_with_its_request_hash(queue: Queue) -> None:
+    q = queue
+    serial = q.rollup.functions.nextPriorityRequestId().call()
+    receipt = transact(q.w3, USER, q.rollup.functions.depositETH(PKH), value=10**18)
+    event = _queued(q, receipt)
+    assert event["serialId"] == serial and event["opType"] == 1 and event["amount"] == 10**18
+    assert bytes(event["requestHash"]) == deposit_hash(CHAIN_ID, 0, 10**18, q.user, PKH)
+    stored = q.rollup.functions.priorityRequests(serial).call()
+    assert bytes(stored[0]) == bytes(event["requestHash"])
+    assert stored[1] == receipt["blockNumber"] + 100
+    assert q.w3.eth.get_balance(q.rollup.address) >= 10**18
+
+
+def test_erc20_deposit_credits_what_arrived(queue: Queue) -> None:
+    q = queue
+    transact(q.w3, USER, q.token.functions.approve(q.rollup.address, 5_000_000))
+    receipt = transact(q.w3, USER, q.rollup.functions.depositERC20(q.token.address, 5_000_000, PKH))
+    event = _queued(q, receipt)
+    assert event["tokenId"] == 1 and event["amount"] == 5_000_000
+    assert q.token.functions.balanceOf(q.rollup.address).call() == 5_000_000
+
+
+def test_bad_deposits_are_refused(queue: Queue) -> None:
+    q = queue
+    f = q.rollup.functions
+    assert expect_revert(q.w3, USER, f.depositETH(PKH), "InvalidAmount") == (0,)
+    expect_revert(q.w3, USER, f.depositETH(bytes(20)), "ZeroPublicKeyHash", value=1)
+    assert expect_revert(q.w3, USER, f.depositERC20(q.user, 1, PKH), "TokenNotRegistered") == (q.user,)
+    expect_revert(q.w3, USER, f.depositERC20(q.token.address, 10**15, PKH), "TransferFailed")  # not approved
+
+
+def test_full_exit_request(queue: Queue) -> None:
+    q = queue
+    f = q.rollup.functions
+    event = _queued(q, transact(q.w3, USER, f.requestFullExit(7, 1)))
+    assert event["opType"] == 3 and event["accountIndex"] == 7
+    assert bytes(event["requestHash"]) == full_exit_hash(CHAIN_ID, 7, 1, q.user)
+    assert expect_revert(q.w3, USER, f.requestFullExit(256, 1), "AccountIndexOutOfRange") == (255, 256)
+    assert expect_revert(q.w3, USER, f.requestFullExit(1, 9), "UnknownTokenId") == (9,)
+
+
+def test_pending_balances_are_pulled_once(queue: Queue) -> None:
+    q = queue
+    f, operator = q.rollup.functions, q.config.keys.operator
+    receiver = Account.create().address
+    transact(q.w3, operator, f.testCredit(receiver, 1, 1_000_000))
+    transact(q.w3, operator, f.testCredit(receiver, 0, 10**17))
+    transact(q.w3, USER, f.withdrawPendingBalance(receiver, 1))  # anyone may push it
+    transact(q.w3, USER, f.withdrawPendingBalance(receiver, 0))
+    assert q.token.functions.balanceOf(receiver).call() == 1_000_000
+    assert q.w3.eth.get_balance(receiver) == 10**17
+    assert expect_revert(q.w3, USER, f.withdrawPendingBalance(receiver, 1), "NothingPending") == (receiver, 1)
+
+
+def test_roles(queue: Queue) -> None:
+    q = queue
+    f = q.rollup.functions
+    expect_revert(q.w3, USER, f.registerToken(2, q.user), "Unauthorized")
+    expect_revert(q.w3, q.config.keys.deployer, f.registerToken(1, q.user), "TokenAlreadyRegistered")
+    expect_revert(q.w3, USER, f.testCredit(q.user, 0, 1), "Unauthorized")
+    expect_revert(q.w3, USER, f.setOperator(q.user), "Unauthorized")
