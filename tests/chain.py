@@ -14,7 +14,7 @@ from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractCustomError, ContractLogicError
 from web3.types import Wei
 
-from orchestrator.contracts.compiler import compile_contracts
+from orchestrator.contracts.compiler import ContractArtifact, compile_contracts
 
 
 @cache
@@ -30,7 +30,10 @@ def _errors_by_selector() -> dict[bytes, tuple[str, list[str]]]:
 
 
 def deploy(w3: Web3, key: str, name: str, *args: Any) -> Contract:
-    artifact = compile_contracts()[name]
+    return deploy_artifact(w3, key, compile_contracts()[name], *args)
+
+
+def deploy_artifact(w3: Web3, key: str, artifact: ContractArtifact, *args: Any) -> Contract:
     factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
     receipt = _send(w3, key, factory.constructor(*args))
     contract: Contract = w3.eth.contract(address=receipt["contractAddress"], abi=artifact.abi)
