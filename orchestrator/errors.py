@@ -35,3 +35,15 @@ class CryptoError(RollupError):
 
 class ProverError(RollupError):
     """Witness generation, setup, proving or verification failed."""
+
+
+class TxRejected(RollupError):
+    """An L2 transaction or operation breaks a rule (bad signature, nonce, balance, token, account, amount).
+
+    `code` is a stable machine-readable reason (e.g. "bad_signature", "bad_nonce", "insufficient_balance")
+    that the sequencer's RPC returns alongside the message.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
