@@ -1,0 +1,6 @@
+// Profile `bench` (docs/protocol.md section 1): D = 24, N_OP = 4, N_TX = 16.
+pragma circom 2.0.0;
+
+include "../block.circom";
+
+component main = Block(24, 4, 16);

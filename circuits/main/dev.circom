@@ -1,0 +1,6 @@
+// Profile `dev` (docs/protocol.md section 1): D = 16, N_OP = 2, N_TX = 4.
+pragma circom 2.0.0;
+
+include "../block.circom";
+
+component main = Block(16, 2, 4);
