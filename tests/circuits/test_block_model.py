@@ -121,7 +121,8 @@ def test_protocol_vectors(block_circuit: CompiledCircuit, workdir: Path) -> None
     from orchestrator.l2 import vectors
 
     blocks = vectors._blocks(domain(vectors.PRIMARY_EVM_CHAIN_ID, vectors.PRIMARY_ROLLUP))
-    computed = [run(block_circuit, b.circuit_input(), workdir).outputs[0] for b in blocks]
+    # These blocks' constraint satisfaction is checked by the other tests of this module.
+    computed = [run(block_circuit, b.circuit_input(), workdir, check=False).outputs[0] for b in blocks]
     assert computed == [b.public_input for b in blocks]
     documented = vectors.documented_block(vectors.protocol_path().read_text(encoding="utf-8"))
     lines = [
