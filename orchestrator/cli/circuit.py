@@ -25,11 +25,13 @@ def circuit() -> None:
 @circuit.command()
 @click.option("--profile", type=click.Choice(PROFILES), default="test", show_default=True,
               help="Circuit size: test (CI), dev or bench (see docs/protocol.md section 1).")  # fmt: skip
-def build(profile: str) -> None:
+@click.option("--zkey", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
+              help="Keys from a snarkjs Groth16 ceremony (.zkey) instead of the unsafe setup.")  # fmt: skip
+def build(profile: str, zkey: Path | None) -> None:
     """Compile the block circuit of a profile (cached), run its setup and write its Solidity verifier.
 
-    The setup is single-party: UNSAFE for anything of value. A ceremony zkey can replace it
-    (docs/circuits.md explains how).
+    Without --zkey the setup is single-party: UNSAFE for anything of value. docs/circuits.md ("Trusted
+    setup") describes the ceremony whose zkey replaces it.
     """
     from orchestrator.prover.compile import compile_circuit, find_compiled
     from orchestrator.prover.groth16 import Groth16PyBackend
@@ -45,7 +47,7 @@ def build(profile: str) -> None:
     console.print(f"compiled {compiled.name}: {compiled.constraints:,} constraints "
                   f"({'cached' if compiled.cache_hit else f'{compiled.compile_seconds:.1f} s'})")  # fmt: skip
     backend = Groth16PyBackend()
-    keys = backend.cached_keys(compiled)
+    keys = backend.import_ceremony_zkey(compiled, zkey) if zkey else backend.cached_keys(compiled)
     if keys is None:
         with console.status("running the single-party setup (UNSAFE for real value)"):
             keys = backend.setup(compiled)
