@@ -9,7 +9,7 @@ whether an operation fits the state is `L2State`'s business.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Self
 
 from orchestrator.crypto.eddsa import (
     PrivateKey,
@@ -192,8 +192,30 @@ NOOP_L2_RECORD = L2Record()
 # -- signed on L2 ---------------------------------------------------------------------------------------
 
 
+class _SignedOnL2:
+    """Signing shared by Transfer and Withdraw: each defines `message(domain)` and carries the key."""
+
+    public_key: PublicKey | None
+    signature: Signature | None
+
+    def message(self, domain: int) -> int:
+        raise NotImplementedError
+
+    def sign(self, private_key: PrivateKey | bytes, domain: int) -> Self:
+        """A copy carrying the signer's public key and signature of `message(domain)`."""
+        signature = sign_poseidon(private_key, self.message(domain))
+        return replace(self, public_key=prv2pub(private_key), signature=signature)  # type: ignore[type-var]
+
+    def verify_signature(self, domain: int) -> bool:
+        """True iff signed and the signature verifies for `message(domain)` (ownership not checked)."""
+        return _verify(self.public_key, self.signature, self.message(domain))
+
+    def signature_fields(self) -> list[int]:
+        return signature_fields(self.public_key, self.signature)
+
+
 @dataclass(frozen=True)
-class Transfer:
+class Transfer(_SignedOnL2):
     """Move `amount` from account `from_index` to `to_index`, signed by the sender at `nonce`."""
 
     from_index: int
@@ -213,22 +235,9 @@ class Transfer:
     def message(self, domain: int) -> int:
         return signed_message(domain, TRANSFER, self.from_index, self.to_index, self.amount, self.nonce)
 
-    def sign(self, private_key: PrivateKey | bytes, domain: int) -> Transfer:
-        """A copy carrying the signer's public key and signature of `message(domain)`."""
-        return replace(
-            self, public_key=prv2pub(private_key), signature=sign_poseidon(private_key, self.message(domain))
-        )
-
-    def verify_signature(self, domain: int) -> bool:
-        """True iff signed and the signature verifies for `message(domain)` (ownership not checked)."""
-        return _verify(self.public_key, self.signature, self.message(domain))
-
     def record(self) -> L2Record:
         """The 14-byte record; raises `TxRejected("amount_not_packable")` for an unpackable amount."""
         return L2Record(TRANSFER, self.from_index, self.to_index, pack_amount(self.amount))
-
-    def signature_fields(self) -> list[int]:
-        return signature_fields(self.public_key, self.signature)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -247,7 +256,7 @@ class Transfer:
 
 
 @dataclass(frozen=True)
-class Withdraw:
+class Withdraw(_SignedOnL2):
     """Pay `amount` of the sender account's token to `address` on rollup chain `chain`."""
 
     from_index: int
@@ -270,20 +279,9 @@ class Withdraw:
         aux = self.nonce + (self.chain << NONCE_BITS)
         return signed_message(domain, WITHDRAW, self.from_index, self.address, self.amount, aux)
 
-    def sign(self, private_key: PrivateKey | bytes, domain: int) -> Withdraw:
-        return replace(
-            self, public_key=prv2pub(private_key), signature=sign_poseidon(private_key, self.message(domain))
-        )
-
-    def verify_signature(self, domain: int) -> bool:
-        return _verify(self.public_key, self.signature, self.message(domain))
-
     def record(self, token: int) -> OpRecord:
         """The record, given the sender account's token (the transaction does not name it)."""
         return OpRecord(WITHDRAW, self.chain, self.from_index, token, self.amount, self.address, 0)
-
-    def signature_fields(self) -> list[int]:
-        return signature_fields(self.public_key, self.signature)
 
     def to_json(self) -> dict[str, Any]:
         return {
