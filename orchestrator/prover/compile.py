@@ -2,8 +2,8 @@
 
 `compile_circuit("circuits/toy/toy.circom")` runs `circom2 --O2 --r1cs --wasm --sym -l node_modules`
 from the repository root and keeps the result under build/circuits/<name>-<hash>/. The hash covers the
-main file, every .circom file under circuits/ (anything the main file could include), the circom2 and
-circomlib package versions and the flags, so an unchanged circuit is never recompiled (a block circuit
+main file and every file it includes (transitively), the circom2 and circomlib package versions and
+the flags, so an unchanged circuit is never recompiled (a block circuit
 takes minutes). The cache entry is complete only once its manifest exists: compiles happen in a
 temporary folder renamed into place, so an interrupted compile leaves nothing that looks finished.
 
@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import struct
 import time
@@ -56,7 +57,7 @@ log = logging.getLogger(__name__)
 CIRCOM_FLAGS = ("--O2", "--r1cs", "--wasm", "--sym")
 MANIFEST = "circuit.json"
 # Bump when the cache layout or the inputs of the hash change.
-_CACHE_SCHEME = "circuit-cache-v1"
+_CACHE_SCHEME = "circuit-cache-v2"
 _R1CS_HEADER_SECTION = 1
 
 InputValue: TypeAlias = "int | str | Sequence[InputValue]"
@@ -164,8 +165,38 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+_INCLUDE = re.compile(r'^\s*include\s+"([^"]+)"\s*;', re.MULTILINE)
+
+
+def include_closure(main: Path, root: Path) -> list[Path]:
+    """`main` and every file it includes, transitively (as circom resolves them with -l node_modules)."""
+    seen: set[Path] = set()
+    todo = [main.resolve()]
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        for name in _INCLUDE.findall(path.read_text()):
+            found = next(
+                (
+                    c
+                    for c in ((base / name).resolve() for base in (path.parent, root / "node_modules"))
+                    if c.is_file()
+                ),
+                None,
+            )
+            if found is None:
+                raise CompileError(f"{path.name}: cannot resolve include {name!r}")
+            todo.append(found)
+    return sorted(seen)
+
+
 def circuit_hash(main: Path, root: Path | None = None) -> str:
-    """sha256 over the main file, every .circom under circuits/, tool versions and flags."""
+    """sha256 over the main and the files it includes, tool versions and flags.
+
+    Only what the main includes counts, so editing one template rebuilds only the mains that use it.
+    """
     root = root or repo_root()
     main_path = _resolve_main(main, root)
     digest = hashlib.sha256()
@@ -180,11 +211,9 @@ def circuit_hash(main: Path, root: Path | None = None) -> str:
     feed("circom2", circom2_version(root).encode())
     feed("circomlib", circomlib_version(root).encode())
     feed("flags", " ".join(CIRCOM_FLAGS).encode())
-    feed("main", main_path.read_bytes())
-    circuits = root / "circuits"
-    if circuits.is_dir():
-        for path in sorted(circuits.rglob("*.circom")):
-            feed(path.relative_to(circuits).as_posix(), path.read_bytes())
+    for path in include_closure(main_path, root):
+        label = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()
+        feed(label, path.read_bytes())
     return digest.hexdigest()
 
 

@@ -1,4 +1,4 @@
-"""Fixtures for the circuit tests: compiled test mains (cached under build/circuit-tests/) and a workdir.
+"""Fixtures for the circuit tests: compiled test mains (cached under build/circuits/) and a workdir.
 
 The first run compiles every main (the `test` block profile takes about a minute); later runs reuse the
 builds until a file a main includes changes.
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.prover.compile import CompiledCircuit, compile_circuit
+from orchestrator.prover.compile import CompiledCircuit
 from tests.circuits.harness import compile_main
 
 _compiled: dict[str, CompiledCircuit] = {}
@@ -20,10 +20,7 @@ _compiled: dict[str, CompiledCircuit] = {}
 def compiled(name: str) -> CompiledCircuit:
     """A test main under tests/circuits/mains/ by name, or a path such as circuits/main/test.circom."""
     if name not in _compiled:
-        # Profile mains share the prover's cache with `rollup circuit build` and the end-to-end proof
-        # test, so CI compiles each profile once; test mains keep their include-keyed cache.
-        is_profile = name.startswith("circuits/main/")
-        _compiled[name] = compile_circuit(name) if is_profile else compile_main(name)
+        _compiled[name] = compile_main(name)
     return _compiled[name]
 
 

@@ -1,11 +1,6 @@
 """Compile test mains and run witnesses for the circuit tests.
 
-`compile_main` compiles a circom main with circom2 (`--O2 --r1cs --wasm --sym -l node_modules`, as
-orchestrator.prover.compile does) into build/circuit-tests/<name>-<hash>/, where the hash covers only
-the files the main actually includes (followed transitively), the tool versions and the flags: editing
-one template recompiles only the mains that use it. Each entry has the manifest that
-orchestrator.prover.compile.load_compiled reads, plus the compile's wall time and peak memory (measured
-with /usr/bin/time -v when it exists), which docs/circuits.md reports.
+`compile_main` finds a test main by name and compiles it with the prover's cached compile.
 
 `run` computes a witness (circom's generate_witness.js) and checks every constraint with
 `snarkjs wtns check`; `fails` says whether inputs are rejected by either step.
@@ -13,131 +8,30 @@ with /usr/bin/time -v when it exists), which docs/circuits.md reports.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import re
-import shutil
 import subprocess
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from orchestrator.errors import ProverError
-from orchestrator.paths import build_dir, node_binary, repo_root
-from orchestrator.prover.compile import (
-    CIRCOM_FLAGS,
-    MANIFEST,
-    CompiledCircuit,
-    InputValue,
-    calculate_witness,
-    file_sha256,
-    load_compiled,
-    read_r1cs_header,
-)
-from orchestrator.prover.tools import circom2_script, circom2_version, circomlib_version, snarkjs_script
+from orchestrator.paths import node_binary, repo_root
+from orchestrator.prover.compile import CompiledCircuit, InputValue, calculate_witness, compile_circuit
+from orchestrator.prover.tools import snarkjs_script
 
 ROOT = repo_root()
 MAINS = Path(__file__).resolve().parent / "mains"
-CACHE = build_dir() / "circuit-tests"
-_INCLUDE = re.compile(r'^\s*include\s+"([^"]+)"\s*;', re.MULTILINE)
-_SCHEME = "circuit-tests-v1"
 
 
-def _resolve_include(name: str, including: Path) -> Path:
-    for base in (including.parent, ROOT / "node_modules"):
-        candidate = (base / name).resolve()
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError(f"{including}: cannot resolve include {name!r}")
+def compile_main(main: Path | str) -> CompiledCircuit:
+    """Compile a main (a repository path, or a name under tests/circuits/mains/), or reuse its cached build.
 
-
-def include_closure(main: Path) -> list[Path]:
-    """`main` and every file it includes, transitively, sorted."""
-    seen: set[Path] = set()
-    todo = [main.resolve()]
-    while todo:
-        path = todo.pop()
-        if path in seen:
-            continue
-        seen.add(path)
-        todo.extend(_resolve_include(name, path) for name in _INCLUDE.findall(path.read_text()))
-    return sorted(seen)
-
-
-def source_hash(main: Path) -> str:
-    digest = hashlib.sha256()
-
-    def feed(part: str | bytes) -> None:
-        data = part.encode() if isinstance(part, str) else part
-        digest.update(len(data).to_bytes(8, "big"))
-        digest.update(data)
-
-    for part in (_SCHEME, circom2_version(ROOT), circomlib_version(ROOT), " ".join(CIRCOM_FLAGS)):
-        feed(part)
-    for path in include_closure(main):
-        label = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.as_posix()
-        feed(label)
-        feed(path.read_bytes())
-    return digest.hexdigest()
-
-
-def _peak_kib(stderr: str) -> int | None:
-    found = re.search(r"Maximum resident set size \(kbytes\):\s*(\d+)", stderr)
-    return int(found.group(1)) if found else None
-
-
-def compile_main(main: Path | str, timeout: float = 3600) -> CompiledCircuit:
-    """Compile a main (a path, or a name under tests/circuits/mains/), or reuse the cached build."""
+    The prover's cache is keyed by the files a main includes, so editing one template recompiles only
+    the mains that use it, and a profile main is shared with `rollup circuit build` and the proof test.
+    """
     path = Path(main)
-    if not path.is_absolute() and not path.is_file():
+    if not path.is_absolute() and not (ROOT / path).is_file():
         path = MAINS / (str(main) if str(main).endswith(".circom") else f"{main}.circom")
-    path = path.resolve()
-    name = path.stem
-    digest = source_hash(path)
-    target = CACHE / f"{name}-{digest[:16]}"
-    if (target / MANIFEST).is_file():
-        return load_compiled(target)
-    CACHE.mkdir(parents=True, exist_ok=True)
-    staging = CACHE / f".tmp-{name}-{digest[:16]}-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    try:
-        command = [node_binary(), str(circom2_script(ROOT)), str(path), *CIRCOM_FLAGS]
-        command += ["-l", "node_modules", "-o", str(staging)]
-        timer = Path("/usr/bin/time")
-        if timer.is_file():
-            command = [str(timer), "-v", *command]
-        started = time.perf_counter()
-        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
-        seconds = time.perf_counter() - started
-        if done.returncode != 0:
-            raise ProverError(f"circom2 failed on {path.name}:\n{done.stdout}\n{done.stderr}")
-        r1cs = staging / f"{name}.r1cs"
-        header = read_r1cs_header(r1cs)
-        manifest = {
-            "name": name,
-            "source": str(path),
-            "source_hash": digest,
-            "r1cs_sha256": file_sha256(r1cs),
-            "constraints": header.n_constraints,
-            "wires": header.n_wires,
-            "compile_seconds": round(seconds, 2),
-            "peak_rss_kib": _peak_kib(done.stderr),
-        }
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
-        if target.is_dir():
-            shutil.rmtree(target)
-        staging.rename(target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return load_compiled(target, cache_hit=False)
-
-
-def manifest(circuit: CompiledCircuit) -> dict[str, object]:
-    data: dict[str, object] = json.loads((circuit.directory / MANIFEST).read_text())
-    return data
+    return compile_circuit(path)
 
 
 @dataclass(frozen=True)
@@ -162,9 +56,7 @@ def check_constraints(circuit: CompiledCircuit, wtns: Path) -> bool:
     return done.returncode == 0 and "WITNESS IS CORRECT" in text and "NOT CORRECT" not in text
 
 
-def run(
-    circuit: CompiledCircuit, inputs: Mapping[str, InputValue], workdir: Path, check: bool = True
-) -> Run:
+def run(circuit: CompiledCircuit, inputs: Mapping[str, InputValue], workdir: Path, check: bool = True) -> Run:
     """Compute the witness and check every constraint; raise ProverError if either fails.
 
     `check=False` skips the separate `snarkjs wtns check` (~6 s on the test profile); circom's witness
