@@ -9,6 +9,7 @@ import click
 from rich.table import Table
 
 from orchestrator.cli.render import console
+from orchestrator.paths import repo_root
 
 PROFILES = ("test", "dev", "bench")
 
@@ -90,8 +91,6 @@ def info() -> None:
 
 
 def _repo_file(relative: Path) -> Path:
-    from orchestrator.paths import repo_root
-
     return repo_root() / relative
 
 

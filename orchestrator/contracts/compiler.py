@@ -29,6 +29,7 @@ class ContractArtifact:
     abi: list[dict[str, Any]]
     bytecode: str
     deployed_bytecode: str
+    warnings: tuple[str, ...] = ()  # solc's warnings about this contract's source file
 
 
 def solc_wrapper() -> Path:
@@ -90,6 +91,11 @@ def compile_standard_json(sources: dict[str, str]) -> dict[str, ContractArtifact
 
 def _artifacts(output: dict[str, Any]) -> dict[str, ContractArtifact]:
     result: dict[str, ContractArtifact] = {}
+    warnings: dict[str, list[str]] = {}
+    for e in output.get("errors", []):
+        if e.get("severity") == "warning":
+            file = (e.get("sourceLocation") or {}).get("file", "")
+            warnings.setdefault(file, []).append(e.get("formattedMessage", e.get("message", "")))
     for source, contracts in output.get("contracts", {}).items():
         for name, data in contracts.items():
             if name in result:
@@ -101,6 +107,7 @@ def _artifacts(output: dict[str, Any]) -> dict[str, ContractArtifact]:
                 abi=data["abi"],
                 bytecode="0x" + evm["bytecode"]["object"],
                 deployed_bytecode="0x" + evm["deployedBytecode"]["object"],
+                warnings=tuple(warnings.get(source, [])),
             )
     return result
 

@@ -19,10 +19,10 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import ContractCustomError
 
+from orchestrator.contracts.compiler import compile_standard_json
 from orchestrator.paths import anvil_binary, build_dir
 from orchestrator.prover.groth16 import BASE_FIELD_Q, SCALAR_FIELD_R, Proof
 from orchestrator.prover.solidity_verifier import generate_verifier, write_verifier
-from tests.prover.solc_helper import compile_contract
 from tests.prover.test_pipeline import ToyRun, negated_a, off_curve_a, prove_toy
 
 pytestmark = pytest.mark.integration
@@ -74,7 +74,7 @@ def verifier(w3: Web3, toy: ToyRun) -> Contract:
     path = write_verifier(
         toy.keys.verifying_key, build_dir() / "verifiers" / "ToyVerifier.sol", "ToyVerifier"
     )
-    compiled = compile_contract(path.read_text(), "ToyVerifier")
+    compiled = compile_standard_json({"generated/ToyVerifier.sol": path.read_text()})["ToyVerifier"]
     assert compiled.warnings == ()
     factory = w3.eth.contract(abi=compiled.abi, bytecode=compiled.bytecode)
     receipt = w3.eth.wait_for_transaction_receipt(
