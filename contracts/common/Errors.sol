@@ -45,3 +45,53 @@ error NothingPending(address owner, uint16 tokenId);
 error TransferFailed(address to, uint256 amount);
 /// @notice A re-entrant call into a guarded function.
 error Reentrancy();
+
+// ---- blocks: commit, prove, synchronize, execute, revert ----
+/// @notice Blocks are committed, proven, synchronized and executed in order; this one is out of turn.
+error NonSequentialBlock(uint64 expected, uint64 actual);
+/// @notice The StoredBlockInfo passed in does not hash to what the chain stored for that block.
+error StoredBlockMismatch(uint64 blockNumber, bytes32 expected, bytes32 actual);
+/// @notice A block timestamp before the previous block's or too far from this chain's clock.
+error TimestampOutOfRange(uint64 earliest, uint64 latest, uint64 actual);
+/// @notice Public data (or a secondary's own records) of the wrong length.
+error PublicDataLength(uint256 expected, uint256 actual);
+/// @notice An on-chain record's type byte is not Noop, Deposit, Withdraw or FullExit (or Noop where an
+///         operation is required).
+error InvalidOperationType(uint256 index, uint8 opType);
+/// @notice An on-chain record names a rollup chain that is not part of this deployment.
+error UnknownChainId(uint256 index, uint8 chainId);
+/// @notice A secondary got a record for another chain.
+error WrongChainId(uint8 expected, uint8 actual);
+/// @notice A committed Deposit or FullExit does not match this chain's next priority request
+///         (expected is zero when the queue holds no further request).
+error PriorityRequestMismatch(uint64 serialId, bytes32 expected, bytes32 actual);
+/// @notice A secondary commits only blocks that carry operations for it.
+error NoOperationsForChain(uint64 blockNumber);
+/// @notice The per-chain sync hashes passed in do not hash to the stored block's value.
+error SyncHashesMismatch(bytes32 expected, bytes32 actual);
+/// @notice The Groth16 proof does not verify against the block's stored commitment.
+error InvalidProof(uint64 blockNumber);
+/// @notice The block is not proven yet.
+error BlockNotProven(uint64 lastProven, uint64 blockNumber);
+/// @notice The block is not synchronized (confirmed) on this chain yet.
+error BlockNotSynchronized(uint64 lastSynchronized, uint64 blockNumber);
+/// @notice No sync report from `chainId` covers the block being synchronized.
+error MissingSyncReport(uint8 chainId, uint64 blockNumber);
+/// @notice A secondary's reported sync hash differs from the one derived from the proven data.
+error SyncHashMismatch(uint8 chainId, bytes32 expected, bytes32 reported);
+/// @notice A confirmation names a sync hash this secondary did not commit for that block.
+error ConfirmationMismatch(uint64 blockNumber, bytes32 committed, bytes32 confirmed);
+/// @notice A cross-chain message from an address that is not the registered peer rollup.
+error NotPeer(uint256 sourceChainId, address sender);
+/// @notice The rollup chain has no registered peer contract.
+error PeerNotRegistered(uint8 chainId);
+/// @notice A cross-chain message this contract does not accept.
+error UnknownMessageKind(uint8 kind);
+/// @notice The records passed to execution do not hash to the block's stored h_c.
+error OpsHashMismatch(bytes32 expected, bytes32 actual);
+/// @notice Blocks at or below the synchronized block can never be reverted.
+error CannotRevertSynchronized(uint64 lastSynchronized, uint64 blockNumber);
+/// @notice Nothing committed since the last confirmation or the last report: no sync report to send.
+error NothingToReport(uint64 lastCommitted, uint64 lastSynchronized);
+/// @notice A cross-chain payload of the wrong length.
+error MalformedMessage(uint256 expectedLength, uint256 actualLength);

@@ -25,6 +25,18 @@ interface IRollup {
         uint64 expirationBlock; // L1 block after which an unprocessed request lets the chain enter exodus
     }
 
+    /// @notice A block's own records, passed back for execution (checked against the stored h_c).
+    struct ExecuteBlockInfo {
+        StoredBlockInfo storedBlock;
+        bytes records; // this chain's on-chain records of the block, 64 bytes each, in order
+    }
+
+    /// @notice A cross-chain peer: the rollup contract of another rollup chain.
+    struct Peer {
+        uint256 evmChainId;
+        address rollup;
+    }
+
     /// @notice A priority request was queued (serial ids count from 0 per chain).
     event PriorityRequestQueued(
         uint64 indexed serialId,
@@ -37,9 +49,12 @@ interface IRollup {
         bytes32 requestHash,
         uint64 expirationBlock
     );
-    event BlockCommitted(uint64 indexed blockNumber, bytes32 stateRoot, bytes32 opsHash, bytes32 syncHash);
     event BlockExecuted(uint64 indexed blockNumber);
+    /// @notice Blocks above `toBlock` up to `fromBlock` were reverted; their requests are back in the queue.
     event BlocksReverted(uint64 fromBlock, uint64 toBlock);
+    /// @notice This chain's synchronized block advanced to `blockNumber` (all blocks up to it confirmed).
+    event BlocksSynchronized(uint64 indexed blockNumber, bytes32 syncHash);
+    event PeerSet(uint8 indexed rollupChainId, uint256 evmChainId, address rollup);
     event PendingBalanceCredited(address indexed owner, uint16 indexed tokenId, uint128 amount);
     event PendingBalanceWithdrawn(address indexed owner, uint16 indexed tokenId, uint128 amount);
     event TokenRegistered(uint16 indexed tokenId, address indexed token);
@@ -54,6 +69,13 @@ interface IRollup {
     /// @notice Ask for the whole balance of `accountIndex` in `tokenId` to be paid on this chain. The
     ///         sequencer must process it; if the sender does not own the account, it exits zero.
     function requestFullExit(uint32 accountIndex, uint16 tokenId) external;
+
+    /// @notice Execute blocks up to this chain's synchronized block, in order: withdrawals and full exits
+    ///         become pending balances, consumed priority requests are retired.
+    function executeBlocks(ExecuteBlockInfo[] calldata blocks) external;
+
+    /// @notice Revert committed blocks, newest first, all above the synchronized block (operator only).
+    function revertBlocks(StoredBlockInfo[] calldata blocks) external;
 
     /// @notice Pay `owner` its pending balance of `tokenId` (anyone may push it).
     function withdrawPendingBalance(address payable owner, uint16 tokenId) external;

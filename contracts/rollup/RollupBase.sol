@@ -3,6 +3,7 @@ pragma solidity 0.8.37;
 
 import {IRollup} from "../interfaces/IRollup.sol";
 import {Operations} from "../libraries/Operations.sol";
+import {SyncHash} from "../libraries/SyncHash.sol";
 import {RollupStorage} from "./RollupStorage.sol";
 import "../common/Errors.sol";
 
@@ -13,12 +14,11 @@ interface IERC20Minimal {
 }
 
 /// @title RollupBase
-/// @notice What every chain does: queue deposits and full-exit requests, map tokens, hold pending balances.
+/// @notice What every chain does: queue deposits and full-exit requests, map tokens, check its own records
+///         at commit, execute synchronized blocks, revert unsynchronized ones, hold pending balances.
 /// @dev Commit, prove and synchronization differ between the primary and the secondaries and live there.
 abstract contract RollupBase is IRollup, RollupStorage {
-    constructor(uint8 rollupChainId_, uint8 treeDepth_, uint64 priorityExpirationBlocks_, address operator_)
-        RollupStorage(rollupChainId_, treeDepth_, priorityExpirationBlocks_, operator_)
-    {}
+    constructor(RollupParams memory params) RollupStorage(params) {}
 
     // ---------------------------------------------------------------- governance
 
@@ -37,6 +37,13 @@ abstract contract RollupBase is IRollup, RollupStorage {
         if (operator_ == address(0)) revert ZeroAddress();
         operator = operator_;
         emit OperatorChanged(operator_);
+    }
+
+    /// @notice Register the rollup contract of rollup chain `chainId` on EVM chain `evmChainId`.
+    function setPeer(uint8 chainId, uint256 evmChainId, address rollup) external onlyOwner {
+        if (rollup == address(0)) revert ZeroAddress();
+        peers[chainId] = Peer(evmChainId, rollup);
+        emit PeerSet(chainId, evmChainId, rollup);
     }
 
     // ---------------------------------------------------------------- priority queue
@@ -70,12 +77,56 @@ abstract contract RollupBase is IRollup, RollupStorage {
         return nextPriorityRequestId - firstPriorityRequestId - committedPriorityRequests;
     }
 
+    // ---------------------------------------------------------------- execute and revert
+
+    /// @inheritdoc IRollup
+    function executeBlocks(ExecuteBlockInfo[] calldata blocks) external onlyOperator nonReentrant {
+        for (uint256 i = 0; i < blocks.length; ++i) {
+            StoredBlockInfo calldata info = blocks[i].storedBlock;
+            _checkStoredBlock(info);
+            if (info.previousBlock != lastExecutedBlock) revert NonSequentialBlock(lastExecutedBlock, info.previousBlock);
+            if (info.blockNumber > lastSynchronizedBlock) {
+                revert BlockNotSynchronized(lastSynchronizedBlock, info.blockNumber);
+            }
+            _executeRecords(blocks[i].records, info.opsHash);
+            // Retire the requests this block consumed (their storage is refunded).
+            uint64 first = firstPriorityRequestId;
+            for (uint64 id = first; id < first + info.priorityOps; ++id) {
+                delete priorityRequests[id];
+            }
+            firstPriorityRequestId = first + info.priorityOps;
+            committedPriorityRequests -= info.priorityOps;
+            lastExecutedBlock = info.blockNumber;
+            emit BlockExecuted(info.blockNumber);
+        }
+    }
+
+    /// @inheritdoc IRollup
+    function revertBlocks(StoredBlockInfo[] calldata blocks) external onlyOperator {
+        if (blocks.length == 0) return;
+        uint64 from = lastCommittedBlock;
+        for (uint256 i = 0; i < blocks.length; ++i) {
+            StoredBlockInfo calldata info = blocks[i];
+            if (info.blockNumber != lastCommittedBlock) revert NonSequentialBlock(lastCommittedBlock, info.blockNumber);
+            if (info.blockNumber <= lastSynchronizedBlock) {
+                revert CannotRevertSynchronized(lastSynchronizedBlock, info.blockNumber);
+            }
+            _checkStoredBlock(info);
+            committedPriorityRequests -= info.priorityOps;
+            delete storedBlockHashes[info.blockNumber];
+            lastCommittedBlock = info.previousBlock;
+            _afterRevert(info);
+        }
+        emit BlocksReverted(from, lastCommittedBlock);
+    }
+
     // ---------------------------------------------------------------- payouts
 
     /// @inheritdoc IRollup
     function withdrawPendingBalance(address payable owner_, uint16 tokenId) external nonReentrant {
         uint128 amount = pendingBalances[owner_][tokenId];
         if (amount == 0) revert NothingPending(owner_, tokenId);
+        if (tokenId != 0 && tokenAddress[tokenId] == address(0)) revert UnknownTokenId(tokenId);
         pendingBalances[owner_][tokenId] = 0;
         if (tokenId == 0) {
             (bool ok,) = owner_.call{value: amount}("");
@@ -89,6 +140,67 @@ abstract contract RollupBase is IRollup, RollupStorage {
     }
 
     // ---------------------------------------------------------------- internals
+
+    /// @notice The hash a committed block is stored under.
+    function hashStoredBlockInfo(StoredBlockInfo memory info) public pure returns (bytes32) {
+        return keccak256(abi.encode(info));
+    }
+
+    function _checkStoredBlock(StoredBlockInfo calldata info) internal view {
+        bytes32 stored = storedBlockHashes[info.blockNumber];
+        bytes32 given = hashStoredBlockInfo(info);
+        if (stored != given) revert StoredBlockMismatch(info.blockNumber, stored, given);
+    }
+
+    /// @dev Not before the previous block, not too far from this chain's clock either way.
+    function _checkTimestamp(uint64 previous, uint64 timestamp) internal view {
+        uint64 earliest = uint64(block.timestamp) > TIMESTAMP_PAST_TOLERANCE
+            ? uint64(block.timestamp) - TIMESTAMP_PAST_TOLERANCE
+            : 0;
+        if (previous > earliest) earliest = previous;
+        uint64 latest = uint64(block.timestamp) + TIMESTAMP_FUTURE_TOLERANCE;
+        if (timestamp < earliest || timestamp > latest) revert TimestampOutOfRange(earliest, latest, timestamp);
+    }
+
+    /// @notice Check one of this chain's own records at commit: a Deposit or FullExit must be this chain's
+    ///         next priority request (`serialId`), a Withdraw must name a token mapped here.
+    /// @return The serial id of the next request to match.
+    function _checkOwnRecord(Operations.OnchainOp memory op, uint64 serialId) internal view returns (uint64) {
+        if (op.opType == Operations.WITHDRAW) {
+            if (op.tokenId != 0 && tokenAddress[op.tokenId] == address(0)) revert UnknownTokenId(op.tokenId);
+            return serialId;
+        }
+        bytes32 expected = serialId < nextPriorityRequestId ? priorityRequests[serialId].requestHash : bytes32(0);
+        bytes32 actual = Operations.requestHashOf(op);
+        if (expected != actual) revert PriorityRequestMismatch(serialId, expected, actual);
+        return serialId + 1;
+    }
+
+    /// @notice The serial id of the first priority request no committed block has consumed yet.
+    function _nextUncommittedRequest() internal view returns (uint64) {
+        return firstPriorityRequestId + committedPriorityRequests;
+    }
+
+    /// @dev Recompute h_c over `records` and credit withdrawals and full exits.
+    function _executeRecords(bytes calldata records, bytes32 opsHash) private {
+        if (records.length % Operations.OP_RECORD_BYTES != 0) {
+            revert PublicDataLength(records.length - records.length % Operations.OP_RECORD_BYTES, records.length);
+        }
+        bytes32 h;
+        for (uint256 offset = 0; offset < records.length; offset += Operations.OP_RECORD_BYTES) {
+            h = SyncHash.foldOp(h, records[offset:offset + Operations.OP_RECORD_BYTES]);
+        }
+        if (h != opsHash) revert OpsHashMismatch(opsHash, h);
+        for (uint256 offset = 0; offset < records.length; offset += Operations.OP_RECORD_BYTES) {
+            Operations.OnchainOp memory op = Operations.read(records, offset);
+            if (op.opType == Operations.WITHDRAW || op.opType == Operations.FULL_EXIT) {
+                _credit(op.ethAddress, op.tokenId, op.amount);
+            }
+        }
+    }
+
+    /// @dev Role-specific bookkeeping when `info` is reverted.
+    function _afterRevert(StoredBlockInfo calldata info) internal virtual;
 
     function _queueDeposit(uint16 tokenId, uint256 amount, bytes20 pkh) private {
         if (amount == 0 || amount > type(uint128).max) revert InvalidAmount(amount);

@@ -7,12 +7,29 @@ import "../common/Errors.sol";
 /// @title RollupStorage
 /// @notice The one storage layout and the modifiers of every rollup contract (primary and secondary).
 abstract contract RollupStorage {
+    /// @notice What every rollup contract is deployed with.
+    struct RollupParams {
+        uint8 rollupChainId; // this chain's rollup chain id (1..8)
+        uint8 treeDepth; // binary depth of the state tree
+        uint64 priorityExpirationBlocks;
+        address operator;
+        address messenger; // the IMessenger that carries sync messages
+        bytes32 genesisStateRoot; // state root of block 0 (the empty tree)
+    }
+
+    /// @notice Seconds a block timestamp may run ahead of this chain's clock.
+    uint64 public constant TIMESTAMP_FUTURE_TOLERANCE = 15 minutes;
+    /// @notice Seconds a block timestamp may lag behind this chain's clock when it is committed.
+    uint64 public constant TIMESTAMP_PAST_TOLERANCE = 7 days;
+
     /// @notice How long (in L1 blocks) the sequencer has to process a priority request.
     uint64 public immutable priorityExpirationBlocks;
     /// @notice This chain's rollup chain id (1..8).
     uint8 public immutable rollupChainId;
     /// @notice State tree depth in binary levels: account indices are below 2^depth.
     uint8 public immutable treeDepth;
+    /// @notice The messenger that carries sync reports and confirmations.
+    address public immutable messenger;
 
     address public owner;
     address public operator;
@@ -23,6 +40,9 @@ abstract contract RollupStorage {
     uint64 public lastExecutedBlock;
     /// @notice keccak256(abi.encode(StoredBlockInfo)) of each committed block, by block number.
     mapping(uint64 blockNumber => bytes32) public storedBlockHashes;
+
+    // ---- cross-chain peers, by rollup chain id ----
+    mapping(uint8 rollupChainId => IRollup.Peer) public peers;
 
     // ---- priority queue ----
     /// @notice Serial id of the oldest request not yet executed.
@@ -42,12 +62,14 @@ abstract contract RollupStorage {
 
     uint256 private reentrancyLock = 1;
 
-    constructor(uint8 rollupChainId_, uint8 treeDepth_, uint64 priorityExpirationBlocks_, address operator_) {
-        rollupChainId = rollupChainId_;
-        treeDepth = treeDepth_;
-        priorityExpirationBlocks = priorityExpirationBlocks_;
+    constructor(RollupParams memory params) {
+        if (params.operator == address(0)) revert ZeroAddress();
+        rollupChainId = params.rollupChainId;
+        treeDepth = params.treeDepth;
+        priorityExpirationBlocks = params.priorityExpirationBlocks;
+        messenger = params.messenger;
         owner = msg.sender;
-        operator = operator_;
+        operator = params.operator;
     }
 
     modifier onlyOwner() {

@@ -7,12 +7,12 @@ import {RollupBase} from "../rollup/RollupBase.sol";
 /// @notice TEST-ONLY: RollupBase alone (priority queue, tokens, payouts) with a test hook that credits
 ///         pending balances, until the primary and secondary contracts exercise them for real.
 contract QueueHarness is RollupBase {
-    constructor(uint8 rollupChainId_, uint8 treeDepth_, uint64 expiration_, address operator_)
-        RollupBase(rollupChainId_, treeDepth_, expiration_, operator_)
-    {}
+    constructor(RollupParams memory params) RollupBase(params) {}
 
     /// @notice TEST-ONLY: what execution does for a withdrawal.
     function testCredit(address owner_, uint16 tokenId, uint128 amount) external onlyOperator {
         _credit(owner_, tokenId, amount);
     }
+
+    function _afterRevert(StoredBlockInfo calldata) internal override {}
 }

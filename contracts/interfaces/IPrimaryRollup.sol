@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+pragma solidity 0.8.37;
+
+import {IRollup} from "./IRollup.sol";
+
+/// @title IPrimaryRollup
+/// @notice The primary chain's stages: full commit, Groth16 prove, sync reports in, confirmations out.
+interface IPrimaryRollup is IRollup {
+    /// @notice A block as the sequencer commits it to the primary: the header fields and all public data.
+    struct CommitBlockInfo {
+        uint64 blockNumber;
+        uint64 timestamp;
+        bytes32 newStateRoot;
+        bytes publicData; // N_OP 64-byte on-chain records, then N_TX 14-byte L2 records
+    }
+
+    /// @notice A Groth16 proof as the verifier takes it (b in precompile order).
+    struct ProofData {
+        uint256[2] a;
+        uint256[2][2] b;
+        uint256[2] c;
+    }
+
+    /// @param syncHashesHash keccak256 of every chain's S_c after the block (index c - 1).
+    /// @param chainMask Bit c is set when the block has operations for rollup chain c.
+    event BlockCommitted(uint64 indexed blockNumber, bytes32 commitment, bytes32 syncHashesHash, uint256 chainMask);
+    event BlockProven(uint64 indexed blockNumber);
+    event SyncReportReceived(uint8 indexed rollupChainId, uint64 indexed blockNumber, bytes32 syncHash);
+    event ConfirmationSent(uint8 indexed rollupChainId, uint64 indexed blockNumber, bytes32 syncHash, uint64 nonce);
+    event VerifierChanged(address indexed verifier);
+
+    /// @notice Commit blocks after `lastBlock` (the latest committed), whose per-chain sync hashes are
+    ///         `lastSyncHashes`. Checks order, timestamps, lengths, chain ids and this chain's queue.
+    function commitBlocks(
+        StoredBlockInfo calldata lastBlock,
+        bytes32[] calldata lastSyncHashes,
+        CommitBlockInfo[] calldata blocks
+    ) external;
+
+    /// @notice Verify one proof per block, in order after the last proven block.
+    function proveBlocks(StoredBlockInfo[] calldata blocks, ProofData[] calldata proofs) external;
+
+    /// @notice Synchronize up to the proven block `storedBlock`: every secondary's S_c after it must equal
+    ///         its confirmed hash or a sync report it sent (for block `reportBlocks[c - 1]`). Sends each
+    ///         secondary with news a confirmation (its block, S_c).
+    function synchronizeBlocks(
+        StoredBlockInfo calldata storedBlock,
+        bytes32[] calldata syncHashes,
+        uint64[] calldata reportBlocks
+    ) external;
+}

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+pragma solidity 0.8.37;
+
+import {IRollup} from "./IRollup.sol";
+
+/// @title ISecondaryRollup
+/// @notice A secondary chain's stages: commit of its own operations, sync report out, confirmation in.
+interface ISecondaryRollup is IRollup {
+    /// @notice A block as a secondary sees it: the header fields and only its own on-chain records.
+    struct SecondaryCommitInfo {
+        uint64 blockNumber;
+        uint64 timestamp;
+        bytes32 newStateRoot;
+        bytes records; // this chain's on-chain records, 64 bytes each, in block order (at least one)
+    }
+
+    event BlockCommitted(uint64 indexed blockNumber, bytes32 stateRoot, bytes32 opsHash, bytes32 syncHash);
+    event SyncReportSent(uint64 indexed blockNumber, bytes32 syncHash, uint64 nonce);
+    /// @notice A confirmation for a block at or below the synchronized one arrived late and changed nothing.
+    event StaleConfirmation(uint64 indexed blockNumber);
+
+    /// @notice Commit blocks after `lastBlock` (the latest committed here); block numbers may skip.
+    function commitBlocks(StoredBlockInfo calldata lastBlock, SecondaryCommitInfo[] calldata blocks) external;
+
+    /// @notice Send (this chain, latest committed block, its S_c) to the primary. Open to anyone.
+    function sendSyncReport() external returns (uint64 nonce);
+}

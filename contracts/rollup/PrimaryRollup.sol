@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+pragma solidity 0.8.37;
+
+import {IPrimaryRollup} from "../interfaces/IPrimaryRollup.sol";
+import {IMessenger, IMessageReceiver} from "../interfaces/IMessenger.sol";
+import {IVerifier} from "../interfaces/IVerifier.sol";
+import {BlockCommitment} from "../libraries/BlockCommitment.sol";
+import {Operations} from "../libraries/Operations.sol";
+import {SyncHash} from "../libraries/SyncHash.sol";
+import {SyncMessages} from "../libraries/SyncMessages.sol";
+import {RollupBase} from "./RollupBase.sol";
+import "../common/Errors.sol";
+
+/// @title PrimaryRollup
+/// @notice The primary chain: takes every block's full public data, verifies its Groth16 proof, derives
+///         every chain's sync hash from the proven data, checks the secondaries' reports against them and
+///         confirms to each secondary (docs/settlement.md).
+/// @dev The stored block's `syncHash` is keccak256 of all chains' S_c (index c - 1); callers pass the array
+///      back. `opsHash` is h_c of this chain's own records, which execution replays.
+contract PrimaryRollup is IPrimaryRollup, RollupBase, IMessageReceiver {
+    /// @notice Rollup chains of this deployment: ids 1..chainCount.
+    uint8 public immutable chainCount;
+    /// @notice On-chain operation slots per block (circuit profile).
+    uint16 public immutable opSlots;
+    /// @notice L2 slots per block (circuit profile).
+    uint16 public immutable l2Slots;
+    /// @notice Binds proofs and L2 signatures to this contract on this chain (BlockCommitment.domainOf).
+    uint256 public immutable domain;
+
+    IVerifier public verifier;
+    uint64 public lastProvenBlock;
+    /// @notice Sync reports as received, by rollup chain id and the block they are for.
+    mapping(uint8 chainId => mapping(uint64 blockNumber => bytes32)) public syncReports;
+    /// @notice The S_c last confirmed to each secondary.
+    mapping(uint8 chainId => bytes32) public confirmedSyncHash;
+
+    constructor(RollupParams memory params, uint8 chainCount_, uint16 opSlots_, uint16 l2Slots_)
+        RollupBase(params)
+    {
+        if (params.rollupChainId == 0 || params.rollupChainId > chainCount_ || chainCount_ > 8) {
+            revert UnknownChainId(0, params.rollupChainId);
+        }
+        chainCount = chainCount_;
+        opSlots = opSlots_;
+        l2Slots = l2Slots_;
+        domain = BlockCommitment.domainOf(uint64(block.chainid), address(this));
+        StoredBlockInfo memory genesis;
+        genesis.stateRoot = params.genesisStateRoot;
+        genesis.syncHash = keccak256(abi.encodePacked(new bytes32[](chainCount_)));
+        storedBlockHashes[0] = hashStoredBlockInfo(genesis);
+    }
+
+    /// @notice Set the Groth16 verifier generated for the circuit profile (owner only).
+    function setVerifier(address verifier_) external onlyOwner {
+        if (verifier_ == address(0)) revert ZeroAddress();
+        verifier = IVerifier(verifier_);
+        emit VerifierChanged(verifier_);
+    }
+
+    // ---------------------------------------------------------------- commit
+
+    /// @inheritdoc IPrimaryRollup
+    function commitBlocks(
+        StoredBlockInfo calldata lastBlock,
+        bytes32[] calldata lastSyncHashes,
+        CommitBlockInfo[] calldata blocks
+    ) external onlyOperator {
+        if (lastBlock.blockNumber != lastCommittedBlock) {
+            revert NonSequentialBlock(lastCommittedBlock, lastBlock.blockNumber);
+        }
+        _checkStoredBlock(lastBlock);
+        bytes32[] memory sync = _checkSyncHashes(lastSyncHashes, lastBlock.syncHash);
+        StoredBlockInfo memory previous = lastBlock;
+        for (uint256 i = 0; i < blocks.length; ++i) {
+            previous = _commitOne(previous, sync, blocks[i]);
+        }
+    }
+
+    function _commitOne(StoredBlockInfo memory previous, bytes32[] memory sync, CommitBlockInfo calldata blk)
+        private
+        returns (StoredBlockInfo memory info)
+    {
+        if (blk.blockNumber != previous.blockNumber + 1) {
+            revert NonSequentialBlock(previous.blockNumber + 1, blk.blockNumber);
+        }
+        _checkTimestamp(previous.timestamp, blk.timestamp);
+        uint256 expectedLength = uint256(opSlots) * Operations.OP_RECORD_BYTES
+            + uint256(l2Slots) * Operations.L2_RECORD_BYTES;
+        if (blk.publicData.length != expectedLength) revert PublicDataLength(expectedLength, blk.publicData.length);
+
+        (bytes32[] memory opsHashes, uint256 chainMask, uint64 consumed) = _readOnchainSection(blk.publicData);
+        for (uint256 c = 0; c < chainCount; ++c) {
+            if (chainMask & (1 << (c + 1)) != 0) {
+                sync[c] = SyncHash.next(sync[c], blk.blockNumber, blk.newStateRoot, opsHashes[c]);
+            }
+        }
+        info = StoredBlockInfo({
+            blockNumber: blk.blockNumber,
+            timestamp: blk.timestamp,
+            stateRoot: blk.newStateRoot,
+            commitment: BlockCommitment.commitment(
+                domain, blk.blockNumber, blk.timestamp, previous.stateRoot, blk.newStateRoot, blk.publicData
+            ),
+            opsHash: opsHashes[rollupChainId - 1],
+            syncHash: keccak256(abi.encodePacked(sync)),
+            priorityOps: consumed,
+            previousBlock: previous.blockNumber
+        });
+        storedBlockHashes[blk.blockNumber] = hashStoredBlockInfo(info);
+        committedPriorityRequests += consumed;
+        lastCommittedBlock = blk.blockNumber;
+        emit BlockCommitted(blk.blockNumber, info.commitment, info.syncHash, chainMask);
+    }
+
+    /// @dev Walk the on-chain records: types and chain ids valid, this chain's own records matched against
+    ///      its queue; fold h_c per chain. Transfers (the L2 section) are never parsed.
+    function _readOnchainSection(bytes calldata publicData)
+        private
+        view
+        returns (bytes32[] memory opsHashes, uint256 chainMask, uint64 consumed)
+    {
+        opsHashes = new bytes32[](chainCount);
+        uint64 serialId = _nextUncommittedRequest();
+        uint64 firstSerial = serialId;
+        for (uint256 i = 0; i < opSlots; ++i) {
+            uint256 offset = i * Operations.OP_RECORD_BYTES;
+            uint8 opType = uint8(publicData[offset]);
+            if (opType == Operations.NOOP) continue;
+            if (opType > Operations.FULL_EXIT) revert InvalidOperationType(i, opType);
+            uint8 chainId = uint8(publicData[offset + 1]);
+            if (chainId == 0 || chainId > chainCount) revert UnknownChainId(i, chainId);
+            if (chainId == rollupChainId) serialId = _checkOwnRecord(Operations.read(publicData, offset), serialId);
+            opsHashes[chainId - 1] =
+                SyncHash.foldOp(opsHashes[chainId - 1], publicData[offset:offset + Operations.OP_RECORD_BYTES]);
+            chainMask |= 1 << chainId;
+        }
+        consumed = serialId - firstSerial;
+    }
+
+    function _checkSyncHashes(bytes32[] calldata syncHashes, bytes32 expected)
+        private
+        view
+        returns (bytes32[] memory copy)
+    {
+        if (syncHashes.length != chainCount) revert PublicDataLength(chainCount, syncHashes.length);
+        copy = syncHashes;
+        bytes32 actual = keccak256(abi.encodePacked(copy));
+        if (actual != expected) revert SyncHashesMismatch(expected, actual);
+    }
+
+    // ---------------------------------------------------------------- prove
+
+    /// @inheritdoc IPrimaryRollup
+    function proveBlocks(StoredBlockInfo[] calldata blocks, ProofData[] calldata proofs) external onlyOperator {
+        if (proofs.length != blocks.length) revert PublicDataLength(blocks.length, proofs.length);
+        if (address(verifier) == address(0)) revert ZeroAddress();
+        for (uint256 i = 0; i < blocks.length; ++i) {
+            StoredBlockInfo calldata info = blocks[i];
+            if (info.blockNumber != lastProvenBlock + 1) revert NonSequentialBlock(lastProvenBlock + 1, info.blockNumber);
+            _checkStoredBlock(info);
+            uint256[1] memory input = [BlockCommitment.publicInput(info.commitment)];
+            if (!verifier.verifyProof(proofs[i].a, proofs[i].b, proofs[i].c, input)) revert InvalidProof(info.blockNumber);
+            lastProvenBlock = info.blockNumber;
+            emit BlockProven(info.blockNumber);
+        }
+    }
+
+    // ---------------------------------------------------------------- synchronize
+
+    /// @notice A secondary's sync report, delivered by the messenger.
+    function receiveMessage(uint256 sourceChainId, address sender, bytes calldata payload) external {
+        if (msg.sender != messenger) revert Unauthorized(messenger, msg.sender);
+        (uint8 chainId, uint64 blockNumber, bytes32 syncHash) = SyncMessages.decode(payload, SyncMessages.REPORT);
+        Peer memory peer = peers[chainId];
+        if (chainId == rollupChainId || peer.rollup != sender || peer.evmChainId != sourceChainId) {
+            revert NotPeer(sourceChainId, sender);
+        }
+        syncReports[chainId][blockNumber] = syncHash;
+        emit SyncReportReceived(chainId, blockNumber, syncHash);
+    }
+
+    /// @inheritdoc IPrimaryRollup
+    function synchronizeBlocks(
+        StoredBlockInfo calldata storedBlock,
+        bytes32[] calldata syncHashes,
+        uint64[] calldata reportBlocks
+    ) external onlyOperator {
+        uint64 n = storedBlock.blockNumber;
+        if (n <= lastSynchronizedBlock) revert NonSequentialBlock(lastSynchronizedBlock + 1, n);
+        if (n > lastProvenBlock) revert BlockNotProven(lastProvenBlock, n);
+        _checkStoredBlock(storedBlock);
+        _checkSyncHashes(syncHashes, storedBlock.syncHash);
+        if (reportBlocks.length != chainCount) revert PublicDataLength(chainCount, reportBlocks.length);
+        for (uint8 c = 1; c <= chainCount; ++c) {
+            if (c != rollupChainId) _confirmChain(c, n, syncHashes[c - 1], reportBlocks[c - 1]);
+        }
+        lastSynchronizedBlock = n;
+        emit BlocksSynchronized(n, storedBlock.syncHash);
+    }
+
+    /// @dev S_c chains every earlier block, so a report of S_c at the secondary's block m <= n that equals
+    ///      the proven S_c(n) vouches for all of chain c's operations up to n (none fall in (m, n]).
+    function _confirmChain(uint8 chainId, uint64 n, bytes32 expected, uint64 reportBlock) private {
+        if (expected == confirmedSyncHash[chainId]) return; // nothing new for this chain since its last confirmation
+        bytes32 reported = reportBlock <= n ? syncReports[chainId][reportBlock] : bytes32(0);
+        if (reported == bytes32(0)) revert MissingSyncReport(chainId, n);
+        if (reported != expected) revert SyncHashMismatch(chainId, expected, reported);
+        Peer memory peer = peers[chainId];
+        if (peer.rollup == address(0)) revert PeerNotRegistered(chainId);
+        confirmedSyncHash[chainId] = expected;
+        delete syncReports[chainId][reportBlock]; // used up: the refund pays part of the confirmation
+        uint64 nonce = IMessenger(messenger).send(
+            peer.evmChainId, peer.rollup, SyncMessages.encode(SyncMessages.CONFIRMATION, chainId, reportBlock, expected)
+        );
+        emit ConfirmationSent(chainId, reportBlock, expected, nonce);
+    }
+
+    function _afterRevert(StoredBlockInfo calldata info) internal override {
+        if (lastProvenBlock >= info.blockNumber) lastProvenBlock = info.previousBlock;
+    }
+}

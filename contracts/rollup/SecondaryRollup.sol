@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+pragma solidity 0.8.37;
+
+import {ISecondaryRollup} from "../interfaces/ISecondaryRollup.sol";
+import {IMessenger, IMessageReceiver} from "../interfaces/IMessenger.sol";
+import {Operations} from "../libraries/Operations.sol";
+import {SyncHash} from "../libraries/SyncHash.sol";
+import {SyncMessages} from "../libraries/SyncMessages.sol";
+import {RollupBase} from "./RollupBase.sol";
+import "../common/Errors.sol";
+
+/// @title SecondaryRollup
+/// @notice A secondary chain: commits only the blocks that carry its own operations (header and its own
+///         records), derives its S_c, reports it to the primary and advances only on a confirmation whose
+///         S_c equals what it committed (docs/settlement.md). It verifies no proof.
+contract SecondaryRollup is ISecondaryRollup, RollupBase, IMessageReceiver {
+    /// @notice The primary's rollup chain id (its peer entry is the only sender of confirmations).
+    uint8 public immutable primaryChainId;
+    /// @notice On-chain operation slots per block: a block cannot carry more records for one chain.
+    uint16 public immutable opSlots;
+    /// @notice S_c after each committed block, which confirmations are checked against.
+    mapping(uint64 blockNumber => bytes32) public committedSyncHash;
+    /// @notice The S_c of the last report sent: a report goes out only when there is news, so nobody can
+    ///         make the relayer carry the same report over and over.
+    bytes32 public lastReportedSyncHash;
+
+    constructor(RollupParams memory params, uint8 primaryChainId_, uint16 opSlots_) RollupBase(params) {
+        if (primaryChainId_ == params.rollupChainId) revert WrongChainId(0, primaryChainId_);
+        primaryChainId = primaryChainId_;
+        opSlots = opSlots_;
+        StoredBlockInfo memory genesis;
+        genesis.stateRoot = params.genesisStateRoot;
+        storedBlockHashes[0] = hashStoredBlockInfo(genesis);
+    }
+
+    // ---------------------------------------------------------------- commit
+
+    /// @inheritdoc ISecondaryRollup
+    function commitBlocks(StoredBlockInfo calldata lastBlock, SecondaryCommitInfo[] calldata blocks)
+        external
+        onlyOperator
+    {
+        if (lastBlock.blockNumber != lastCommittedBlock) {
+            revert NonSequentialBlock(lastCommittedBlock, lastBlock.blockNumber);
+        }
+        _checkStoredBlock(lastBlock);
+        StoredBlockInfo memory previous = lastBlock;
+        for (uint256 i = 0; i < blocks.length; ++i) {
+            previous = _commitOne(previous, blocks[i]);
+        }
+    }
+
+    function _commitOne(StoredBlockInfo memory previous, SecondaryCommitInfo calldata blk)
+        private
+        returns (StoredBlockInfo memory info)
+    {
+        if (blk.blockNumber <= previous.blockNumber) revert NonSequentialBlock(previous.blockNumber + 1, blk.blockNumber);
+        _checkTimestamp(previous.timestamp, blk.timestamp);
+        uint256 length = blk.records.length;
+        if (length == 0) revert NoOperationsForChain(blk.blockNumber);
+        if (length % Operations.OP_RECORD_BYTES != 0 || length > uint256(opSlots) * Operations.OP_RECORD_BYTES) {
+            revert PublicDataLength(uint256(opSlots) * Operations.OP_RECORD_BYTES, length);
+        }
+        uint64 firstSerial = _nextUncommittedRequest();
+        uint64 serialId = firstSerial;
+        bytes32 opsHash;
+        for (uint256 offset = 0; offset < length; offset += Operations.OP_RECORD_BYTES) {
+            Operations.OnchainOp memory op = Operations.read(blk.records, offset);
+            if (op.opType == Operations.NOOP || op.opType > Operations.FULL_EXIT) {
+                revert InvalidOperationType(offset / Operations.OP_RECORD_BYTES, op.opType);
+            }
+            if (op.chainId != rollupChainId) revert WrongChainId(rollupChainId, op.chainId);
+            serialId = _checkOwnRecord(op, serialId);
+            opsHash = SyncHash.foldOp(opsHash, blk.records[offset:offset + Operations.OP_RECORD_BYTES]);
+        }
+        bytes32 syncHash = SyncHash.next(previous.syncHash, blk.blockNumber, blk.newStateRoot, opsHash);
+        info = StoredBlockInfo({
+            blockNumber: blk.blockNumber,
+            timestamp: blk.timestamp,
+            stateRoot: blk.newStateRoot,
+            commitment: bytes32(0),
+            opsHash: opsHash,
+            syncHash: syncHash,
+            priorityOps: serialId - firstSerial,
+            previousBlock: previous.blockNumber
+        });
+        storedBlockHashes[blk.blockNumber] = hashStoredBlockInfo(info);
+        committedSyncHash[blk.blockNumber] = syncHash;
+        committedPriorityRequests += info.priorityOps;
+        lastCommittedBlock = blk.blockNumber;
+        emit BlockCommitted(blk.blockNumber, blk.newStateRoot, opsHash, syncHash);
+    }
+
+    // ---------------------------------------------------------------- synchronize
+
+    /// @inheritdoc ISecondaryRollup
+    function sendSyncReport() external returns (uint64 nonce) {
+        uint64 latest = lastCommittedBlock;
+        bytes32 syncHash = committedSyncHash[latest];
+        if (latest <= lastSynchronizedBlock || syncHash == lastReportedSyncHash) {
+            revert NothingToReport(latest, lastSynchronizedBlock);
+        }
+        Peer memory primary = peers[primaryChainId];
+        if (primary.rollup == address(0)) revert PeerNotRegistered(primaryChainId);
+        lastReportedSyncHash = syncHash;
+        nonce = IMessenger(messenger).send(
+            primary.evmChainId, primary.rollup, SyncMessages.encode(SyncMessages.REPORT, rollupChainId, latest, syncHash)
+        );
+        emit SyncReportSent(latest, syncHash, nonce);
+    }
+
+    /// @notice The primary's confirmation (this chain, block m, S_c(m)), delivered by the messenger.
+    function receiveMessage(uint256 sourceChainId, address sender, bytes calldata payload) external {
+        if (msg.sender != messenger) revert Unauthorized(messenger, msg.sender);
+        Peer memory primary = peers[primaryChainId];
+        if (primary.rollup == address(0) || primary.rollup != sender || primary.evmChainId != sourceChainId) {
+            revert NotPeer(sourceChainId, sender);
+        }
+        (uint8 chainId, uint64 blockNumber, bytes32 syncHash) =
+            SyncMessages.decode(payload, SyncMessages.CONFIRMATION);
+        if (chainId != rollupChainId) revert WrongChainId(rollupChainId, chainId);
+        if (blockNumber <= lastSynchronizedBlock) {
+            emit StaleConfirmation(blockNumber);
+            return;
+        }
+        bytes32 committed = blockNumber <= lastCommittedBlock ? committedSyncHash[blockNumber] : bytes32(0);
+        if (committed != syncHash) revert ConfirmationMismatch(blockNumber, committed, syncHash);
+        lastSynchronizedBlock = blockNumber;
+        emit BlocksSynchronized(blockNumber, syncHash);
+    }
+
+    function _afterRevert(StoredBlockInfo calldata info) internal override {
+        delete committedSyncHash[info.blockNumber];
+    }
+}
