@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, NoReturn
 
 from orchestrator.errors import ConfigError
+from orchestrator.l2.params import PROFILES
 
 MAX_CHAINS = 8
 _NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
@@ -73,12 +74,21 @@ class TestKeys:
 
 
 @dataclass(frozen=True)
+class RollupConfig:
+    """What the rollup contracts are deployed with: the circuit profile and the priority deadline."""
+
+    profile: str = "test"
+    priority_expiration_blocks: int = 10_000
+
+
+@dataclass(frozen=True)
 class DevnetConfig:
     path: Path
     block_time: int
     keys: TestKeys
     tokens: tuple[TokenConfig, ...]
     chains: tuple[ChainConfig, ...]
+    rollup: RollupConfig = field(default_factory=lambda: RollupConfig())
 
     @property
     def primary(self) -> ChainConfig:
@@ -115,7 +125,7 @@ def load_config(path: Path) -> DevnetConfig:
 
 def parse_config(raw: dict[str, Any], path: Path) -> DevnetConfig:
     r = _Reader(path)
-    r.only_keys(raw, "top level", {"devnet", "test_keys", "tokens", "chains"})
+    r.only_keys(raw, "top level", {"devnet", "rollup", "test_keys", "tokens", "chains"})
     devnet = r.table(raw, "devnet", required=False)
     r.only_keys(devnet, "[devnet]", {"block_time"})
     block_time = r.integer(devnet, "block_time", "[devnet]", default=0, low=0, high=3600)
@@ -125,7 +135,21 @@ def parse_config(raw: dict[str, Any], path: Path) -> DevnetConfig:
     )
     chains = tuple(_parse_chain(r, c, i) for i, c in enumerate(r.table_list(raw, "chains")))
     _check_chains(r, chains, tokens)
-    return DevnetConfig(path=path, block_time=block_time, keys=keys, tokens=tokens, chains=chains)
+    rollup = _parse_rollup(r, r.table(raw, "rollup", required=False))
+    return DevnetConfig(
+        path=path, block_time=block_time, keys=keys, tokens=tokens, chains=chains, rollup=rollup
+    )
+
+
+def _parse_rollup(r: _Reader, t: dict[str, Any]) -> RollupConfig:
+    r.only_keys(t, "[rollup]", {"profile", "priority_expiration_blocks"})
+    defaults = RollupConfig()
+    profile = r.string(t, "profile", "[rollup]") if "profile" in t else defaults.profile
+    if profile not in PROFILES:
+        r.fail(f"[rollup]: unknown circuit profile {profile!r} (known: {', '.join(PROFILES)})")
+    expiration = r.integer(t, "priority_expiration_blocks", "[rollup]", low=1, high=2**32,
+                           default=defaults.priority_expiration_blocks)  # fmt: skip
+    return RollupConfig(profile, expiration)
 
 
 def _parse_keys(r: _Reader, t: dict[str, Any]) -> TestKeys:
@@ -198,6 +222,9 @@ def _check_chains(r: _Reader, chains: tuple[ChainConfig, ...], tokens: tuple[Tok
         ("port", [c.port for c in chains if c.port is not None]),
     ):
         _check_distinct(r, label, values)
+    ids = sorted(c.rollup_chain_id for c in chains)
+    if ids != list(range(1, len(chains) + 1)):
+        r.fail(f"rollup chain ids must be 1..{len(chains)}, one per chain; got {ids}")
     symbols = [t.symbol for t in tokens]
     _check_distinct(r, "token symbol", symbols)
     for c in chains:

@@ -47,3 +47,11 @@ class TxRejected(RollupError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+class ChainTxError(RollupError):
+    """An L1 transaction would revert or did; `error` is the contract's custom error name, if decoded."""
+
+    def __init__(self, message: str, error: str | None = None) -> None:
+        super().__init__(message)
+        self.error = error

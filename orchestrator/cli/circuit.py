@@ -10,12 +10,9 @@ from rich.table import Table
 
 from orchestrator.cli.render import console
 from orchestrator.paths import repo_root
+from orchestrator.prover.profiles import main_file
 
 PROFILES = ("test", "dev", "bench")
-
-
-def main_file(profile: str) -> Path:
-    return Path("circuits") / "main" / f"{profile}.circom"
 
 
 @click.group()
@@ -34,24 +31,13 @@ def build(profile: str, zkey: Path | None) -> None:
     Without --zkey the setup is single-party: UNSAFE for anything of value. docs/circuits.md ("Trusted
     setup") describes the ceremony whose zkey replaces it.
     """
-    from orchestrator.prover.compile import compile_circuit, find_compiled
-    from orchestrator.prover.groth16 import Groth16PyBackend
+    from orchestrator.prover.profiles import profile_keys
     from orchestrator.prover.solidity_verifier import write_verifier
 
     started = time.monotonic()
-    cached = find_compiled(main_file(profile))
-    if cached is None:
-        with console.status(f"compiling {main_file(profile)} with circom2 --O2 (minutes for large profiles)"):
-            compiled = compile_circuit(main_file(profile))
-    else:
-        compiled = cached
+    compiled, keys = profile_keys(profile, console.status, zkey=zkey)
     console.print(f"compiled {compiled.name}: {compiled.constraints:,} constraints "
                   f"({'cached' if compiled.cache_hit else f'{compiled.compile_seconds:.1f} s'})")  # fmt: skip
-    backend = Groth16PyBackend()
-    keys = backend.import_ceremony_zkey(compiled, zkey) if zkey else backend.cached_keys(compiled)
-    if keys is None:
-        with console.status("running the single-party setup (UNSAFE for real value)"):
-            keys = backend.setup(compiled)
     console.print(f"keys: {keys.directory} ({keys.origin}{', UNSAFE' if keys.unsafe else ''})")
     verifier = write_verifier(keys.verifying_key, contract_name="Groth16Verifier")
     console.print(f"verifier: {verifier}")

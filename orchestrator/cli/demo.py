@@ -24,14 +24,16 @@ def demo(ctx: CliContext) -> None:
     from web3 import Web3
 
     from orchestrator.contracts.deploy import connect, deploy_all
+    from orchestrator.prover.profiles import profile_keys
 
     config = ctx.config()
+    _, keys = profile_keys(config.rollup.profile, console.status)
     started = time.monotonic()
     with Devnet(config, ctx.home) as net:
         console.print(f"[bold]1/3[/bold] devnet up: {len(net.nodes)} anvil node(s) in "
                       f"{time.monotonic() - started:.1f} s")  # fmt: skip
         t = time.monotonic()
-        deployments = deploy_all(config, ctx.home)
+        deployments = deploy_all(config, ctx.home, keys.verifying_key)
         console.print(f"[bold]2/3[/bold] deployed to every chain in {time.monotonic() - t:.1f} s")
         console.print(chain_status_table(launcher.status(config, ctx.home)))
         console.print(contracts_table(deployments))

@@ -14,11 +14,15 @@ from orchestrator.cli.render import console, contracts_table
 @pass_cli
 def deploy(ctx: CliContext) -> None:
     """Deploy the contracts to every chain and write the deployments file the other commands read."""
-    from orchestrator.contracts.deploy import deploy_all, deployments_path  # imports web3
+    from orchestrator.contracts.deploy import connect, deploy_all, deployments_path  # imports web3
+    from orchestrator.prover.profiles import profile_keys
 
     config = ctx.config()
     started = time.monotonic()
-    deployments = deploy_all(config, ctx.home)
+    for chain in config.chains:  # a stopped devnet is one error line, before any circuit work
+        connect(chain)
+    _, keys = profile_keys(config.rollup.profile, console.status)
+    deployments = deploy_all(config, ctx.home, keys.verifying_key)
     console.print(f"deployed to {len(deployments.chains)} chain(s) in {time.monotonic() - started:.1f} s; "
                   f"addresses in {deployments_path(ctx.home)}")  # fmt: skip
     console.print(contracts_table(deployments))

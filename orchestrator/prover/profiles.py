@@ -1,0 +1,81 @@
+"""The block circuit of a profile, built on demand: compile (cached), keys (cached or a fresh setup).
+
+`rollup circuit build` and `rollup deploy` both need it; the first call on a fresh clone compiles the
+circuit and runs the single-party setup (about a minute for the test profile), later calls read caches.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+
+from orchestrator.errors import ProverError
+from orchestrator.l2.block import Block
+from orchestrator.l2.params import get_profile
+from orchestrator.prover.compile import CompiledCircuit, compile_circuit, find_compiled
+from orchestrator.prover.groth16 import CircuitKeys, Groth16PyBackend, Proof
+
+Status = Callable[[str], AbstractContextManager[object]]
+"""Shows a message while a long step runs (rich's console.status, or nothing)."""
+
+
+def _quiet(_: str) -> AbstractContextManager[object]:
+    return nullcontext()
+
+
+def main_file(profile: str) -> Path:
+    get_profile(profile)  # an unknown profile is a ConfigError naming the known ones
+    return Path("circuits") / "main" / f"{profile}.circom"
+
+
+def compiled_profile(profile: str, status: Status = _quiet) -> CompiledCircuit:
+    main = main_file(profile)
+    cached = find_compiled(main)
+    if cached is not None:
+        return cached
+    with status(f"compiling {main} with circom2 --O2 (minutes for large profiles)"):
+        return compile_circuit(main)
+
+
+def profile_keys(
+    profile: str, status: Status = _quiet, backend: Groth16PyBackend | None = None, zkey: Path | None = None
+) -> tuple[CompiledCircuit, CircuitKeys]:
+    """The compiled circuit and its keys: a ceremony zkey when given, else cached keys, else a fresh
+    single-party setup (UNSAFE for real value)."""
+    compiled = compiled_profile(profile, status)
+    backend = backend or Groth16PyBackend()
+    if zkey is not None:
+        return compiled, backend.import_ceremony_zkey(compiled, zkey)
+    keys = backend.cached_keys(compiled)
+    if keys is None:
+        with status("running the single-party setup (UNSAFE for real value)"):
+            keys = backend.setup(compiled)
+    return compiled, keys
+
+
+class BlockProver:
+    """Proves model blocks with one profile's circuit; keeps the proving key in memory between blocks
+    (loading it again costs as much as a proof or more, docs/benchmarks/prover.md)."""
+
+    def __init__(
+        self, profile: str, status: Status = _quiet, backend: Groth16PyBackend | None = None
+    ) -> None:
+        self.profile = profile
+        self.backend = backend or Groth16PyBackend()
+        self.circuit, self.keys = profile_keys(profile, status, self.backend)
+
+    def prove(self, block: Block) -> Proof:
+        """A proof of `block`, checked in-process against the block's public input before it is returned."""
+        if block.profile.name != self.profile:
+            raise ProverError(
+                f"block {block.number} is of profile {block.profile.name}, the prover {self.profile}"
+            )
+        with tempfile.TemporaryDirectory(prefix="rollup-witness-") as tmp:
+            witness = self.backend.witness(self.circuit, block.circuit_input(), Path(tmp) / "block.wtns")
+            if witness.public_signals != (block.public_input,):
+                raise ProverError(
+                    f"block {block.number}: the circuit computed another public input than the model"
+                )
+            return self.backend.prove(self.keys, witness)
