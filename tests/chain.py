@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-from eth_abi.abi import decode
 from eth_account import Account
-from eth_utils.crypto import keccak
 from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
@@ -15,18 +12,7 @@ from web3.exceptions import ContractCustomError, ContractLogicError
 from web3.types import Wei
 
 from orchestrator.contracts.compiler import ContractArtifact, compile_contracts
-
-
-@cache
-def _errors_by_selector() -> dict[bytes, tuple[str, list[str]]]:
-    """Every custom error of every compiled contract, by its 4-byte selector."""
-    found: dict[bytes, tuple[str, list[str]]] = {}
-    for artifact in compile_contracts().values():
-        for item in artifact.abi:
-            if item["type"] == "error":
-                types = [i["type"] for i in item["inputs"]]
-                found[keccak(f"{item['name']}({','.join(types)})".encode())[:4]] = (item["name"], types)
-    return found
+from orchestrator.contracts.reverts import decode_revert, describe_revert_data
 
 
 def deploy(w3: Web3, key: str, name: str, *args: Any) -> Contract:
@@ -59,14 +45,7 @@ def _send(w3: Web3, key: str, fn: Any, value: int = 0) -> Any:
 
 
 def describe_revert(exc: Exception) -> str:
-    data = getattr(exc, "data", None)
-    if isinstance(data, str) and data.startswith("0x") and len(data) >= 10:
-        raw = bytes.fromhex(data[2:])
-        known = _errors_by_selector().get(raw[:4])
-        if known is not None:
-            name, types = known
-            return f"{name}{tuple(decode(types, raw[4:]))}"
-    return str(exc)
+    return describe_revert_data(getattr(exc, "data", None)) or str(exc)
 
 
 def expect_revert(w3: Web3, key: str, fn: ContractFunction, error: str, value: int = 0) -> tuple[Any, ...]:
@@ -77,12 +56,7 @@ def expect_revert(w3: Web3, key: str, fn: ContractFunction, error: str, value: i
     except (ContractCustomError, ContractLogicError) as exc:
         described = describe_revert(exc)
         assert described.startswith(error + "("), f"expected {error}, got {described}"
-        data = getattr(exc, "data", "")
-        raw = bytes.fromhex(str(data)[2:])
-        types = _errors_by_selector()[raw[:4]][1]
-        values = decode(types, raw[4:])
-        # Addresses come back lower-case; tests compare them with checksummed ones.
-        return tuple(
-            Web3.to_checksum_address(v) if t == "address" else v for t, v in zip(types, values, strict=True)
-        )
+        decoded = decode_revert(bytes.fromhex(str(getattr(exc, "data", ""))[2:]))
+        assert decoded is not None
+        return decoded[1]
     raise AssertionError(f"expected revert {error}, but the call succeeded")

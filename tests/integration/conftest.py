@@ -11,6 +11,7 @@ from orchestrator.config import DevnetConfig, load_config
 from orchestrator.devnet import launcher
 from orchestrator.devnet.node import pid_alive
 from orchestrator.devnet.state import read_state
+from orchestrator.prover.profiles import BlockProver
 from tests.helpers import write_devnet
 
 
@@ -35,3 +36,9 @@ def home(tmp_path: Path) -> Iterator[Path]:
     launcher.down(path)
     assert not any(pid_alive(p) for p in pids if p > 1), "a node outlived the test"
     assert not path.exists(), f"files left behind: {list(path.rglob('*'))}"
+
+
+@pytest.fixture(scope="session")
+def test_prover() -> BlockProver:
+    """The `test` profile's prover, built once per session (compile and keys are cached in build/)."""
+    return BlockProver("test")

@@ -7,14 +7,25 @@ import time
 from pathlib import Path
 
 import pytest
+from eth_account import Account
 from web3 import Web3
 
-from orchestrator.config import DevnetConfig
+from orchestrator.config import ChainConfig, DevnetConfig
 from orchestrator.contracts.compiler import compile_contracts
-from orchestrator.contracts.deploy import connect, deploy_all, read_deployments, token_contract_key
+from orchestrator.contracts.deploy import (
+    MESSENGER,
+    ROLLUP,
+    VERIFIER,
+    Deployments,
+    connect,
+    deploy_all,
+    read_deployments,
+    token_contract_key,
+)  # fmt: skip
 from orchestrator.devnet.launcher import Devnet
 from orchestrator.errors import CompileError, DeployError
 from orchestrator.paths import build_dir
+from orchestrator.prover.profiles import BlockProver
 from tests.helpers import assert_one_error_line, run_rollup
 
 pytestmark = pytest.mark.integration
@@ -47,9 +58,9 @@ def test_compile_errors_name_file_and_line(tmp_path: Path) -> None:
         compile_contracts(src)
 
 
-def test_deploy_puts_code_on_every_chain(config: DevnetConfig, home: Path) -> None:
+def test_deploy_puts_code_on_every_chain(config: DevnetConfig, home: Path, test_prover: BlockProver) -> None:
     with Devnet(config, home):
-        deployments = deploy_all(config, home)
+        deployments = deploy_all(config, home, test_prover.keys.verifying_key)
         on_disk = json.loads((home / "deployments.json").read_text())
         assert set(on_disk["chains"]) == {c.name for c in config.chains}
         assert read_deployments(home) == deployments
@@ -65,6 +76,31 @@ def test_deploy_puts_code_on_every_chain(config: DevnetConfig, home: Path) -> No
             erc20 = w3.eth.contract(address=address, abi=compile_contracts()["TestToken"].abi)
             assert erc20.functions.symbol().call() == "USDC"
             assert erc20.functions.decimals().call() == 6
+            _assert_wired(config, deployments, chain)
+
+
+def _assert_wired(config: DevnetConfig, deployments: Deployments, chain: ChainConfig) -> None:
+    """Tokens mapped, peers registered both ways, verifier set, messenger and operator as configured."""
+    artifacts = compile_contracts()
+    deployed = deployments.chains[chain.name].contracts
+    w3 = connect(chain)
+    name = "PrimaryRollup" if chain.is_primary else "SecondaryRollup"
+    rollup = w3.eth.contract(
+        address=Web3.to_checksum_address(deployed[ROLLUP].address), abi=artifacts[name].abi
+    )
+    f = rollup.functions
+    assert f.rollupChainId().call() == chain.rollup_chain_id
+    assert f.messenger().call() == Web3.to_checksum_address(deployed[MESSENGER].address)
+    assert f.operator().call() == Account.from_key(config.keys.operator).address
+    usdc = Web3.to_checksum_address(deployed[token_contract_key("USDC")].address)
+    assert f.tokenIdOf(usdc).call() == config.token("USDC").l2_token_id
+    peers = config.secondaries if chain.is_primary else (config.primary,)
+    for peer in peers:
+        address = deployments.chains[peer.name].contracts[ROLLUP].address
+        assert f.peers(peer.rollup_chain_id).call() == [peer.evm_chain_id, Web3.to_checksum_address(address)]
+    if chain.is_primary:
+        assert f.verifier().call() == Web3.to_checksum_address(deployed[VERIFIER].address)
+        assert f.chainCount().call() == len(config.chains)
 
 
 def test_deploy_refuses_a_node_with_the_wrong_chain_id(config: DevnetConfig, home: Path) -> None:

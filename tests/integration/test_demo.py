@@ -17,7 +17,10 @@ def test_demo_runs_and_cleans_up(devnet_file: Path, config: DevnetConfig, home: 
     result = run_rollup("demo", config=devnet_file, home=home)
     assert result.returncode == 0, result.stderr
     assert "devnet up: 3 anvil node(s)" in result.stdout
-    assert result.stdout.count("bytes of code") == 3
+    # per chain: its test token, messenger and rollup; the primary also has the Groth16 verifier
+    assert result.stdout.count("bytes of code") == 3 * 3 + 1
+    code_lines = [line.split()[1] for line in result.stdout.splitlines() if line.endswith("bytes of code")]
+    assert code_lines.count("Rollup") == 3 and code_lines.count("Groth16Verifier") == 1
     assert "demo finished" in result.stdout
     assert not home.exists()
     assert not any(port_in_use(c.port or 0) for c in config.chains)

@@ -55,7 +55,8 @@ def queue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Queue]:
     with Devnet(config, tmp / "home"):
         w3 = connect(config.chains[0])
         operator = Account.from_key(config.keys.operator).address
-        rollup = deploy(w3, config.keys.deployer, "QueueHarness", CHAIN_ID, DEPTH, 100, operator)
+        params = (CHAIN_ID, DEPTH, 100, operator, operator, bytes(32))  # no messenger needed here
+        rollup = deploy(w3, config.keys.deployer, "QueueHarness", params)
         token = deploy(w3, config.keys.deployer, "TestToken", "Test USD Coin", "USDC", 6)
         transact(w3, config.keys.deployer, rollup.functions.registerToken(1, token.address))
         user = Account.from_key(USER).address

@@ -1,0 +1,1 @@
+"""Settlement on the chains: what each rollup contract stores per block, and the calls of the four stages."""

@@ -1,0 +1,211 @@
+"""One operator taking blocks through the four stages on every chain, synchronously (no daemons).
+
+This is the round the sequencer and relayer daemons will run continuously: each step reads the on-chain
+counters first and does only what is missing, so a step repeated after a failure neither skips nor
+repeats work. Used by the settlement tests and the gas benchmark.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from web3 import Web3
+from web3.contract import Contract
+from web3.contract.contract import ContractFunction
+from web3.types import TxReceipt
+
+from orchestrator.config import ChainConfig, DevnetConfig
+from orchestrator.contracts.compiler import compile_contracts
+from orchestrator.contracts.deploy import MESSENGER, ROLLUP, Deployments, connect
+from orchestrator.contracts.transact import GasRecord, Transactor
+from orchestrator.l2.block import Block, build_block
+from orchestrator.l2.params import ETH_TOKEN, get_profile
+from orchestrator.l2.state import L2State
+from orchestrator.l2.tx import Deposit, FullExit, OnChainOp, Transfer
+from orchestrator.messaging.relay import delivery, sent_messages
+from orchestrator.prover.profiles import BlockProver
+from orchestrator.settlement import stages
+from orchestrator.settlement.ledger import SettlementLedger
+from orchestrator.settlement.requests import queued_requests
+
+REPORT, CONFIRMATION = 1, 2  # first payload byte (contracts/libraries/SyncMessages.sol)
+
+
+@dataclass
+class ChainHandle:
+    """One chain as the driver sees it: its node, contracts, transactor and event cursors."""
+
+    config: ChainConfig
+    w3: Web3
+    rollup: Contract
+    messenger: Contract
+    tx: Transactor
+    message_cursor: int
+    request_cursor: int
+
+    @property
+    def id(self) -> int:
+        return self.config.rollup_chain_id
+
+    def counter(self, name: str) -> int:
+        return int(getattr(self.rollup.functions, name)().call())
+
+
+class SettlementDriver:
+    """The operator's side of a devnet round: build blocks from the model, commit, prove, report,
+    relay, synchronize and execute on every chain."""
+
+    def __init__(self, config: DevnetConfig, deployments: Deployments, prover: BlockProver) -> None:
+        self.config = config
+        self.deployments = deployments
+        self.prover = prover
+        self.profile = get_profile(config.rollup.profile)
+        artifacts = compile_contracts()
+        self.gas_log: list[GasRecord] = []  # every call on every chain, in order
+        self.chains: dict[int, ChainHandle] = {}
+        for chain in config.chains:
+            deployed = deployments.chains[chain.name]
+            w3 = connect(chain)
+            rollup_abi = artifacts["PrimaryRollup" if chain.is_primary else "SecondaryRollup"].abi
+            rollup = w3.eth.contract(address=Web3.to_checksum_address(deployed.contracts[ROLLUP].address),
+                                     abi=rollup_abi)  # fmt: skip
+            messenger = w3.eth.contract(
+                address=Web3.to_checksum_address(deployed.contracts[MESSENGER].address),
+                abi=artifacts[MESSENGER].abi,
+            )
+            self.chains[chain.rollup_chain_id] = ChainHandle(
+                chain,
+                w3,
+                rollup,
+                messenger,
+                Transactor(w3, chain.name, self.gas_log),
+                deployed.deploy_block,
+                deployed.deploy_block,
+            )
+        self.primary = self.chains[config.primary.rollup_chain_id]
+        self.domain = int(self.primary.rollup.functions.domain().call())
+        tokens = {ETH_TOKEN: [c.rollup_chain_id for c in config.chains]}
+        for t in config.tokens:
+            tokens[t.l2_token_id] = [c.rollup_chain_id for c in config.chains if t.symbol in c.tokens]
+        self.state = L2State(self.profile, tokens=tokens)
+        self.ledger = SettlementLedger(self.primary.id, self.chains, self.state.root)
+        self.operator = config.keys.operator
+        self.validators = list(config.keys.validators[: config.keys.validator_threshold])
+
+    # -- reading ---------------------------------------------------------------------------------------
+
+    def counters(self) -> dict[str, dict[str, int]]:
+        """Each chain's committed, proven (primary), synchronized and executed block."""
+        out: dict[str, dict[str, int]] = {}
+        for c in self.chains.values():
+            names = ["lastCommittedBlock", "lastSynchronizedBlock", "lastExecutedBlock"]
+            if c is self.primary:
+                names.insert(1, "lastProvenBlock")
+            out[c.config.name] = {n: c.counter(n) for n in names}
+        return out
+
+    def new_requests(self) -> list[Deposit | FullExit]:
+        """Priority requests queued on any chain since the last call, each chain's in serial order."""
+        found: list[Deposit | FullExit] = []
+        for c in self.chains.values():
+            head = int(c.w3.eth.block_number)
+            if head >= c.request_cursor:
+                found += queued_requests(c.rollup, c.id, c.request_cursor, head)
+                c.request_cursor = head + 1
+        return found
+
+    # -- building blocks -------------------------------------------------------------------------------
+
+    def build_block(self, ops: Sequence[OnChainOp] = (), transfers: Sequence[Transfer] = ()) -> Block:
+        """The next block from the model (applied to the state), recorded in the ledger."""
+        previous = self.ledger.block(self.ledger.last_block).timestamp if self.ledger.last_block else 0
+        timestamp = max(int(time.time()), previous)
+        block = build_block(self.state, number=self.ledger.last_block + 1, timestamp=timestamp,
+                            domain=self.domain, ops=ops, transfers=transfers)  # fmt: skip
+        self.ledger.add(block)
+        return block
+
+    # -- the stages ------------------------------------------------------------------------------------
+
+    def _send(self, chain: ChainHandle, fn: ContractFunction | None, label: str) -> TxReceipt | None:
+        return None if fn is None else chain.tx.send(self.operator, fn, label=label)
+
+    def commit(self) -> None:
+        """Commit every ledger block a chain does not hold yet (each chain from its own counter)."""
+        last = self.ledger.last_block
+        for c in self.chains.values():
+            after = c.counter("lastCommittedBlock")
+            if after >= last:
+                continue
+            if c is self.primary:
+                self._send(c, stages.commit_primary(c.rollup, self.ledger, after, last), "commit")
+            else:
+                self._send(c, stages.commit_secondary(c.rollup, self.ledger, c.id, after, last), "commit")
+
+    def prove(self) -> None:
+        """Prove every committed, unproven block on the primary, all in one call."""
+        p = self.primary
+        numbers = range(p.counter("lastProvenBlock") + 1, p.counter("lastCommittedBlock") + 1)
+        proofs = {n: self.prover.prove(self.ledger.block(n)) for n in numbers}
+        if proofs:
+            self._send(p, stages.prove(p.rollup, self.ledger, proofs), f"prove {len(proofs)}")
+
+    def report(self) -> None:
+        """Each secondary with unconfirmed, unreported blocks sends its latest S_c to the primary."""
+        for c in self.chains.values():
+            if c is self.primary:
+                continue
+            f = c.rollup.functions
+            latest = int(f.lastCommittedBlock().call())
+            news = bytes(f.committedSyncHash(latest).call()) != bytes(f.lastReportedSyncHash().call())
+            if latest > c.counter("lastSynchronizedBlock") and news:
+                c.tx.send(self.operator, f.sendSyncReport(), label="send report")
+
+    def relay(self) -> int:
+        """Deliver every message sent since the last call that is not delivered yet; returns how many."""
+        by_evm_id = {c.config.evm_chain_id: c for c in self.chains.values()}
+        count = 0
+        for source in self.chains.values():
+            head = int(source.w3.eth.block_number)
+            if head < source.message_cursor:
+                continue
+            messages = sent_messages(
+                source.messenger, source.config.evm_chain_id, source.message_cursor, head
+            )
+            source.message_cursor = head + 1
+            for message in messages:
+                dest = by_evm_id[message.destination_chain_id]
+                if dest.messenger.functions.delivered(message.source_chain_id, message.nonce).call():
+                    continue
+                kind = {REPORT: "deliver report", CONFIRMATION: "deliver confirmation"}.get(
+                    message.payload[0], "deliver"
+                )
+                dest.tx.send(self.operator, delivery(dest.messenger, message, self.validators), label=kind)
+                count += 1
+        return count
+
+    def synchronize(self) -> None:
+        """Synchronize the primary up to its last proven block (needs the secondaries' reports)."""
+        p = self.primary
+        proven = p.counter("lastProvenBlock")
+        if proven > p.counter("lastSynchronizedBlock"):
+            self._send(p, stages.synchronize(p.rollup, self.ledger, proven), "synchronize")
+
+    def execute(self) -> None:
+        """Execute on every chain its blocks up to its synchronized block."""
+        for c in self.chains.values():
+            after, up_to = c.counter("lastExecutedBlock"), c.counter("lastSynchronizedBlock")
+            if up_to > after:
+                self._send(c, stages.execute(c.rollup, self.ledger, c.id, after, up_to), "execute")
+
+    def settle(self) -> None:
+        """Every stage once, in order: the ledger's blocks end executed on every chain."""
+        self.commit()
+        self.prove()
+        self.report()
+        self.relay()
+        self.synchronize()
+        self.relay()
+        self.execute()

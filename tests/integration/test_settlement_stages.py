@@ -1,0 +1,285 @@
+"""Each settlement stage on live chains, and every way it must refuse: each failure asserts its named
+error. The tests share one deployment and run in order, as a round does: commit, prove, synchronize,
+confirm, execute, revert."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+import pytest
+from web3.contract.contract import ContractFunction
+
+from orchestrator.l2.block import Block
+from orchestrator.l2.chainhash import ZERO_HASH, next_sync_hash, op_hash
+from orchestrator.l2.tx import OpRecord, Withdraw
+from orchestrator.messaging.attest import Message, attestations
+from orchestrator.messaging.relay import delivery, messages_in_receipt
+from orchestrator.prover.groth16 import BASE_FIELD_Q
+from orchestrator.prover.profiles import BlockProver
+from orchestrator.settlement import stages
+from orchestrator.settlement.devworld import ETHER, USERS, World, settlement_world
+from orchestrator.settlement.driver import ChainHandle
+from orchestrator.settlement.ledger import StoredBlockInfo
+from tests.chain import expect_revert
+
+pytestmark = pytest.mark.integration
+
+DAVE = USERS["dave"]  # an outsider: no role anywhere
+
+
+@dataclass
+class Staged:
+    world: World
+    b1: Block  # deposits of alice (alpha) and bob (beta)
+    b2: Block  # carol's deposit (gamma); bob withdraws to beta
+    confirmations: dict[int, Message]
+
+    @property
+    def alpha(self) -> ChainHandle:
+        return self.world.chain(1)
+
+    @property
+    def beta(self) -> ChainHandle:
+        return self.world.chain(2)
+
+    @property
+    def gamma(self) -> ChainHandle:
+        return self.world.chain(3)
+
+
+@pytest.fixture(scope="module")
+def staged(tmp_path_factory: pytest.TempPathFactory, test_prover: BlockProver) -> Iterator[Staged]:
+    with settlement_world(tmp_path_factory.mktemp("stages"), test_prover, n=3, base_chain_id=952000) as world:
+        d = world.driver
+        for chain_id, user in ((1, USERS["alice"]), (2, USERS["bob"]), (3, USERS["carol"])):
+            world.deposit_eth(world.chain(chain_id), user, ETHER)
+        requests = {r.chain: r for r in d.new_requests()}
+        b1 = d.build_block(ops=[requests[1], requests[2]])
+        bob = USERS["bob"]
+        withdraw = Withdraw(1, 2, bob.address_int, ETHER // 2, 0).sign(bob.l2_key, d.domain)
+        b2 = d.build_block(ops=[requests[3], withdraw])
+        yield Staged(world, b1, b2, {})
+
+
+CommitInfo = tuple[int, int, bytes, bytes]
+
+
+def _commit_info(block: Block, public_data: bytes | None = None, timestamp: int | None = None) -> CommitInfo:
+    data = block.public_data if public_data is None else public_data
+    return (block.number, timestamp or block.timestamp, block.new_root.to_bytes(32, "big"), data)
+
+
+def _with_record(block: Block, index: int, record: bytes) -> bytes:
+    data = block.public_data
+    return data[: 64 * index] + record + data[64 * (index + 1) :]
+
+
+def test_commit_checks_order_queue_chain_ids_and_caller(staged: Staged) -> None:
+    d, alpha, beta, b1, b2 = staged.world.driver, staged.alpha, staged.beta, staged.b1, staged.b2
+    op = d.operator
+    genesis, zero_sync = d.ledger.stored(1, 0).as_tuple(), d.ledger.sync_hashes(0)
+
+    def primary(*blocks: CommitInfo) -> ContractFunction:
+        return alpha.rollup.functions.commitBlocks(genesis, zero_sync, list(blocks))
+
+    expect_revert(alpha.w3, DAVE.l1_key, primary(_commit_info(b1)), "Unauthorized")
+    assert expect_revert(alpha.w3, op, primary(_commit_info(b2)), "NonSequentialBlock") == (1, 2)
+    stale = alpha.rollup.functions.commitBlocks(d.ledger.stored(1, 1).as_tuple(), d.ledger.sync_hashes(1), [])
+    assert expect_revert(alpha.w3, op, stale, "NonSequentialBlock") == (0, 1)
+    short = primary(_commit_info(b1, b1.public_data[:-1]))
+    n = len(b1.public_data)
+    assert expect_revert(alpha.w3, op, short, "PublicDataLength") == (n, n - 1)
+    # an operation not in the queue: alice's deposit with one wei more than she sent
+    alice_dep = b1.op_records[0]
+    one_more = replace(alice_dep, amount=alice_dep.amount + 1).encode()
+    more = primary(_commit_info(b1, _with_record(b1, 0, one_more)))
+    serial, expected, actual = expect_revert(alpha.w3, op, more, "PriorityRequestMismatch")
+    assert serial == 0 and expected != actual
+    # a wrong chain id, and an unknown operation type
+    bob_dep = b1.op_records[1]
+    chain9 = primary(_commit_info(b1, _with_record(b1, 1, replace(bob_dep, chain=9).encode())))
+    assert expect_revert(alpha.w3, op, chain9, "UnknownChainId") == (1, 9)
+    type7 = primary(_commit_info(b1, _with_record(b1, 1, b"\x07" + bob_dep.encode()[1:])))
+    assert expect_revert(alpha.w3, op, type7, "InvalidOperationType") == (1, 7)
+    future = primary(_commit_info(b1, timestamp=int(time.time()) + 3600))
+    expect_revert(alpha.w3, op, future, "TimestampOutOfRange")
+
+    # a secondary: only its own records, each matching its queue
+    def secondary(records: bytes) -> ContractFunction:
+        root = b1.new_root.to_bytes(32, "big")
+        genesis = d.ledger.stored(2, 0).as_tuple()
+        return beta.rollup.functions.commitBlocks(genesis, [(1, b1.timestamp, root, records)])
+
+    assert expect_revert(beta.w3, op, secondary(replace(bob_dep, chain=3).encode()), "WrongChainId") == (2, 3)
+    assert expect_revert(beta.w3, op, secondary(alice_dep.encode()), "WrongChainId") == (2, 1)
+    bigger = replace(bob_dep, amount=bob_dep.amount * 2).encode()
+    assert expect_revert(beta.w3, op, secondary(bigger), "PriorityRequestMismatch")[0] == 0
+    assert expect_revert(beta.w3, op, secondary(b""), "NoOperationsForChain") == (1,)
+    assert expect_revert(beta.w3, op, secondary(OpRecord().encode()), "InvalidOperationType") == (0, 0)
+
+    d.commit()
+    assert [c.counter("lastCommittedBlock") for c in d.chains.values()] == [2, 2, 2]
+    assert expect_revert(alpha.w3, op, primary(_commit_info(b1)), "NonSequentialBlock") == (2, 0)
+    assert alpha.rollup.functions.pendingPriorityRequests().call() == 0
+
+
+def test_prove_accepts_only_each_blocks_own_proof(staged: Staged) -> None:
+    d, alpha = staged.world.driver, staged.alpha
+    op, f = d.operator, alpha.rollup.functions
+    proofs = {n: d.prover.prove(d.ledger.block(n)) for n in (1, 2)}
+    first = d.ledger.stored(1, 1)
+    second_first = stages.prove(alpha.rollup, d.ledger, {2: proofs[2]})
+    assert expect_revert(alpha.w3, op, second_first, "NonSequentialBlock") == (1, 2)
+    # another block's proof
+    other = f.proveBlocks([first.as_tuple()], [proofs[2].evm_args()])
+    assert expect_revert(alpha.w3, op, other, "InvalidProof") == (1,)
+    # a wrong proof: A negated is still a curve point, but the pairing fails
+    a, b, c = proofs[1].evm_args()
+    negated = f.proveBlocks([first.as_tuple()], [([a[0], BASE_FIELD_Q - a[1]], b, c)])
+    assert expect_revert(alpha.w3, op, negated, "InvalidProof") == (1,)
+    # the right proof against a stored block passed back altered
+    altered = replace(first, commitment=d.ledger.stored(1, 2).commitment)
+    mismatch = f.proveBlocks([altered.as_tuple()], [proofs[1].evm_args()])
+    expect_revert(alpha.w3, op, mismatch, "StoredBlockMismatch")
+    expect_revert(alpha.w3, DAVE.l1_key, stages.prove(alpha.rollup, d.ledger, proofs), "Unauthorized")
+    alpha.tx.send(op, stages.prove(alpha.rollup, d.ledger, proofs))
+    assert f.lastProvenBlock().call() == 2
+
+
+def _bad_gamma_block(staged: Staged) -> tuple[bytes, StoredBlockInfo]:
+    """Gamma's block 2 with carol's deposit put in another account: its queue check cannot tell (the
+    sequencer picks the index), but it is not what was proven."""
+    d, b2 = staged.world.driver, staged.b2
+    good = OpRecord.decode(d.ledger.records(3, 2))
+    bad = replace(good, account=good.account + 5)
+    root = b2.new_root
+    info = StoredBlockInfo(2, b2.timestamp, root.to_bytes(32, "big"), ZERO_HASH, op_hash([bad], 3),
+                           next_sync_hash(ZERO_HASH, 2, root, [bad], 3), 1, 0)  # fmt: skip
+    return bad.encode(), info
+
+
+def _replace_gamma_block(staged: Staged, current: StoredBlockInfo, records: bytes) -> None:
+    d, gamma = staged.world.driver, staged.gamma
+    gamma.tx.send(d.operator, gamma.rollup.functions.revertBlocks([current.as_tuple()]))
+    if records == d.ledger.records(3, 2):
+        d.commit()
+    else:
+        root = staged.b2.new_root.to_bytes(32, "big")
+        genesis = d.ledger.stored(3, 0).as_tuple()
+        fn = gamma.rollup.functions.commitBlocks(genesis, [(2, staged.b2.timestamp, root, records)])
+        gamma.tx.send(d.operator, fn)
+
+
+def _report(chain: ChainHandle, operator: str) -> Message:
+    receipt = chain.tx.send(operator, chain.rollup.functions.sendSyncReport())
+    [message] = messages_in_receipt(chain.messenger, chain.config.evm_chain_id, receipt)
+    return message
+
+
+def test_synchronize_needs_every_secondarys_matching_report(staged: Staged) -> None:
+    d, alpha, beta, gamma = staged.world.driver, staged.alpha, staged.beta, staged.gamma
+    op, keys = d.operator, d.validators
+    sync = stages.synchronize(alpha.rollup, d.ledger, 2)
+    assert expect_revert(alpha.w3, op, sync, "MissingSyncReport") == (2, 2)
+
+    report = _report(beta, op)
+    again = beta.rollup.functions.sendSyncReport()  # no news: nothing for the relayer to carry
+    assert expect_revert(beta.w3, DAVE.l1_key, again, "NothingToReport") == (2, 0)
+    m = alpha.messenger.functions
+    expect_revert(alpha.w3, op, m.deliver(report.as_tuple(), []), "NotEnoughAttestations")  # unattested
+    expect_revert(gamma.w3, op, delivery(gamma.messenger, report, keys), "WrongDestination")
+    altered = replace(report, payload=report.payload[:-1] + bytes([report.payload[-1] ^ 1]))
+    expect_revert(alpha.w3, op, m.deliver(altered.as_tuple(), attestations(report, keys)), "UnknownValidator")
+    alpha.tx.send(op, delivery(alpha.messenger, report, keys))
+    assert bytes(alpha.rollup.functions.syncReports(2, 2).call()) == d.ledger.sync_hashes(2)[1]
+    expect_revert(alpha.w3, op, delivery(alpha.messenger, report, keys), "AlreadyDelivered")  # replayed
+
+    # a non-peer: anyone can send through beta's messenger and validators attest what was sent, but the
+    # primary takes reports only from beta's rollup contract
+    fn = beta.messenger.functions.send(alpha.config.evm_chain_id, alpha.rollup.address, report.payload)
+    [forged] = messages_in_receipt(beta.messenger, beta.config.evm_chain_id, beta.tx.send(DAVE.l1_key, fn))
+    args = expect_revert(alpha.w3, op, delivery(alpha.messenger, forged, keys), "NotPeer")
+    assert args == (beta.config.evm_chain_id, DAVE.address)
+    beta_evm = beta.config.evm_chain_id
+    direct = alpha.rollup.functions.receiveMessage(beta_evm, beta.rollup.address, report.payload)
+    args = expect_revert(alpha.w3, DAVE.l1_key, direct, "Unauthorized")
+    assert args == (alpha.messenger.address, DAVE.address)
+
+    # gamma has not reported: no confirmation yet
+    assert expect_revert(alpha.w3, op, sync, "MissingSyncReport") == (3, 2)
+    # gamma's committed block differs from the proven one: its report never matches
+    bad_records, bad_info = _bad_gamma_block(staged)
+    _replace_gamma_block(staged, d.ledger.stored(3, 2), bad_records)
+    alpha.tx.send(op, delivery(alpha.messenger, _report(gamma, op), keys))
+    good_sync = d.ledger.sync_hashes(2)[2]
+    assert expect_revert(alpha.w3, op, sync, "SyncHashMismatch") == (3, good_sync, bad_info.sync_hash)
+    # gamma puts the proven data back (its block is above its synchronized block) and reports again
+    _replace_gamma_block(staged, bad_info, d.ledger.records(3, 2))
+    alpha.tx.send(op, delivery(alpha.messenger, _report(gamma, op), keys))
+    receipt = alpha.tx.send(op, sync)
+    assert alpha.rollup.functions.lastSynchronizedBlock().call() == 2
+    sent = messages_in_receipt(alpha.messenger, alpha.config.evm_chain_id, receipt)
+    by_evm_id = {c.config.evm_chain_id: c.id for c in (beta, gamma)}
+    staged.confirmations.update({by_evm_id[m.destination_chain_id]: m for m in sent})
+    assert sorted(staged.confirmations) == [2, 3]
+
+
+def test_a_secondary_advances_only_on_a_confirmation_of_what_it_committed(staged: Staged) -> None:
+    d, alpha, beta, gamma = staged.world.driver, staged.alpha, staged.beta, staged.gamma
+    op, keys = d.operator, d.validators
+    assert len(staged.confirmations) == 2, "needs the synchronize test"
+    # execution before confirmation
+    early = stages.execute(beta.rollup, d.ledger, 2, 0, 2)
+    assert early is not None
+    assert expect_revert(beta.w3, op, early, "BlockNotSynchronized") == (0, 1)
+    # gamma swaps its block 2 while the confirmation travels: the confirmed hash is not what it holds now
+    bad_records, bad_info = _bad_gamma_block(staged)
+    _replace_gamma_block(staged, d.ledger.stored(3, 2), bad_records)
+    confirm_gamma = delivery(gamma.messenger, staged.confirmations[3], keys)
+    args = expect_revert(gamma.w3, op, confirm_gamma, "ConfirmationMismatch")
+    assert args == (2, bad_info.sync_hash, d.ledger.sync_hashes(2)[2])
+    assert gamma.counter("lastSynchronizedBlock") == 0  # its withdrawals cannot pay
+    _replace_gamma_block(staged, bad_info, d.ledger.records(3, 2))
+    gamma.tx.send(op, confirm_gamma)
+    beta.tx.send(op, delivery(beta.messenger, staged.confirmations[2], keys))
+    assert [c.counter("lastSynchronizedBlock") for c in d.chains.values()] == [2, 2, 2]
+    # only the primary rollup may confirm: the same payload sent by an outsider is refused
+    payload = staged.confirmations[2].payload
+    fn = alpha.messenger.functions.send(beta.config.evm_chain_id, beta.rollup.address, payload)
+    [forged] = messages_in_receipt(alpha.messenger, alpha.config.evm_chain_id, alpha.tx.send(DAVE.l1_key, fn))
+    args = expect_revert(beta.w3, op, delivery(beta.messenger, forged, keys), "NotPeer")
+    assert args == (alpha.config.evm_chain_id, DAVE.address)
+
+
+def test_execute_pays_once_and_synchronized_blocks_never_revert(staged: Staged) -> None:
+    d, alpha, beta = staged.world.driver, staged.alpha, staged.beta
+    op = d.operator
+    assert beta.counter("lastSynchronizedBlock") == 2, "needs the confirmation test"
+    wrong = alpha.rollup.functions.executeBlocks([(d.ledger.stored(1, 1).as_tuple(), bytes(64))])
+    expect_revert(alpha.w3, op, wrong, "OpsHashMismatch")
+    for c in d.chains.values():
+        fn = c.rollup.functions.revertBlocks([d.ledger.last_stored(c.id).as_tuple()])
+        assert expect_revert(c.w3, op, fn, "CannotRevertSynchronized") == (2, 2), c.config.name
+    d.execute()
+    assert [c.counter("lastExecutedBlock") for c in d.chains.values()] == [2, 2, 2]
+    again = stages.execute(beta.rollup, d.ledger, 2, 0, 2)
+    assert again is not None
+    assert expect_revert(beta.w3, op, again, "NonSequentialBlock") == (2, 0)
+    # bob's withdrawal to beta is paid once
+    bob = USERS["bob"]
+    pay = beta.rollup.functions.withdrawPendingBalance(bob.address, 0)
+    before = beta.w3.eth.get_balance(bob.address)  # type: ignore[arg-type]
+    beta.tx.send(op, pay)
+    assert beta.w3.eth.get_balance(bob.address) - before == ETHER // 2  # type: ignore[arg-type]
+    assert expect_revert(beta.w3, op, pay, "NothingPending") == (bob.address, 0)
+    # above the synchronized block a revert is allowed, and the request goes back to the queue
+    staged.world.deposit_eth(alpha, DAVE, ETHER)
+    [request] = d.new_requests()
+    d.build_block(ops=[request])
+    d.commit()
+    assert alpha.rollup.functions.pendingPriorityRequests().call() == 0
+    alpha.tx.send(op, stages.revert(alpha.rollup, d.ledger, 1, 2))
+    assert alpha.counter("lastCommittedBlock") == 2
+    assert alpha.rollup.functions.pendingPriorityRequests().call() == 1
