@@ -14,6 +14,7 @@ from orchestrator.config import DevnetConfig, load_config
 from orchestrator.contracts.deploy import connect
 from orchestrator.devnet.launcher import Devnet
 from orchestrator.messaging.attest import Message, attestations, message_digest
+from orchestrator.messaging.relay import messages_in_receipt
 from tests.chain import deploy, expect_revert, transact
 from tests.helpers import write_devnet
 
@@ -57,11 +58,8 @@ def _send(bridge: Bridge, payload: bytes) -> Message:
     key = bridge.config.keys.operator
     receipt = transact(bridge.a, key, bridge.messenger_a.functions.send(
         bridge.b.eth.chain_id, bridge.receiver_b.address, payload))  # fmt: skip
-    event = bridge.messenger_a.events.MessageSent().process_receipt(receipt)[0]["args"]
-    return Message(
-        bridge.a.eth.chain_id, event["destinationChainId"], event["nonce"], event["sender"],
-        event["recipient"], bytes(event["payload"]),
-    )  # fmt: skip
+    [message] = messages_in_receipt(bridge.messenger_a, bridge.a.eth.chain_id, receipt)
+    return message
 
 
 def test_digest_matches_the_contract(bridge: Bridge) -> None:
