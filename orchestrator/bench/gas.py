@@ -1,0 +1,379 @@
+"""Settlement gas benchmark: every stage on every side, on live anvil chains, with real proofs.
+
+Run: `python -m orchestrator.bench.gas [--chains 2-8]`. Writes docs/benchmarks/settlement.md (and prints
+it). Three parts:
+1. A three-chain round (the settlement test's scenario) and two follow-up rounds: gas of every call, by
+   stage and chain, including deposits and payouts.
+2. Commit costs by content, estimated (eth_estimateGas, nothing mined) on extra rollup contracts of the
+   bench shape (4 on-chain slots, 16 or 64 L2 slots): an empty block, one operation of each type, and the
+   marginal cost of a transfer.
+3. K = 2..8 chains: one round where every chain has a deposit; total settlement gas against K separate
+   rollups that each verify their own proofs, and the sync overhead per secondary.
+All figures are whole-transaction gas (21,000 base and calldata included) unless a row says otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+from eth_account import Account
+from web3.contract import Contract
+
+from orchestrator.contracts.compiler import compile_contracts
+from orchestrator.contracts.transact import GasRecord
+from orchestrator.l2.params import DEPOSIT, FULL_EXIT, WITHDRAW
+from orchestrator.l2.tx import OpRecord, Transfer, Withdraw
+from orchestrator.paths import repo_root
+from orchestrator.prover.profiles import BlockProver
+from orchestrator.settlement.devworld import ETHER, USERS, World, settlement_world
+
+USDC = 10**6
+TARGETS = {"prove": 215_000, "transfer": 300, "sync": 120_000}
+SHAPES = ((4, 16), (4, 64))  # (on-chain slots, L2 slots) of the commit-shape contracts
+
+
+def _round_rows(records: Sequence[GasRecord]) -> list[list[object]]:
+    return [[label, chain, len(g), sum(g) // len(g)] for (label, chain), g in _by_label(records).items()]
+
+
+def _by_label(records: Sequence[GasRecord]) -> dict[tuple[str, str], list[int]]:
+    out: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for r in records:
+        out[(r.label, r.chain)].append(r.gas_used)
+    return out
+
+
+# -- part 1: rounds ------------------------------------------------------------------------------------
+
+
+def three_chain_rounds(world: World) -> list[tuple[str, list[GasRecord]]]:
+    """Four rounds on three chains; each settles its blocks completely. Returns (title, calls) per round."""
+    d = world.driver
+    alpha, beta, gamma = world.chain(1), world.chain(2), world.chain(3)
+    alice, bob, carol = USERS["alice"], USERS["bob"], USERS["carol"]
+    dom = d.domain
+    rounds: list[tuple[str, list[GasRecord]]] = []
+
+    def settle(title: str) -> None:
+        mark = len(d.gas_log)
+        d.settle()
+        rounds.append((title, d.gas_log[mark:]))
+
+    mark = len(d.gas_log)
+    world.deposit_eth(alpha, alice, 2 * ETHER)
+    world.deposit_eth(gamma, carol, ETHER)
+    world.deposit_token(beta, bob, "USDC", 100 * USDC)
+    rounds.append(("Deposits (users)", d.gas_log[mark:]))
+    req = {(r.chain, r.serial): r for r in d.new_requests()}
+    d.build_block(
+        ops=[req[(1, 0)], req[(3, 0)]],
+        transfers=[
+            Transfer(0, 1, ETHER // 2, 0).sign(alice.l2_key, dom),
+            Transfer(1, 0, ETHER // 10, 0).sign(carol.l2_key, dom),
+        ],
+    )
+    d.build_block(
+        ops=[req[(2, 0)], Withdraw(0, 3, alice.address_int, 6 * ETHER // 10, 1).sign(alice.l2_key, dom)],
+        transfers=[Transfer(1, 0, ETHER // 5, 1).sign(carol.l2_key, dom)],
+    )
+    d.build_block(
+        ops=[
+            Withdraw(2, 2, bob.address_int, 40 * USDC, 0).sign(bob.l2_key, dom),
+            Withdraw(1, 1, carol.address_int, 4 * ETHER // 10, 2).sign(carol.l2_key, dom),
+        ]
+    )
+    settle(
+        "Round 1 (first use of every slot): blocks 1-3, deposits on each chain, transfers, "
+        "withdrawals to every chain"
+    )
+    d.build_block(
+        ops=[
+            Withdraw(2, 2, bob.address_int, 10 * USDC, 1).sign(bob.l2_key, dom),
+            Withdraw(0, 3, alice.address_int, ETHER // 10, 2).sign(alice.l2_key, dom),
+        ]
+    )
+    settle("Round 2 (steady state): block 4, one withdrawal to each secondary")
+    d.build_block(
+        ops=[
+            Withdraw(0, 1, alice.address_int, ETHER // 10, 3).sign(alice.l2_key, dom),
+            Withdraw(1, 1, carol.address_int, ETHER // 10, 3).sign(carol.l2_key, dom),
+        ]
+    )
+    settle("Round 3: block 5, two withdrawals paid on the primary (the secondaries do nothing)")
+    d.build_block(
+        transfers=[
+            Transfer(0, 1, ETHER // 100, 4).sign(alice.l2_key, dom),
+            Transfer(1, 0, ETHER // 100, 4).sign(carol.l2_key, dom),
+        ]
+    )
+    settle("Round 4: block 6, transfers only")
+    mark = len(d.gas_log)
+    for chain, user, token in ((gamma, alice, 0), (beta, bob, 1)):
+        chain.tx.send(
+            d.operator,
+            chain.rollup.functions.withdrawPendingBalance(user.address, token),
+            label="withdraw ETH" if token == 0 else "withdraw ERC-20",
+        )
+    rounds.append(("Payouts (anyone pushes a pending balance to its owner)", d.gas_log[mark:]))
+    return rounds  # fmt: skip
+
+
+def _gas(records: Sequence[GasRecord], label: str, chain: str | None = None) -> int:
+    return sum(r.gas_used for r in records if r.label == label and (chain is None or r.chain == chain))
+
+
+def round_summary(rounds: list[tuple[str, list[GasRecord]]]) -> list[tuple[str, str, int]]:
+    """The figures DESIGN.md section 7 asks for, derived from the rounds: (what, value, target)."""
+    by_title = {title.split(":")[0].split(" (")[0]: records for title, records in rounds}
+    r1, r2, r3, r4 = (by_title[f"Round {i}"] for i in "1234")
+    out: list[tuple[str, str, int]] = []
+    prove3, prove1 = _gas(r1, "prove 3"), _gas(r2, "prove 1")
+    out.append(("prove, one proof per call (whole tx)", f"{prove1:,}", TARGETS["prove"]))
+    out.append(("prove, three proofs per call, per proof (whole tx)", f"{prove3 // 3:,}", TARGETS["prove"]))
+    out.append(
+        ("prove, one proof per call, without the 21,000 base", f"{prove1 - 21_000:,}", TARGETS["prove"])
+    )
+    for chain in ("beta", "gamma"):
+        on_primary = [r for r in r2 if r.chain == "alpha"]
+        parts = [_gas(r2, "send report", chain), _gas(on_primary, "deliver report") // 2,
+                 _gas(r2, "synchronize") // 2, _gas(r2, "deliver confirmation", chain)]  # fmt: skip
+        shown = " + ".join(f"{p:,}" for p in parts)
+        what = f"sync round for {chain} (send + deliver report + 1/2 synchronize + deliver confirmation)"
+        out.append((what, f"{sum(parts):,} ({shown})", TARGETS["sync"]))
+    per_withdrawal = (_gas(r3, "execute", "alpha") - _gas(r4, "execute", "alpha")) // 2
+    out.append(("execute, per withdrawal (block 5 with 2 vs block 6 with none)", f"{per_withdrawal:,}", 0))
+    return out
+
+
+# -- part 2: commit shapes -----------------------------------------------------------------------------
+
+
+def _shape_contract(world: World, n_op: int, n_tx: int) -> Contract:
+    d, alpha = world.driver, world.chain(1)
+    artifact = compile_contracts()["PrimaryRollup"]
+    operator = Account.from_key(d.operator).address
+    params = (1, 24, 10_000, operator, alpha.messenger.address, bytes(32))
+    factory = alpha.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+    receipt = alpha.tx.send(
+        d.config.keys.deployer, factory.constructor(params, 3, n_op, n_tx), label="deploy shape"
+    )
+    address = receipt["contractAddress"]
+    assert address is not None
+    return alpha.w3.eth.contract(address=address, abi=artifact.abi)
+
+
+def commit_shapes(world: World) -> dict[str, int]:
+    """Estimated commit gas of crafted blocks on bench-shaped primaries (no proof is needed to commit)."""
+    d, alpha = world.driver, world.chain(1)
+    dave = USERS["dave"]
+    out: dict[str, int] = {}
+    contracts = {shape: _shape_contract(world, *shape) for shape in SHAPES}
+    genesis = (0, 0, bytes(32), bytes(32), bytes(32), _zero_sync_hash(3), 0, 0)
+    now = int(alpha.w3.eth.get_block("latest")["timestamp"])
+    for rollup in contracts.values():
+        alpha.tx.send(
+            dave.l1_key, rollup.functions.depositETH(dave.pkh_bytes), value=ETHER, label="deposit ETH"
+        )
+        alpha.tx.send(dave.l1_key, rollup.functions.requestFullExit(0, 0), label="request full exit")
+    records = {
+        "deposit (own chain)": OpRecord(DEPOSIT, 1, 0, 0, ETHER, dave.address_int, dave.pkh),
+        "withdraw (own chain)": OpRecord(WITHDRAW, 1, 0, 0, ETHER, dave.address_int),
+        "withdraw (other chain)": OpRecord(WITHDRAW, 2, 0, 0, ETHER, dave.address_int),
+        "full exit (other chain)": OpRecord(FULL_EXIT, 3, 0, 0, ETHER, dave.address_int),
+    }
+    transfer = bytes([4]) + bytes(range(1, 14))  # a transfer record: every byte non-zero, as in practice
+
+    def estimate(shape: tuple[int, int], ops: Sequence[OpRecord], transfers: int) -> int:
+        n_op, n_tx = shape
+        data = b"".join(r.encode() for r in ops) + bytes(64 * (n_op - len(ops)))
+        data += transfer * transfers + bytes(14 * (n_tx - transfers))
+        block = (1, now, (7).to_bytes(32, "big"), data)
+        fn = contracts[shape].functions.commitBlocks(genesis, [bytes(32)] * 3, [block])
+        return int(fn.estimate_gas({"from": Account.from_key(d.operator).address}))
+
+    small, large = SHAPES
+    out["empty block (4 on-chain + 16 L2 slots, all Noop)"] = base = estimate(small, [], 0)
+    for name, record in records.items():
+        out[f"+1 {name}"] = estimate(small, [record], 0) - base
+    own_exit = OpRecord(FULL_EXIT, 1, 0, 0, ETHER, dave.address_int)  # request serial 1, after the deposit
+    four = [
+        records["deposit (own chain)"],
+        records["withdraw (own chain)"],
+        records["withdraw (other chain)"],
+        own_exit,
+    ]
+    out["+4 ops (own deposit and full exit, 2 withdrawals)"] = estimate(small, four, 0) - base
+    out["full block (those 4 ops + 16 transfers)"] = estimate(small, four, 16)
+    out["transfer vs Noop in a slot (calldata only)"] = (estimate(small, [], 16) - base) // 16
+    full_small, full_large = estimate(small, [], 16), estimate(large, [], 64)
+    out["marginal transfer (64- vs 16-slot block, all transfers)"] = (full_large - full_small) // 48
+    return out
+
+
+def _zero_sync_hash(k: int) -> bytes:
+    from eth_utils.crypto import keccak
+
+    return keccak(bytes(32 * k))
+
+
+# -- part 3: K chains ----------------------------------------------------------------------------------
+
+
+def k_chain_round(tmp: Path, prover: BlockProver, k: int, prove_one: int) -> dict[str, int]:
+    """Two rounds where every chain has one deposit (two per block); gas by stage of the second."""
+    with settlement_world(tmp / f"k{k}", prover, n=k, base_chain_id=960000 + 100 * k) as world:
+        d = world.driver
+        for _ in range(2):
+            for c in d.chains.values():
+                world.deposit_eth(c, USERS["alice"], ETHER)
+            requests = sorted(d.new_requests(), key=lambda r: r.chain)
+            for i in range(0, len(requests), 2):
+                d.build_block(ops=requests[i : i + 2])
+            mark = len(d.gas_log)
+            d.settle()
+        by_stage: dict[str, int] = defaultdict(int)
+        for r in d.gas_log[mark:]:
+            by_stage[r.label] += r.gas_used
+        by_stage["blocks"] = (k + 1) // 2
+        by_stage["prove_one"] = prove_one
+        return dict(by_stage)
+
+
+# -- report --------------------------------------------------------------------------------------------
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += [
+        "| " + " | ".join(f"{v:,}" if isinstance(v, int) else str(v) for v in row) + " |" for row in rows
+    ]
+    return lines
+
+
+def render(
+    rounds: list[tuple[str, list[GasRecord]]], shapes: dict[str, int], sweep: dict[int, dict[str, int]]
+) -> str:
+    out = ["# Settlement gas", "",
+           "Written by `python -m orchestrator.bench.gas`: whole-transaction gas (21,000 base and calldata "
+           "included) on anvil 1.7.1, solc 0.8.37 (optimizer, 200 runs), real proofs of the `test` profile, "
+           "2-of-3 validator attestations. alpha is the primary, beta and gamma secondaries.", "",
+           "## Against the targets (DESIGN.md section 7)", ""]  # fmt: skip
+    rows = [[what, value, f"{target:,}" if target else "-"] for what, value, target in round_summary(rounds)]
+    rows += [
+        [
+            "commit, marginal transfer (64- vs 16-slot block)",
+            f"{shapes['marginal transfer (64- vs 16-slot block, all transfers)']:,}",
+            f"{TARGETS['transfer']:,}",
+        ]
+    ]
+    out += _table(["what", "gas", "target"], rows)
+    for title, records in rounds:
+        header = ["call", "chain", "calls", "gas per call"]
+        out += ["", f"## {title}", "", *_table(header, _round_rows(records))]
+    out += [
+        "",
+        "## Commit by content (primary, bench shape: 4 on-chain slots, 16 or 64 L2 slots)",
+        "",
+        "Estimated with eth_estimateGas on extra PrimaryRollup contracts; `+` rows are the difference to "
+        "the empty block.",
+        "",
+    ]
+    out += _table(["block", "gas"], [[k, v] for k, v in shapes.items()])
+    out += [
+        "",
+        "## K chains: total settlement gas per round, ours against K separate rollups",
+        "",
+        "Each K gets its own devnet; the second of two identical rounds is measured (steady state): every "
+        "chain has one deposit, two per block. `separate` is what K independent rollups would pay for the "
+        "same blocks: every chain's commit and execute as measured, each verifying one proof per block it "
+        "holds (one call per block), no synchronization. `sync per secondary` = (send report + deliver "
+        "report + deliver confirmation + synchronize) / (K - 1).",
+        "",
+    ]
+    k_rows: list[list[object]] = []
+    for k, g in sorted(sweep.items()):
+        sync = sum(
+            g.get(s, 0) for s in ("send report", "deliver report", "deliver confirmation", "synchronize")
+        )
+        total = sum(v for s, v in g.items() if s not in ("blocks", "prove_one"))
+        prove = sum(v for s, v in g.items() if s.startswith("prove "))
+        held = k + g["blocks"] - 1  # the primary holds every block; each secondary holds its one block
+        separate = total - sync - prove + held * g["prove_one"]
+        k_rows.append([k, g["blocks"], total, separate, f"{total / separate:.2f}", sync // max(k - 1, 1)])
+    out += _table(
+        ["K", "blocks", "total gas (ours)", "separate rollups", "ours / separate", "sync per secondary"],
+        k_rows,
+    )
+    out += ["", "![ours vs separate rollups](settlement-k.svg)", ""]
+    return "\n".join(out) + "\n"  # fmt: skip
+
+
+def svg_plot(sweep: dict[int, dict[str, int]], rows: list[tuple[int, int, int]]) -> str:
+    """A small line plot of total gas, ours vs separate rollups, against K (no plotting library needed)."""
+    width, height, pad = 520, 300, 50
+    ks = [k for k, _, _ in rows]
+    top = max(max(o, s) for _, o, s in rows) * 1.1
+
+    def x(k: int) -> float:
+        return pad + (k - min(ks)) * (width - 2 * pad) / max(max(ks) - min(ks), 1)
+
+    def y(v: float) -> float:
+        return height - pad - v * (height - 2 * pad) / top
+
+    lines = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-size="12">',
+             f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="black"/>',
+             f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" stroke="black"/>']  # fmt: skip
+    for k in ks:
+        lines.append(f'<text x="{x(k) - 4}" y="{height - pad + 16}">{k}</text>')
+    for label, index, colour in (("ours", 1, "#1f77b4"), ("separate rollups", 2, "#d62728")):
+        points = " ".join(f"{x(r[0]):.1f},{y(r[index]):.1f}" for r in rows)
+        lines.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        lines.append(f'<text x="{width - pad - 110}" y="{pad + 16 * index}" fill="{colour}">{label}</text>')
+    lines.append(f'<text x="{width / 2 - 60}" y="{height - 10}">K chains (total gas per round)</text>')
+    lines.append(f'<text x="4" y="{pad - 10}">max {top / 1e6:.1f} Mgas</text>')
+    return "\n".join([*lines, "</svg>"]) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m orchestrator.bench.gas", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--chains", default="2,3,4,6,8", help="chain counts for part 3, e.g. 2,3,4,6,8 or 2-8"
+    )
+    args = parser.parse_args(argv)
+    counts: list[int] = []
+    for part in args.chains.split(","):
+        low, _, high = part.partition("-")
+        counts += range(int(low), int(high or low) + 1)
+    started = time.monotonic()
+    prover = BlockProver("test")
+    with tempfile.TemporaryDirectory(prefix="bench-gas-") as tmp:
+        with settlement_world(Path(tmp) / "three", prover, n=3, base_chain_id=959000) as world:
+            rounds = three_chain_rounds(world)
+            shapes = commit_shapes(world)
+        prove_one = _gas(rounds[2][1], "prove 1")
+        sweep = {k: k_chain_round(Path(tmp), prover, k, prove_one) for k in counts}
+    text = render(rounds, shapes, sweep)
+    docs = repo_root() / "docs" / "benchmarks"
+    (docs / "settlement.md").write_text(text)
+    plot_rows = []
+    for line in text.splitlines():
+        cells = [c.strip().replace(",", "") for c in line.strip("|").split("|")]
+        if len(cells) == 6 and cells[0].isdigit():
+            plot_rows.append((int(cells[0]), int(cells[2]), int(cells[3])))
+    if len(plot_rows) > 1:
+        (docs / "settlement-k.svg").write_text(svg_plot(sweep, plot_rows))
+    sys.stdout.write(text)
+    print(f"wrote {docs / 'settlement.md'} in {time.monotonic() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
