@@ -1,6 +1,7 @@
 """A whole round on three live chains, no daemons: deposits on each chain, blocks with transfers and
 withdrawals to every chain, real proofs of the `test` circuit verified on the primary, sync reports and
-confirmations through attested messages, execution, and withdrawals paid on each chain."""
+confirmations through attested messages, execution, and withdrawals paid on each chain; then a full exit
+requested on a secondary is processed and paid there."""
 
 from __future__ import annotations
 
@@ -87,9 +88,18 @@ def test_a_whole_round_on_three_chains(world: World) -> None:
         fn = chain.rollup.functions.withdrawPendingBalance(user.address, token_id)
         assert expect_revert(chain.w3, d.operator, fn, "NothingPending") == (user.address, token_id)
     assert usdc_beta.functions.balanceOf(beta.rollup.address).call() == 60 * USDC
+    # The censorship-resistant way out: carol asks gamma for all her ETH; the next round pays it there.
+    gamma.tx.send(carol.l1_key, gamma.rollup.functions.requestFullExit(1, 0))
+    [exit_request] = d.new_requests()
+    left = d.state.account(1).balance
+    d.build_block(ops=[exit_request])
+    d.settle()
+    assert d.counters()["gamma"]["lastExecutedBlock"] == 4
+    assert gamma.rollup.functions.pendingBalances(carol.address, 0).call() == left > 0
+    assert d.state.account(1).balance == 0
     # The L2 state the proofs moved to is what every chain stored.
     root = d.state.root.to_bytes(32, "big")
-    assert all(d.ledger.last_stored(c.id).state_root == root for c in (alpha, beta))
+    assert all(d.ledger.last_stored(c.id).state_root == root for c in (alpha, gamma))  # both hold block 4
 
 
 def _balance(world: World, chain: ChainHandle, address: str, token_id: int) -> int:
