@@ -69,7 +69,8 @@ contract PrimaryRollup is IPrimaryRollup, RollupBase, IMessageReceiver {
             revert NonSequentialBlock(lastCommittedBlock, lastBlock.blockNumber);
         }
         _checkStoredBlock(lastBlock);
-        bytes32[] memory sync = _checkSyncHashes(lastSyncHashes, lastBlock.syncHash);
+        _checkSyncHashes(lastSyncHashes, lastBlock.syncHash);
+        bytes32[] memory sync = lastSyncHashes; // updated block by block in memory
         StoredBlockInfo memory previous = lastBlock;
         for (uint256 i = 0; i < blocks.length; ++i) {
             previous = _commitOne(previous, sync, blocks[i]);
@@ -137,14 +138,9 @@ contract PrimaryRollup is IPrimaryRollup, RollupBase, IMessageReceiver {
         consumed = serialId - firstSerial;
     }
 
-    function _checkSyncHashes(bytes32[] calldata syncHashes, bytes32 expected)
-        private
-        view
-        returns (bytes32[] memory copy)
-    {
+    function _checkSyncHashes(bytes32[] calldata syncHashes, bytes32 expected) private view {
         if (syncHashes.length != chainCount) revert PublicDataLength(chainCount, syncHashes.length);
-        copy = syncHashes;
-        bytes32 actual = keccak256(abi.encodePacked(copy));
+        bytes32 actual = keccak256(abi.encodePacked(syncHashes));
         if (actual != expected) revert SyncHashesMismatch(expected, actual);
     }
 

@@ -80,7 +80,8 @@ abstract contract RollupBase is IRollup, RollupStorage {
     // ---------------------------------------------------------------- execute and revert
 
     /// @inheritdoc IRollup
-    function executeBlocks(ExecuteBlockInfo[] calldata blocks) external onlyOperator nonReentrant {
+    /// @dev No guard: execution only credits pending balances, it calls no other contract.
+    function executeBlocks(ExecuteBlockInfo[] calldata blocks) external onlyOperator {
         for (uint256 i = 0; i < blocks.length; ++i) {
             StoredBlockInfo calldata info = blocks[i].storedBlock;
             _checkStoredBlock(info);
@@ -181,7 +182,8 @@ abstract contract RollupBase is IRollup, RollupStorage {
         return firstPriorityRequestId + committedPriorityRequests;
     }
 
-    /// @dev Recompute h_c over `records` and credit withdrawals and full exits.
+    /// @dev Credit withdrawals and full exits while recomputing h_c over `records`; a mismatch reverts
+    ///      the whole call, credits included, so one pass is enough.
     function _executeRecords(bytes calldata records, bytes32 opsHash) private {
         if (records.length % Operations.OP_RECORD_BYTES != 0) {
             revert PublicDataLength(records.length - records.length % Operations.OP_RECORD_BYTES, records.length);
@@ -189,14 +191,12 @@ abstract contract RollupBase is IRollup, RollupStorage {
         bytes32 h;
         for (uint256 offset = 0; offset < records.length; offset += Operations.OP_RECORD_BYTES) {
             h = SyncHash.foldOp(h, records[offset:offset + Operations.OP_RECORD_BYTES]);
-        }
-        if (h != opsHash) revert OpsHashMismatch(opsHash, h);
-        for (uint256 offset = 0; offset < records.length; offset += Operations.OP_RECORD_BYTES) {
             Operations.OnchainOp memory op = Operations.read(records, offset);
             if (op.opType == Operations.WITHDRAW || op.opType == Operations.FULL_EXIT) {
                 _credit(op.ethAddress, op.tokenId, op.amount);
             }
         }
+        if (h != opsHash) revert OpsHashMismatch(opsHash, h);
     }
 
     /// @dev Role-specific bookkeeping when `info` is reverted.
