@@ -13,6 +13,8 @@ from web3.types import Wei
 
 from orchestrator.contracts.compiler import ContractArtifact, compile_contracts
 from orchestrator.contracts.reverts import decode_revert, describe_revert_data
+from orchestrator.contracts.transact import Transactor
+from orchestrator.errors import ChainTxError
 
 
 def deploy(w3: Web3, key: str, name: str, *args: Any) -> Contract:
@@ -32,16 +34,10 @@ def transact(w3: Web3, key: str, fn: ContractFunction, value: int = 0) -> Any:
 
 
 def _send(w3: Web3, key: str, fn: Any, value: int = 0) -> Any:
-    account = Account.from_key(key)
-    params: dict[str, Any] = {"from": account.address, "value": value}
     try:
-        tx = fn.build_transaction({**params, "nonce": w3.eth.get_transaction_count(account.address)})
-    except (ContractCustomError, ContractLogicError) as exc:
-        raise AssertionError(f"transaction would revert: {describe_revert(exc)}") from None
-    signed = account.sign_transaction(tx)
-    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(signed.raw_transaction))
-    assert receipt["status"] == 1, f"transaction reverted: {receipt}"
-    return receipt
+        return Transactor(w3, "test chain").send(key, fn, value=value)
+    except ChainTxError as exc:
+        raise AssertionError(str(exc)) from None
 
 
 def describe_revert(exc: Exception) -> str:

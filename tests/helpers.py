@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from orchestrator.devnet.node import free_ports
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -25,19 +26,6 @@ symbol = "USDC"
 name = "Test USD Coin"
 decimals = 6
 """
-
-
-def free_ports(n: int) -> list[int]:
-    """n distinct ports that nothing listens on right now (the OS picks them)."""
-    socks, ports = [], []
-    for _ in range(n):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.bind(("127.0.0.1", 0))
-        socks.append(s)
-        ports.append(s.getsockname()[1])
-    for s in socks:
-        s.close()
-    return ports
 
 
 @dataclass(frozen=True)

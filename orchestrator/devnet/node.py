@@ -38,6 +38,18 @@ class NodeSpec:
     log_path: Path
 
 
+def free_ports(n: int) -> list[int]:
+    """n distinct loopback ports nothing listens on right now (the OS picks them)."""
+    socks = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
     """True when something already listens on host:port (SO_REUSEADDR ignores TIME_WAIT leftovers)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:

@@ -8,7 +8,6 @@ L2 keys are fixed bytes. Nothing here is for a real network.
 from __future__ import annotations
 
 import re
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from orchestrator.contracts.compiler import compile_contracts
 from orchestrator.contracts.deploy import deploy_all, token_contract_key
 from orchestrator.crypto.eddsa import PrivateKey
 from orchestrator.devnet.launcher import Devnet
+from orchestrator.devnet.node import free_ports
 from orchestrator.l2.account import address_to_int, pkh_of
 from orchestrator.paths import repo_root
 from orchestrator.prover.profiles import BlockProver
@@ -36,18 +36,6 @@ ANVIL_USER_KEYS = {  # TEST-ONLY: anvil's default accounts 5, 6, 7, 8
     "carol": "0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356",
     "dave": "0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97",
 }
-
-
-def free_ports(n: int) -> list[int]:
-    """n distinct loopback ports nothing listens on right now (the OS picks them)."""
-    socks = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(n)]
-    try:
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 @dataclass(frozen=True)

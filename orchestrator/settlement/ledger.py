@@ -123,11 +123,12 @@ class SettlementLedger:
             for c in self.chains
         ]
         for c in self.chains:
-            own = b"".join(r.encode() for r in block.chain_records(c))
-            if c != self.primary_chain and not own:
+            own_records = block.chain_records(c)
+            if c != self.primary_chain and not own_records:
                 continue
+            own = b"".join(r.encode() for r in own_records)
             chain = self._chain[c]
-            priority = sum(1 for r in block.chain_records(c) if r.type in (DEPOSIT, FULL_EXIT))
+            priority = sum(1 for r in own_records if r.type in (DEPOSIT, FULL_EXIT))
             is_primary = c == self.primary_chain
             chain.blocks.append(StoredBlockInfo(
                 block.number, block.timestamp, block.new_root.to_bytes(32, "big"),
