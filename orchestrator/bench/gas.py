@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from eth_account import Account
@@ -32,6 +33,7 @@ from orchestrator.l2.tx import OpRecord, Transfer, Withdraw
 from orchestrator.paths import repo_root
 from orchestrator.prover.profiles import BlockProver
 from orchestrator.settlement.devworld import ETHER, USERS, World, settlement_world
+from orchestrator.settlement.ledger import StoredBlockInfo, sync_hashes_hash
 
 USDC = 10**6
 TARGETS = {"prove": 215_000, "transfer": 300, "sync": 120_000}
@@ -174,7 +176,8 @@ def commit_shapes(world: World) -> dict[str, int]:
     dave = USERS["dave"]
     out: dict[str, int] = {}
     contracts = {shape: _shape_contract(world, *shape) for shape in SHAPES}
-    genesis = (0, 0, bytes(32), bytes(32), bytes(32), _zero_sync_hash(3), 0, 0)
+    zero = bytes(32)
+    genesis = StoredBlockInfo(0, 0, zero, zero, zero, sync_hashes_hash([zero] * 3), 0, 0).as_tuple()
     now = int(alpha.w3.eth.get_block("latest")["timestamp"])
     for rollup in contracts.values():
         alpha.tx.send(
@@ -216,12 +219,6 @@ def commit_shapes(world: World) -> dict[str, int]:
     return out
 
 
-def _zero_sync_hash(k: int) -> bytes:
-    from eth_utils.crypto import keccak
-
-    return keccak(bytes(32 * k))
-
-
 # -- part 3: K chains ----------------------------------------------------------------------------------
 
 
@@ -256,9 +253,31 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]
     return lines
 
 
-def render(
-    rounds: list[tuple[str, list[GasRecord]]], shapes: dict[str, int], sweep: dict[int, dict[str, int]]
-) -> str:
+@dataclass(frozen=True)
+class KFigures:
+    """One chain count's round: our total gas, what K separate rollups would pay, sync per secondary."""
+
+    k: int
+    blocks: int
+    total: int
+    separate: int
+    sync_per_secondary: int
+
+
+def k_figures(sweep: dict[int, dict[str, int]]) -> list[KFigures]:
+    out = []
+    for k, g in sorted(sweep.items()):
+        stages = ("send report", "deliver report", "deliver confirmation", "synchronize")
+        sync = sum(g.get(s, 0) for s in stages)
+        total = sum(v for s, v in g.items() if s not in ("blocks", "prove_one"))
+        prove = sum(v for s, v in g.items() if s.startswith("prove "))
+        held = k + g["blocks"] - 1  # the primary holds every block; each secondary holds its one block
+        separate = total - sync - prove + held * g["prove_one"]
+        out.append(KFigures(k, g["blocks"], total, separate, sync // max(k - 1, 1)))
+    return out
+
+
+def render(rounds: list[tuple[str, list[GasRecord]]], shapes: dict[str, int], figures: list[KFigures]) -> str:
     out = ["# Settlement gas", "",
            "Written by `python -m orchestrator.bench.gas`: whole-transaction gas (21,000 base and calldata "
            "included) on anvil 1.7.1, solc 0.8.37 (optimizer, 200 runs), real proofs of the `test` profile, "
@@ -296,16 +315,10 @@ def render(
         "report + deliver confirmation + synchronize) / (K - 1).",
         "",
     ]
-    k_rows: list[list[object]] = []
-    for k, g in sorted(sweep.items()):
-        sync = sum(
-            g.get(s, 0) for s in ("send report", "deliver report", "deliver confirmation", "synchronize")
-        )
-        total = sum(v for s, v in g.items() if s not in ("blocks", "prove_one"))
-        prove = sum(v for s, v in g.items() if s.startswith("prove "))
-        held = k + g["blocks"] - 1  # the primary holds every block; each secondary holds its one block
-        separate = total - sync - prove + held * g["prove_one"]
-        k_rows.append([k, g["blocks"], total, separate, f"{total / separate:.2f}", sync // max(k - 1, 1)])
+    k_rows: list[list[object]] = [
+        [f.k, f.blocks, f.total, f.separate, f"{f.total / f.separate:.2f}", f.sync_per_secondary]
+        for f in figures
+    ]
     out += _table(
         ["K", "blocks", "total gas (ours)", "separate rollups", "ours / separate", "sync per secondary"],
         k_rows,
@@ -314,9 +327,10 @@ def render(
     return "\n".join(out) + "\n"  # fmt: skip
 
 
-def svg_plot(sweep: dict[int, dict[str, int]], rows: list[tuple[int, int, int]]) -> str:
+def svg_plot(figures: list[KFigures]) -> str:
     """A small line plot of total gas, ours vs separate rollups, against K (no plotting library needed)."""
     width, height, pad = 520, 300, 50
+    rows = [(f.k, f.total, f.separate) for f in figures]
     ks = [k for k, _, _ in rows]
     top = max(max(o, s) for _, o, s in rows) * 1.1
 
@@ -360,16 +374,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             shapes = commit_shapes(world)
         prove_one = _gas(rounds[2][1], "prove 1")
         sweep = {k: k_chain_round(Path(tmp), prover, k, prove_one) for k in counts}
-    text = render(rounds, shapes, sweep)
+    figures = k_figures(sweep)
+    text = render(rounds, shapes, figures)
     docs = repo_root() / "docs" / "benchmarks"
     (docs / "settlement.md").write_text(text)
-    plot_rows = []
-    for line in text.splitlines():
-        cells = [c.strip().replace(",", "") for c in line.strip("|").split("|")]
-        if len(cells) == 6 and cells[0].isdigit():
-            plot_rows.append((int(cells[0]), int(cells[2]), int(cells[3])))
-    if len(plot_rows) > 1:
-        (docs / "settlement-k.svg").write_text(svg_plot(sweep, plot_rows))
+    if len(figures) > 1:
+        (docs / "settlement-k.svg").write_text(svg_plot(figures))
     sys.stdout.write(text)
     print(f"wrote {docs / 'settlement.md'} in {time.monotonic() - started:.0f} s")
     return 0
