@@ -33,7 +33,10 @@ from orchestrator.prover.solidity_verifier import generate_verifier
 
 RECEIPT_TIMEOUT_S = 60.0
 WIRING_GAS = 200_000
-"""Gas limit of each wiring call (sent without waiting, so it cannot be estimated against final state)."""
+DEPLOY_GAS = 8_000_000
+"""Gas limits of wiring calls and deployments. They are sent without waiting, so they are not estimated:
+an estimate races the previous transaction's block, and anvil with --prune-history answers an estimate
+against a block it has just pruned with BlockOutOfRangeError (seen in the gas benchmark)."""
 
 
 @dataclass
@@ -213,8 +216,9 @@ class _Sender:
     def deploy(self, artifact: ContractArtifact, args: list[Any]) -> str:
         contract = self.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
         tx = contract.constructor(*args).build_transaction(
-            {"from": self.account.address, "nonce": self.nonce, "chainId": self.chain.evm_chain_id}
-        )
+            {"from": self.account.address, "nonce": self.nonce, "chainId": self.chain.evm_chain_id,
+             "gas": DEPLOY_GAS}
+        )  # fmt: skip
         return self._send(tx, f"deploying {artifact.name}")
 
     def _send(self, tx: Any, what: str) -> str:
