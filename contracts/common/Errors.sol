@@ -91,7 +91,9 @@ error UnknownMessageKind(uint8 kind);
 error OpsHashMismatch(bytes32 expected, bytes32 actual);
 /// @notice Blocks at or below the synchronized block can never be reverted.
 error CannotRevertSynchronized(uint64 lastSynchronized, uint64 blockNumber);
-/// @notice Nothing committed since the last confirmation or the last report: no sync report to send.
-error NothingToReport(uint64 lastCommitted, uint64 lastSynchronized);
+/// @notice A sync report for a block at or below the last reported or synchronized block (`floor`).
+error NothingToReport(uint64 blockNumber, uint64 floor);
+/// @notice This chain holds no committed block with that number (secondaries hold only blocks with their ops).
+error BlockNotCommittedHere(uint64 blockNumber, uint64 lastCommitted);
 /// @notice A cross-chain payload of the wrong length.
 error MalformedMessage(uint256 expectedLength, uint256 actualLength);

@@ -22,6 +22,7 @@ interface ISecondaryRollup is IRollup {
     /// @notice Commit blocks after `lastBlock` (the latest committed here); block numbers may skip.
     function commitBlocks(StoredBlockInfo calldata lastBlock, SecondaryCommitInfo[] calldata blocks) external;
 
-    /// @notice Send (this chain, latest committed block, its S_c) to the primary. Open to anyone.
-    function sendSyncReport() external returns (uint64 nonce);
+    /// @notice Send (this chain, `blockNumber`, its S_c) to the primary. Open to anyone, for a block
+    ///         committed here, above the synchronized block and above the last reported one.
+    function sendSyncReport(uint64 blockNumber) external returns (uint64 nonce);
 }

@@ -20,9 +20,9 @@ contract SecondaryRollup is ISecondaryRollup, RollupBase, IMessageReceiver {
     uint16 public immutable opSlots;
     /// @notice S_c after each committed block, which confirmations are checked against.
     mapping(uint64 blockNumber => bytes32) public committedSyncHash;
-    /// @notice The S_c of the last report sent: a report goes out only when there is news, so nobody can
+    /// @notice The block of the last report sent: reports go out in rising block order only, so nobody can
     ///         make the relayer carry the same report over and over.
-    bytes32 public lastReportedSyncHash;
+    uint64 public lastReportedBlock;
 
     constructor(RollupParams memory params, uint8 primaryChainId_, uint16 opSlots_) RollupBase(params) {
         if (primaryChainId_ == params.rollupChainId) revert WrongChainId(0, primaryChainId_);
@@ -94,19 +94,20 @@ contract SecondaryRollup is ISecondaryRollup, RollupBase, IMessageReceiver {
     // ---------------------------------------------------------------- synchronize
 
     /// @inheritdoc ISecondaryRollup
-    function sendSyncReport() external returns (uint64 nonce) {
-        uint64 latest = lastCommittedBlock;
-        bytes32 syncHash = committedSyncHash[latest];
-        if (latest <= lastSynchronizedBlock || syncHash == lastReportedSyncHash) {
-            revert NothingToReport(latest, lastSynchronizedBlock);
-        }
+    function sendSyncReport(uint64 blockNumber) external returns (uint64 nonce) {
+        uint64 floor = lastReportedBlock > lastSynchronizedBlock ? lastReportedBlock : lastSynchronizedBlock;
+        if (blockNumber <= floor) revert NothingToReport(blockNumber, floor);
+        bytes32 syncHash = blockNumber <= lastCommittedBlock ? committedSyncHash[blockNumber] : bytes32(0);
+        if (syncHash == bytes32(0)) revert BlockNotCommittedHere(blockNumber, lastCommittedBlock);
         Peer memory primary = peers[primaryChainId];
         if (primary.rollup == address(0)) revert PeerNotRegistered(primaryChainId);
-        lastReportedSyncHash = syncHash;
+        lastReportedBlock = blockNumber;
         nonce = IMessenger(messenger).send(
-            primary.evmChainId, primary.rollup, SyncMessages.encode(SyncMessages.REPORT, rollupChainId, latest, syncHash)
+            primary.evmChainId,
+            primary.rollup,
+            SyncMessages.encode(SyncMessages.REPORT, rollupChainId, blockNumber, syncHash)
         );
-        emit SyncReportSent(latest, syncHash, nonce);
+        emit SyncReportSent(blockNumber, syncHash, nonce);
     }
 
     /// @notice The primary's confirmation (this chain, block m, S_c(m)), delivered by the messenger.
@@ -131,5 +132,7 @@ contract SecondaryRollup is ISecondaryRollup, RollupBase, IMessageReceiver {
 
     function _afterRevert(StoredBlockInfo calldata info) internal override {
         delete committedSyncHash[info.blockNumber];
+        // A recommitted block must be reportable again.
+        if (lastReportedBlock >= info.blockNumber) lastReportedBlock = info.previousBlock;
     }
 }

@@ -49,16 +49,8 @@ class Transactor:
     ) -> TxReceipt:
         account: LocalAccount = Account.from_key(key)
         what = label or str(getattr(fn, "fn_name", "deploy"))
-        params: TxParams = {"from": account.address, "value": Wei(value),
-                            "nonce": self.w3.eth.get_transaction_count(account.address)}  # fmt: skip
-        try:
-            tx = fn.build_transaction(params)
-        except (ContractCustomError, ContractLogicError) as exc:
-            described = describe_revert_data(getattr(exc, "data", None))
-            name = described.split("(", 1)[0] if described else None
-            raise ChainTxError(f"{self.chain}: {what} would revert: {described or exc}", name) from None
-        except (OSError, Web3Exception) as exc:
-            raise ChainTxError(f"{self.chain}: {what} could not be prepared: {exc}") from None
+        nonce = self.w3.eth.get_transaction_count(account.address)
+        tx = prepare(self.chain, fn, {"from": account.address, "value": Wei(value), "nonce": nonce}, what)
         signed = account.sign_transaction(cast(dict[str, Any], tx))
         try:
             tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
@@ -72,3 +64,16 @@ class Transactor:
         data = bytes.fromhex(str(tx["data"])[2:]) if isinstance(tx.get("data"), str) else b""
         self.gas_log.append(GasRecord(what, self.chain, int(receipt["gasUsed"]), len(data)))
         return receipt
+
+
+def prepare(chain: str, fn: ContractFunction | ContractConstructor, params: TxParams, what: str) -> TxParams:
+    """The transaction for `fn` with gas estimated; a call that would revert raises `ChainTxError` naming
+    the contract's custom error, before anything is signed."""
+    try:
+        return fn.build_transaction(params)
+    except (ContractCustomError, ContractLogicError) as exc:
+        described = describe_revert_data(getattr(exc, "data", None))
+        name = described.split("(", 1)[0] if described else None
+        raise ChainTxError(f"{chain}: {what} would revert: {described or exc}", name) from None
+    except (OSError, Web3Exception) as exc:
+        raise ChainTxError(f"{chain}: {what} could not be prepared: {exc}") from None

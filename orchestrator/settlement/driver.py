@@ -152,16 +152,32 @@ class SettlementDriver:
         if proofs:
             self._send(p, stages.prove(p.rollup, self.ledger, proofs), f"prove {len(proofs)}")
 
+    def report_needs(self) -> dict[int, int]:
+        """Secondary -> the block whose report the primary needs to synchronize its proven block: the
+        secondary's last block at or below it, for every secondary with news since its last confirmation."""
+        p = self.primary
+        proven = p.counter("lastProvenBlock")
+        if proven <= p.counter("lastSynchronizedBlock"):
+            return {}
+        expected = self.ledger.sync_hashes(proven)
+        return {
+            c.id: self.ledger.report_block(c.id, proven)
+            for c in self.chains.values()
+            if c is not p and expected[c.id - 1] != bytes(p.rollup.functions.confirmedSyncHash(c.id).call())
+        }
+
     def report(self) -> None:
-        """Each secondary with unconfirmed, unreported blocks sends its latest S_c to the primary."""
-        for c in self.chains.values():
-            if c is self.primary:
-                continue
+        """Each secondary the primary needs a report from sends it (once: the contract refuses repeats)."""
+        for chain_id, block in self.report_needs().items():
+            c = self.chains[chain_id]
             f = c.rollup.functions
-            latest = int(f.lastCommittedBlock().call())
-            news = bytes(f.committedSyncHash(latest).call()) != bytes(f.lastReportedSyncHash().call())
-            if latest > c.counter("lastSynchronizedBlock") and news:
-                c.tx.send(self.operator, f.sendSyncReport(), label="send report")
+            if block > max(c.counter("lastSynchronizedBlock"), int(f.lastReportedBlock().call())):
+                c.tx.send(self.operator, f.sendSyncReport(block), label="send report")
+
+    def reports_arrived(self) -> bool:
+        """True iff the primary holds every report it needs to synchronize its proven block."""
+        received = self.primary.rollup.functions.syncReports
+        return all(bytes(received(c, b).call()) != bytes(32) for c, b in self.report_needs().items())
 
     def relay(self) -> int:
         """Deliver every message sent since the last call that is not delivered yet; returns how many."""
@@ -187,10 +203,10 @@ class SettlementDriver:
         return count
 
     def synchronize(self) -> None:
-        """Synchronize the primary up to its last proven block (needs the secondaries' reports)."""
+        """Synchronize the primary up to its last proven block once the secondaries' reports arrived."""
         p = self.primary
         proven = p.counter("lastProvenBlock")
-        if proven > p.counter("lastSynchronizedBlock"):
+        if proven > p.counter("lastSynchronizedBlock") and self.reports_arrived():
             self._send(p, stages.synchronize(p.rollup, self.ledger, proven), "synchronize")
 
     def execute(self) -> None:

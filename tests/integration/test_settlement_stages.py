@@ -172,8 +172,8 @@ def _replace_gamma_block(staged: Staged, current: StoredBlockInfo, records: byte
         gamma.tx.send(d.operator, fn)
 
 
-def _report(chain: ChainHandle, operator: str) -> Message:
-    receipt = chain.tx.send(operator, chain.rollup.functions.sendSyncReport())
+def _report(chain: ChainHandle, operator: str, block: int = 2) -> Message:
+    receipt = chain.tx.send(operator, chain.rollup.functions.sendSyncReport(block))
     [message] = messages_in_receipt(chain.messenger, chain.config.evm_chain_id, receipt)
     return message
 
@@ -185,8 +185,10 @@ def test_synchronize_needs_every_secondarys_matching_report(staged: Staged) -> N
     assert expect_revert(alpha.w3, op, sync, "MissingSyncReport") == (2, 2)
 
     report = _report(beta, op)
-    again = beta.rollup.functions.sendSyncReport()  # no news: nothing for the relayer to carry
-    assert expect_revert(beta.w3, DAVE.l1_key, again, "NothingToReport") == (2, 0)
+    again = beta.rollup.functions.sendSyncReport(2)  # no news: nothing for the relayer to carry
+    assert expect_revert(beta.w3, DAVE.l1_key, again, "NothingToReport") == (2, 2)
+    unknown = beta.rollup.functions.sendSyncReport(3)
+    assert expect_revert(beta.w3, DAVE.l1_key, unknown, "BlockNotCommittedHere") == (3, 2)
     m = alpha.messenger.functions
     expect_revert(alpha.w3, op, m.deliver(report.as_tuple(), []), "NotEnoughAttestations")  # unattested
     expect_revert(gamma.w3, op, delivery(gamma.messenger, report, keys), "WrongDestination")

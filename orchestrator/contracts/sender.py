@@ -1,0 +1,196 @@
+"""The daemons' transaction sender: one account on one chain, its nonces, its stuck transactions.
+
+Every transaction is written to the store before it is broadcast, so a restart finds what a crash left
+in flight (`reconcile`): mined ones are recorded, ones the node still knows are waited for, ones it forgot
+are broadcast again from the stored bytes. A transaction not mined within `stuck_after_s` is sent again
+with the same nonce and fees raised by an eighth (nodes want at least a tenth: 12.5 % clears it), so
+exactly one of the copies can ever mine.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, cast
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.contract.contract import ContractConstructor, ContractFunction
+from web3.exceptions import TransactionNotFound, Web3Exception
+from web3.types import TxParams, TxReceipt, Wei
+
+from orchestrator.contracts.transact import GasRecord, prepare
+from orchestrator.errors import ChainTxError
+from orchestrator.store.db import Database
+from orchestrator.store.sent import FAILED, MINED, REPLACED, SENT
+
+FEE_BUMP = (9, 8)  # x 1.125
+POLL_S = 0.05
+
+
+@dataclass
+class Sender:
+    """Sends `key`'s transactions on `chain`, one at a time, and waits for each (as `Transactor`)."""
+
+    w3: Web3
+    chain: str
+    key: str
+    db: Database
+    stuck_after_s: float = 15.0
+    give_up_after_s: float = 180.0
+    gas_log: list[GasRecord] | None = None
+
+    def __post_init__(self) -> None:
+        self.account: LocalAccount = Account.from_key(self.key)
+
+    @property
+    def address(self) -> str:
+        return str(self.account.address)
+
+    # -- sending ---------------------------------------------------------------------------------------
+
+    def send(
+        self, key: str, fn: ContractFunction | ContractConstructor, *, value: int = 0, label: str | None = None
+    ) -> TxReceipt:
+        """Send `fn` from this sender's account (`key` must be it), wait until mined, resubmitting when
+        stuck. Raises `ChainTxError` if it would revert, reverted, or never mined."""
+        if Account.from_key(key).address != self.address:
+            raise ChainTxError(f"{self.chain}: this sender signs for {self.address} only")
+        what = label or str(getattr(fn, "fn_name", "deploy"))
+        self.reconcile()
+        nonce = self._next_nonce()
+        tx = prepare(self.chain, fn, {"from": self.address, "value": Wei(value), "nonce": nonce}, what)
+        receipt = self._broadcast_and_wait(cast(dict[str, Any], tx), what)
+        if self.gas_log is not None:
+            data = str(tx.get("data", "0x"))
+            self.gas_log.append(GasRecord(what, self.chain, int(receipt["gasUsed"]), (len(data) - 2) // 2))
+        return receipt
+
+    def _next_nonce(self) -> int:
+        pending = int(self.w3.eth.get_transaction_count(self.address, "pending"))
+        rows = self.db.query(
+            "SELECT MAX(nonce) FROM sent_txs WHERE chain = ? AND sender = ? AND status = ?",
+            (self.chain, self.address, SENT),
+        )
+        stored = rows[0][0]
+        return max(pending, -1 if stored is None else int(stored) + 1)
+
+    def _broadcast_and_wait(self, tx: dict[str, Any], what: str) -> TxReceipt:
+        started = time.monotonic()
+        hashes = [self._sign_store_broadcast(tx, what)]
+        last_sent = time.monotonic()
+        while True:
+            for h in hashes:
+                receipt = self._receipt(h)
+                if receipt is not None:
+                    return self._settle(h, hashes, receipt, what)
+            now = time.monotonic()
+            if now - started > self.give_up_after_s:
+                raise ChainTxError(f"{self.chain}: {what} not mined after {self.give_up_after_s:.0f} s")
+            if now - last_sent > self.stuck_after_s and self._nonce_open(int(tx["nonce"])):
+                tx = _bumped(tx)
+                hashes.append(self._sign_store_broadcast(tx, what))
+                last_sent = now
+            time.sleep(POLL_S)
+
+    def _sign_store_broadcast(self, tx: dict[str, Any], what: str) -> str:
+        signed = self.account.sign_transaction(tx)
+        tx_hash = "0x" + bytes(signed.hash).hex()
+        with self.db.write() as c:
+            c.execute(
+                "INSERT OR IGNORE INTO sent_txs VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+                (tx_hash, self.chain, self.address, int(tx["nonce"]), what,
+                 "0x" + bytes(signed.raw_transaction).hex(), SENT, time.time()),
+            )  # fmt: skip
+        self._broadcast(bytes(signed.raw_transaction), what)
+        return tx_hash
+
+    def _broadcast(self, raw: bytes, what: str) -> None:
+        try:
+            self.w3.eth.send_raw_transaction(raw)
+        except Web3Exception as exc:
+            text = str(exc).lower()
+            if "already known" in text or "already imported" in text or "nonce too low" in text:
+                return  # a copy is in the pool or the nonce was taken: the wait sorts out which
+            raise ChainTxError(f"{self.chain}: {what} was refused by the node: {exc}") from None
+        except OSError as exc:
+            raise ChainTxError(f"{self.chain}: {what} could not be sent: {exc}") from None
+
+    def _receipt(self, tx_hash: str) -> TxReceipt | None:
+        try:
+            return self.w3.eth.get_transaction_receipt(HexBytes(tx_hash))
+        except TransactionNotFound:
+            return None
+        except (OSError, Web3Exception) as exc:
+            raise ChainTxError(f"{self.chain}: cannot read the receipt of {tx_hash}: {exc}") from None
+
+    def _nonce_open(self, nonce: int) -> bool:
+        return int(self.w3.eth.get_transaction_count(self.address, "latest")) <= nonce
+
+    def _settle(self, mined: str, copies: list[str], receipt: TxReceipt, what: str) -> TxReceipt:
+        ok = receipt["status"] == 1
+        with self.db.write() as c:
+            c.execute(
+                "UPDATE sent_txs SET status = ?, mined_block = ?, gas_used = ? WHERE tx_hash = ?",
+                (MINED if ok else FAILED, int(receipt["blockNumber"]), int(receipt["gasUsed"]), mined),
+            )
+            for other in copies:
+                if other != mined:
+                    c.execute("UPDATE sent_txs SET status = ? WHERE tx_hash = ?", (REPLACED, other))
+        if not ok:
+            raise ChainTxError(f"{self.chain}: {what} reverted in block {receipt['blockNumber']}")
+        return receipt
+
+    # -- after a restart -------------------------------------------------------------------------------
+
+    def reconcile(self) -> None:
+        """Settle every transaction a previous run left in flight: record the mined ones, wait for (and
+        rebroadcast) the ones whose nonce is still open. A reverted leftover is recorded, not raised:
+        the stages re-read the chains and decide again."""
+        rows = self.db.query(
+            "SELECT tx_hash, nonce, label, raw FROM sent_txs WHERE chain = ? AND sender = ? AND status = ? "
+            "ORDER BY nonce",
+            (self.chain, self.address, SENT),
+        )
+        by_nonce: dict[int, list[Any]] = {}
+        for r in rows:
+            by_nonce.setdefault(int(r["nonce"]), []).append(r)
+        for nonce, copies in by_nonce.items():
+            hashes = [str(r["tx_hash"]) for r in copies]
+            found = next(((h, rc) for h in hashes if (rc := self._receipt(h)) is not None), None)
+            if found is None and self._nonce_open(nonce):
+                for r in copies:
+                    self._broadcast(bytes.fromhex(str(r["raw"])[2:]), str(r["label"]))
+                found = self._wait_any(hashes, nonce)
+            if found is None:
+                with self.db.write() as c:
+                    c.executemany("UPDATE sent_txs SET status = ? WHERE tx_hash = ?", [(REPLACED, h) for h in hashes])
+                continue
+            try:
+                self._settle(found[0], hashes, found[1], str(copies[0]["label"]))
+            except ChainTxError:
+                pass
+
+    def _wait_any(self, hashes: list[str], nonce: int) -> tuple[str, TxReceipt] | None:
+        deadline = time.monotonic() + self.give_up_after_s
+        while time.monotonic() < deadline:
+            for h in hashes:
+                receipt = self._receipt(h)
+                if receipt is not None:
+                    return h, receipt
+            if not self._nonce_open(nonce):
+                return None  # something else took the nonce
+            time.sleep(POLL_S)
+        raise ChainTxError(f"{self.chain}: transaction at nonce {nonce} still not mined after a restart")
+
+
+def _bumped(tx: dict[str, Any]) -> dict[str, Any]:
+    """The same transaction with every fee field raised by FEE_BUMP (rounded up)."""
+    out = dict(tx)
+    num, den = FEE_BUMP
+    for field in ("maxFeePerGas", "maxPriorityFeePerGas", "gasPrice"):
+        if field in out:
+            out[field] = -(-int(out[field]) * num // den)
+    return out

@@ -1,0 +1,1 @@
+"""Durable state of the daemons: one SQLite file each, schema versioned by migrations."""

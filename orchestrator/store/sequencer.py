@@ -1,0 +1,247 @@
+"""The sequencer's store: its blocks (replayed into the L2 state on restart), their proofs, when each
+chain reached each stage, the L2 transactions it accepted and the priority requests it observed.
+
+The chains hold the truth about stages; this file holds what the chains cannot give back: the L2
+transactions and the order the sequencer put them in. A block is written here before any chain sees it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from orchestrator.store.db import Database
+from orchestrator.store.sent import SENT_TXS_TABLE
+
+MIGRATIONS: Sequence[str] = (
+    """
+    CREATE TABLE blocks (
+        number INTEGER PRIMARY KEY,
+        timestamp INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        new_root TEXT NOT NULL,
+        built_at REAL NOT NULL
+    );
+    CREATE TABLE proofs (
+        block INTEGER PRIMARY KEY REFERENCES blocks(number),
+        proof TEXT NOT NULL,
+        seconds REAL NOT NULL
+    );
+    CREATE TABLE stage_marks (
+        block INTEGER NOT NULL,
+        chain INTEGER NOT NULL,
+        stage TEXT NOT NULL,
+        at REAL NOT NULL,
+        PRIMARY KEY (block, chain, stage)
+    );
+    CREATE TABLE l2_txs (
+        hash TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        body TEXT NOT NULL,
+        status TEXT NOT NULL,
+        block INTEGER,
+        error TEXT,
+        received_at REAL NOT NULL
+    );
+    CREATE INDEX l2_txs_status ON l2_txs (status, seq);
+    CREATE TABLE priority_requests (
+        chain INTEGER NOT NULL,
+        serial INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        body TEXT NOT NULL,
+        l1_block INTEGER NOT NULL,
+        l1_tx TEXT NOT NULL,
+        status TEXT NOT NULL,
+        block INTEGER,
+        seen_at REAL NOT NULL,
+        PRIMARY KEY (chain, serial)
+    );
+    CREATE TABLE cursors (
+        name TEXT PRIMARY KEY,
+        block INTEGER NOT NULL,
+        block_hash TEXT NOT NULL
+    );
+    """
+    + SENT_TXS_TABLE,
+)
+
+# L2 transaction and priority request statuses
+PENDING, INCLUDED, DROPPED = "pending", "included", "dropped"
+QUEUED = "queued"
+
+
+@dataclass(frozen=True)
+class StoredL2Tx:
+    hash: str
+    seq: int
+    kind: str  # "transfer" | "withdraw"
+    body: dict[str, Any]
+    status: str
+    block: int | None
+    error: str | None
+    received_at: float
+
+
+@dataclass(frozen=True)
+class StoredRequest:
+    chain: int
+    serial: int
+    kind: str  # "deposit" | "full_exit"
+    body: dict[str, Any]
+    l1_block: int
+    l1_tx: str
+    status: str
+    block: int | None
+    seen_at: float
+
+
+@dataclass(frozen=True)
+class StoredBlock:
+    number: int
+    timestamp: int
+    body: dict[str, Any]
+    new_root: int
+    built_at: float
+
+
+class SequencerStore:
+    def __init__(self, path: Path) -> None:
+        self.db = Database(path, MIGRATIONS, kind="sequencer")
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- blocks ----------------------------------------------------------------------------------------
+
+    def add_block(
+        self,
+        block: StoredBlock,
+        tx_hashes: Iterable[str],
+        requests: Iterable[tuple[int, int]],
+        dropped: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        """The built block, its L2 transactions and requests marked included, and the transactions it
+        dropped: all in one transaction, so a crash leaves either the whole block or none of it."""
+        with self.db.write() as c:
+            c.execute(
+                "INSERT INTO blocks VALUES (?, ?, ?, ?, ?)",
+                (block.number, block.timestamp, json.dumps(block.body), str(block.new_root), block.built_at),
+            )
+            for h in tx_hashes:
+                c.execute("UPDATE l2_txs SET status = ?, block = ? WHERE hash = ?", (INCLUDED, block.number, h))
+            for chain, serial in requests:
+                c.execute(
+                    "UPDATE priority_requests SET status = ?, block = ? WHERE chain = ? AND serial = ?",
+                    (INCLUDED, block.number, chain, serial),
+                )
+            for h, reason in dropped:
+                c.execute("UPDATE l2_txs SET status = ?, error = ? WHERE hash = ?", (DROPPED, reason, h))
+
+    def blocks(self) -> list[StoredBlock]:
+        rows = self.db.query("SELECT * FROM blocks ORDER BY number")
+        return [StoredBlock(r["number"], r["timestamp"], json.loads(r["body"]), int(r["new_root"]),
+                            r["built_at"]) for r in rows]  # fmt: skip
+
+    def last_block(self) -> int:
+        return int(self.db.query("SELECT COALESCE(MAX(number), 0) FROM blocks")[0][0])
+
+    def save_proof(self, block: int, proof: dict[str, Any], seconds: float) -> None:
+        with self.db.write() as c:
+            c.execute("INSERT OR REPLACE INTO proofs VALUES (?, ?, ?)", (block, json.dumps(proof), seconds))
+
+    def proof(self, block: int) -> dict[str, Any] | None:
+        rows = self.db.query("SELECT proof FROM proofs WHERE block = ?", (block,))
+        return json.loads(rows[0]["proof"]) if rows else None
+
+    def prove_seconds(self) -> dict[int, float]:
+        return {r["block"]: r["seconds"] for r in self.db.query("SELECT block, seconds FROM proofs")}
+
+    # -- stage marks: when the daemon first saw a chain's counter pass a block ------------------------
+
+    def mark_stages(self, marks: Iterable[tuple[int, int, str]], at: float | None = None) -> None:
+        now = time.time() if at is None else at
+        with self.db.write() as c:
+            c.executemany(
+                "INSERT OR IGNORE INTO stage_marks VALUES (?, ?, ?, ?)", [(b, ch, s, now) for b, ch, s in marks]
+            )
+
+    def stage_marks(self) -> dict[tuple[int, int, str], float]:
+        rows = self.db.query("SELECT * FROM stage_marks")
+        return {(r["block"], r["chain"], r["stage"]): r["at"] for r in rows}
+
+    # -- L2 transactions -------------------------------------------------------------------------------
+
+    def add_l2_tx(self, tx_hash: str, kind: str, body: dict[str, Any]) -> None:
+        with self.db.write() as c:
+            seq = int(c.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM l2_txs").fetchone()[0])
+            c.execute(
+                "INSERT INTO l2_txs VALUES (?, ?, ?, ?, ?, NULL, NULL, ?)",
+                (tx_hash, seq, kind, json.dumps(body), PENDING, time.time()),
+            )
+
+    def l2_tx(self, tx_hash: str) -> StoredL2Tx | None:
+        rows = self.db.query("SELECT * FROM l2_txs WHERE hash = ?", (tx_hash,))
+        return _l2_tx(rows[0]) if rows else None
+
+    def pending_l2_txs(self) -> list[StoredL2Tx]:
+        rows = self.db.query("SELECT * FROM l2_txs WHERE status = ? ORDER BY seq", (PENDING,))
+        return [_l2_tx(r) for r in rows]
+
+    def l2_txs_of_block(self, block: int) -> list[StoredL2Tx]:
+        rows = self.db.query("SELECT * FROM l2_txs WHERE block = ? ORDER BY seq", (block,))
+        return [_l2_tx(r) for r in rows]
+
+    # -- priority requests -----------------------------------------------------------------------------
+
+    def add_requests(self, requests: Iterable[StoredRequest]) -> None:
+        with self.db.write() as c:
+            c.executemany(
+                "INSERT OR IGNORE INTO priority_requests VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+                [(r.chain, r.serial, r.kind, json.dumps(r.body), r.l1_block, r.l1_tx, QUEUED, r.seen_at)
+                 for r in requests],
+            )  # fmt: skip
+
+    def queued_requests(self) -> list[StoredRequest]:
+        """Observed, not yet in a block: in the order they were seen, each chain's by serial."""
+        rows = self.db.query(
+            "SELECT * FROM priority_requests WHERE status = ? ORDER BY seen_at, chain, serial", (QUEUED,)
+        )
+        return [_request(r) for r in rows]
+
+    def requests(self) -> list[StoredRequest]:
+        return [_request(r) for r in self.db.query("SELECT * FROM priority_requests ORDER BY chain, serial")]
+
+    def forget_queued_from(self, chain: int, l1_block: int) -> int:
+        """A reorg replaced L1 blocks from `l1_block` on: forget the requests seen there and not yet in an
+        L2 block (the watcher reads them again from the new chain). Returns how many."""
+        with self.db.write() as c:
+            cur = c.execute(
+                "DELETE FROM priority_requests WHERE chain = ? AND l1_block >= ? AND status = ?",
+                (chain, l1_block, QUEUED),
+            )
+            return int(cur.rowcount)
+
+    # -- cursors ---------------------------------------------------------------------------------------
+
+    def cursor(self, name: str) -> tuple[int, str] | None:
+        rows = self.db.query("SELECT block, block_hash FROM cursors WHERE name = ?", (name,))
+        return (int(rows[0]["block"]), str(rows[0]["block_hash"])) if rows else None
+
+    def set_cursor(self, name: str, block: int, block_hash: str) -> None:
+        with self.db.write() as c:
+            c.execute("INSERT OR REPLACE INTO cursors VALUES (?, ?, ?)", (name, block, block_hash))
+
+
+def _l2_tx(r: Any) -> StoredL2Tx:
+    return StoredL2Tx(r["hash"], r["seq"], r["kind"], json.loads(r["body"]), r["status"], r["block"],
+                      r["error"], r["received_at"])  # fmt: skip
+
+
+def _request(r: Any) -> StoredRequest:
+    return StoredRequest(r["chain"], r["serial"], r["kind"], json.loads(r["body"]), r["l1_block"], r["l1_tx"],
+                         r["status"], r["block"], r["seen_at"])  # fmt: skip
