@@ -71,6 +71,9 @@ class TestKeys:
     operator: str
     validators: tuple[str, ...]
     validator_threshold: int
+    relayer: str | None = (
+        None  # pays for deliveries; its own account, so its nonces never meet the operator's
+    )
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,27 @@ class RollupConfig:
 
 
 @dataclass(frozen=True)
+class SequencerConfig:
+    """The sequencer daemon: where it listens, when it closes a block, how far behind the head it reads."""
+
+    rpc_port: int = 8550
+    block_timeout_ms: int = 2_000  # a block goes out this long after its first operation, full or not
+    confirmations: int = 0  # L1 blocks a priority request must be buried under before it is taken
+    prove_batch: int = 4  # blocks verified in one proveBlocks call at most
+    poll_ms: int = 250
+
+    @property
+    def rpc_url(self) -> str:
+        return f"http://127.0.0.1:{self.rpc_port}"
+
+
+@dataclass(frozen=True)
+class RelayerConfig:
+    confirmations: int = 0
+    poll_ms: int = 250
+
+
+@dataclass(frozen=True)
 class DevnetConfig:
     path: Path
     block_time: int
@@ -89,6 +113,8 @@ class DevnetConfig:
     tokens: tuple[TokenConfig, ...]
     chains: tuple[ChainConfig, ...]
     rollup: RollupConfig = field(default_factory=lambda: RollupConfig())
+    sequencer: SequencerConfig = field(default_factory=lambda: SequencerConfig())
+    relayer: RelayerConfig = field(default_factory=lambda: RelayerConfig())
 
     @property
     def primary(self) -> ChainConfig:
@@ -125,7 +151,9 @@ def load_config(path: Path) -> DevnetConfig:
 
 def parse_config(raw: dict[str, Any], path: Path) -> DevnetConfig:
     r = _Reader(path)
-    r.only_keys(raw, "top level", {"devnet", "rollup", "test_keys", "tokens", "chains"})
+    r.only_keys(
+        raw, "top level", {"devnet", "rollup", "sequencer", "relayer", "test_keys", "tokens", "chains"}
+    )
     devnet = r.table(raw, "devnet", required=False)
     r.only_keys(devnet, "[devnet]", {"block_time"})
     block_time = r.integer(devnet, "block_time", "[devnet]", default=0, low=0, high=3600)
@@ -136,8 +164,32 @@ def parse_config(raw: dict[str, Any], path: Path) -> DevnetConfig:
     chains = tuple(_parse_chain(r, c, i) for i, c in enumerate(r.table_list(raw, "chains")))
     _check_chains(r, chains, tokens)
     rollup = _parse_rollup(r, r.table(raw, "rollup", required=False))
-    return DevnetConfig(
-        path=path, block_time=block_time, keys=keys, tokens=tokens, chains=chains, rollup=rollup
+    sequencer = _parse_sequencer(r, r.table(raw, "sequencer", required=False))
+    relayer = _parse_relayer(r, r.table(raw, "relayer", required=False))
+    return DevnetConfig(path=path, block_time=block_time, keys=keys, tokens=tokens, chains=chains,
+                        rollup=rollup, sequencer=sequencer, relayer=relayer)  # fmt: skip
+
+
+def _parse_sequencer(r: _Reader, t: dict[str, Any]) -> SequencerConfig:
+    w, d = "[sequencer]", SequencerConfig()
+    r.only_keys(t, w, {"rpc_port", "block_timeout_ms", "confirmations", "prove_batch", "poll_ms"})
+    return SequencerConfig(
+        rpc_port=r.integer(t, "rpc_port", w, low=1024, high=65535, default=d.rpc_port),
+        block_timeout_ms=r.integer(
+            t, "block_timeout_ms", w, low=0, high=3_600_000, default=d.block_timeout_ms
+        ),
+        confirmations=r.integer(t, "confirmations", w, low=0, high=1_000, default=d.confirmations),
+        prove_batch=r.integer(t, "prove_batch", w, low=1, high=64, default=d.prove_batch),
+        poll_ms=r.integer(t, "poll_ms", w, low=10, high=60_000, default=d.poll_ms),
+    )
+
+
+def _parse_relayer(r: _Reader, t: dict[str, Any]) -> RelayerConfig:
+    w, d = "[relayer]", RelayerConfig()
+    r.only_keys(t, w, {"confirmations", "poll_ms"})
+    return RelayerConfig(
+        confirmations=r.integer(t, "confirmations", w, low=0, high=1_000, default=d.confirmations),
+        poll_ms=r.integer(t, "poll_ms", w, low=10, high=60_000, default=d.poll_ms),
     )
 
 
@@ -153,7 +205,7 @@ def _parse_rollup(r: _Reader, t: dict[str, Any]) -> RollupConfig:
 
 
 def _parse_keys(r: _Reader, t: dict[str, Any]) -> TestKeys:
-    r.only_keys(t, "[test_keys]", {"deployer", "operator", "validators", "validator_threshold"})
+    r.only_keys(t, "[test_keys]", {"deployer", "operator", "relayer", "validators", "validator_threshold"})
     validators = t.get("validators", [])
     if not isinstance(validators, list) or not validators:
         r.fail("[test_keys] validators must be a non-empty list of private keys")
@@ -163,7 +215,10 @@ def _parse_keys(r: _Reader, t: dict[str, Any]) -> TestKeys:
     if len(set(keys[2:])) != len(keys[2:]):
         r.fail("[test_keys] validators must be distinct")
     threshold = r.integer(t, "validator_threshold", "[test_keys]", low=1, high=len(validators))
-    return TestKeys(keys[0], keys[1], tuple(keys[2:]), threshold)
+    relayer = r.key(t, "relayer", "[test_keys]") if "relayer" in t else None
+    if relayer is not None and relayer in keys[:2]:
+        r.fail("[test_keys] relayer must differ from deployer and operator (each account owns its nonces)")
+    return TestKeys(keys[0], keys[1], tuple(keys[2:]), threshold, relayer)
 
 
 def _parse_token(r: _Reader, t: dict[str, Any], l2_id: int) -> TokenConfig:

@@ -59,12 +59,14 @@ def cli(ctx: click.Context, config_path: Path | None, home: Path | None) -> None
 
 
 def _register() -> None:
-    from orchestrator.cli import circuit, demo, deploy, devnet
+    from orchestrator.cli import circuit, daemons, demo, deploy, devnet
 
     cli.add_command(devnet.devnet)
     cli.add_command(deploy.deploy)
     cli.add_command(demo.demo)
     cli.add_command(circuit.circuit)
+    cli.add_command(daemons.sequencer)
+    cli.add_command(daemons.relayer)
 
 
 _register()

@@ -9,17 +9,19 @@ exactly one of the copies can ever mine.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 from typing import Any, cast
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_typing import ChecksumAddress
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract.contract import ContractConstructor, ContractFunction
 from web3.exceptions import TransactionNotFound, Web3Exception
-from web3.types import TxParams, TxReceipt, Wei
+from web3.types import Nonce, TxReceipt, Wei
 
 from orchestrator.contracts.transact import GasRecord, prepare
 from orchestrator.errors import ChainTxError
@@ -44,15 +46,17 @@ class Sender:
 
     def __post_init__(self) -> None:
         self.account: LocalAccount = Account.from_key(self.key)
-
-    @property
-    def address(self) -> str:
-        return str(self.account.address)
+        self.address: ChecksumAddress = self.account.address
 
     # -- sending ---------------------------------------------------------------------------------------
 
     def send(
-        self, key: str, fn: ContractFunction | ContractConstructor, *, value: int = 0, label: str | None = None
+        self,
+        key: str,
+        fn: ContractFunction | ContractConstructor,
+        *,
+        value: int = 0,
+        label: str | None = None,
     ) -> TxReceipt:
         """Send `fn` from this sender's account (`key` must be it), wait until mined, resubmitting when
         stuck. Raises `ChainTxError` if it would revert, reverted, or never mined."""
@@ -61,7 +65,7 @@ class Sender:
         what = label or str(getattr(fn, "fn_name", "deploy"))
         self.reconcile()
         nonce = self._next_nonce()
-        tx = prepare(self.chain, fn, {"from": self.address, "value": Wei(value), "nonce": nonce}, what)
+        tx = prepare(self.chain, fn, {"from": self.address, "value": Wei(value), "nonce": Nonce(nonce)}, what)
         receipt = self._broadcast_and_wait(cast(dict[str, Any], tx), what)
         if self.gas_log is not None:
             data = str(tx.get("data", "0x"))
@@ -166,12 +170,12 @@ class Sender:
                 found = self._wait_any(hashes, nonce)
             if found is None:
                 with self.db.write() as c:
-                    c.executemany("UPDATE sent_txs SET status = ? WHERE tx_hash = ?", [(REPLACED, h) for h in hashes])
+                    c.executemany(
+                        "UPDATE sent_txs SET status = ? WHERE tx_hash = ?", [(REPLACED, h) for h in hashes]
+                    )
                 continue
-            try:
+            with contextlib.suppress(ChainTxError):
                 self._settle(found[0], hashes, found[1], str(copies[0]["label"]))
-            except ChainTxError:
-                pass
 
     def _wait_any(self, hashes: list[str], nonce: int) -> tuple[str, TxReceipt] | None:
         deadline = time.monotonic() + self.give_up_after_s

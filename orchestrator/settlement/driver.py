@@ -8,12 +8,13 @@ repeats work. Used by the settlement tests and the gas benchmark.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from web3 import Web3
 from web3.contract import Contract
-from web3.contract.contract import ContractFunction
+from web3.contract.contract import ContractConstructor, ContractFunction
 from web3.types import TxReceipt
 
 from orchestrator.config import ChainConfig, DevnetConfig
@@ -25,12 +26,33 @@ from orchestrator.l2.params import ETH_TOKEN, get_profile
 from orchestrator.l2.state import L2State
 from orchestrator.l2.tx import Deposit, FullExit, OnChainOp, Transfer
 from orchestrator.messaging.relay import delivery, sent_messages
+from orchestrator.prover.groth16 import Proof
 from orchestrator.prover.profiles import BlockProver
 from orchestrator.settlement import stages
 from orchestrator.settlement.ledger import SettlementLedger
 from orchestrator.settlement.requests import queued_requests
 
 REPORT, CONFIRMATION = 1, 2  # first payload byte (contracts/libraries/SyncMessages.sol)
+
+
+class TxSender(Protocol):
+    """What sends the driver's calls on one chain: `Transactor` (tests, tools) or the daemons' `Sender`."""
+
+    def send(
+        self,
+        key: str,
+        fn: ContractFunction | ContractConstructor,
+        *,
+        value: int = 0,
+        label: str | None = None,
+    ) -> TxReceipt: ...
+
+
+SenderFactory = Callable[[Web3, ChainConfig, list[GasRecord]], TxSender]
+
+
+def transactor(w3: Web3, chain: ChainConfig, gas_log: list[GasRecord]) -> TxSender:
+    return Transactor(w3, chain.name, gas_log)
 
 
 @dataclass
@@ -41,7 +63,7 @@ class ChainHandle:
     w3: Web3
     rollup: Contract
     messenger: Contract
-    tx: Transactor
+    tx: TxSender
     message_cursor: int
     request_cursor: int
 
@@ -57,7 +79,13 @@ class SettlementDriver:
     """The operator's side of a devnet round: build blocks from the model, commit, prove, report,
     relay, synchronize and execute on every chain."""
 
-    def __init__(self, config: DevnetConfig, deployments: Deployments, prover: BlockProver) -> None:
+    def __init__(
+        self,
+        config: DevnetConfig,
+        deployments: Deployments,
+        prover: BlockProver,
+        sender: SenderFactory = transactor,
+    ) -> None:
         self.config = config
         self.deployments = deployments
         self.prover = prover
@@ -80,7 +108,7 @@ class SettlementDriver:
                 w3,
                 rollup,
                 messenger,
-                Transactor(w3, chain.name, self.gas_log),
+                sender(w3, chain, self.gas_log),
                 deployed.deploy_block,
                 deployed.deploy_block,
             )
@@ -118,10 +146,13 @@ class SettlementDriver:
 
     # -- building blocks -------------------------------------------------------------------------------
 
-    def build_block(self, ops: Sequence[OnChainOp] = (), transfers: Sequence[Transfer] = ()) -> Block:
-        """The next block from the model (applied to the state), recorded in the ledger."""
+    def build_block(
+        self, ops: Sequence[OnChainOp] = (), transfers: Sequence[Transfer] = (), timestamp: int | None = None
+    ) -> Block:
+        """The next block from the model (applied to the state), recorded in the ledger. `timestamp`
+        replays a stored block; new blocks take the clock (never earlier than the previous block)."""
         previous = self.ledger.block(self.ledger.last_block).timestamp if self.ledger.last_block else 0
-        timestamp = max(int(time.time()), previous)
+        timestamp = max(int(time.time()), previous) if timestamp is None else timestamp
         block = build_block(self.state, number=self.ledger.last_block + 1, timestamp=timestamp,
                             domain=self.domain, ops=ops, transfers=transfers)  # fmt: skip
         self.ledger.add(block)
@@ -144,11 +175,17 @@ class SettlementDriver:
             else:
                 self._send(c, stages.commit_secondary(c.rollup, self.ledger, c.id, after, last), "commit")
 
-    def prove(self) -> None:
-        """Prove every committed, unproven block on the primary, all in one call."""
+    def proof(self, number: int) -> Proof:
+        """A proof of block `number` (the sequencer overrides this to keep proofs across restarts)."""
+        return self.prover.prove(self.ledger.block(number))
+
+    def prove(self, max_blocks: int | None = None) -> None:
+        """Prove committed, unproven blocks on the primary (at most `max_blocks`), all in one call."""
         p = self.primary
-        numbers = range(p.counter("lastProvenBlock") + 1, p.counter("lastCommittedBlock") + 1)
-        proofs = {n: self.prover.prove(self.ledger.block(n)) for n in numbers}
+        first, last = p.counter("lastProvenBlock") + 1, p.counter("lastCommittedBlock")
+        if max_blocks is not None:
+            last = min(last, first + max_blocks - 1)
+        proofs = {n: self.proof(n) for n in range(first, last + 1)}
         if proofs:
             self._send(p, stages.prove(p.rollup, self.ledger, proofs), f"prove {len(proofs)}")
 

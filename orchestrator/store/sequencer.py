@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from orchestrator.store.cursors import CURSORS_TABLE, Cursors
 from orchestrator.store.db import Database
 from orchestrator.store.sent import SENT_TXS_TABLE
 
@@ -61,12 +62,8 @@ MIGRATIONS: Sequence[str] = (
         seen_at REAL NOT NULL,
         PRIMARY KEY (chain, serial)
     );
-    CREATE TABLE cursors (
-        name TEXT PRIMARY KEY,
-        block INTEGER NOT NULL,
-        block_hash TEXT NOT NULL
-    );
     """
+    + CURSORS_TABLE
     + SENT_TXS_TABLE,
 )
 
@@ -112,6 +109,7 @@ class StoredBlock:
 class SequencerStore:
     def __init__(self, path: Path) -> None:
         self.db = Database(path, MIGRATIONS, kind="sequencer")
+        self.cursors = Cursors(self.db)
 
     def close(self) -> None:
         self.db.close()
@@ -133,7 +131,9 @@ class SequencerStore:
                 (block.number, block.timestamp, json.dumps(block.body), str(block.new_root), block.built_at),
             )
             for h in tx_hashes:
-                c.execute("UPDATE l2_txs SET status = ?, block = ? WHERE hash = ?", (INCLUDED, block.number, h))
+                c.execute(
+                    "UPDATE l2_txs SET status = ?, block = ? WHERE hash = ?", (INCLUDED, block.number, h)
+                )
             for chain, serial in requests:
                 c.execute(
                     "UPDATE priority_requests SET status = ?, block = ? WHERE chain = ? AND serial = ?",
@@ -167,7 +167,8 @@ class SequencerStore:
         now = time.time() if at is None else at
         with self.db.write() as c:
             c.executemany(
-                "INSERT OR IGNORE INTO stage_marks VALUES (?, ?, ?, ?)", [(b, ch, s, now) for b, ch, s in marks]
+                "INSERT OR IGNORE INTO stage_marks VALUES (?, ?, ?, ?)",
+                [(b, ch, s, now) for b, ch, s in marks],
             )
 
     def stage_marks(self) -> dict[tuple[int, int, str], float]:
@@ -182,6 +183,13 @@ class SequencerStore:
             c.execute(
                 "INSERT INTO l2_txs VALUES (?, ?, ?, ?, ?, NULL, NULL, ?)",
                 (tx_hash, seq, kind, json.dumps(body), PENDING, time.time()),
+            )
+
+    def drop_l2_txs(self, dropped: Iterable[tuple[str, str]]) -> None:
+        with self.db.write() as c:
+            c.executemany(
+                "UPDATE l2_txs SET status = ?, error = ? WHERE hash = ?",
+                [(DROPPED, r, h) for h, r in dropped],
             )
 
     def l2_tx(self, tx_hash: str) -> StoredL2Tx | None:
@@ -225,16 +233,6 @@ class SequencerStore:
                 (chain, l1_block, QUEUED),
             )
             return int(cur.rowcount)
-
-    # -- cursors ---------------------------------------------------------------------------------------
-
-    def cursor(self, name: str) -> tuple[int, str] | None:
-        rows = self.db.query("SELECT block, block_hash FROM cursors WHERE name = ?", (name,))
-        return (int(rows[0]["block"]), str(rows[0]["block_hash"])) if rows else None
-
-    def set_cursor(self, name: str, block: int, block_hash: str) -> None:
-        with self.db.write() as c:
-            c.execute("INSERT OR REPLACE INTO cursors VALUES (?, ?, ?)", (name, block, block_hash))
 
 
 def _l2_tx(r: Any) -> StoredL2Tx:

@@ -1,0 +1,60 @@
+"""`rollup sequencer` and `rollup relayer`: run a daemon in the foreground until SIGINT or SIGTERM.
+
+Both read the devnet file and the deployments under --home; both keep their state in --home
+(sequencer.db, relayer.db), so stopping and starting again, or `kill -9`, resumes where they were.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+
+import click
+
+from orchestrator.cli.main import CliContext, pass_cli
+
+LOG_FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        logging.getLogger("rollup").info("signal %d: stopping after the current round", signum)
+        stop.set()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+    return stop
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format=LOG_FORMAT)
+    for noisy in ("web3", "urllib3", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@click.command()
+@click.option("-v", "--verbose", is_flag=True, help="Log every RPC call and L1 request.")
+@pass_cli
+def sequencer(ctx: CliContext, verbose: bool) -> None:
+    """Run the sequencer: JSON-RPC intake, deposit watchers, blocks, proofs, all four stages everywhere."""
+    from orchestrator.sequencer.daemon import SequencerDaemon
+
+    _logging(verbose)
+    stop = _stop_on_signals()
+    SequencerDaemon(ctx.config(), ctx.home).run(stop)
+
+
+@click.command()
+@click.option("-v", "--verbose", is_flag=True, help="Log every RPC call.")
+@pass_cli
+def relayer(ctx: CliContext, verbose: bool) -> None:
+    """Run the relayer: carry every cross-chain message to its destination, with attestations."""
+    from orchestrator.relayer.daemon import Relayer
+
+    _logging(verbose)
+    stop = _stop_on_signals()
+    Relayer(ctx.config(), ctx.home).run(stop)

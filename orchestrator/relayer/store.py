@@ -1,0 +1,124 @@
+"""The relayer's store: every message it saw, whether and how it was delivered, and its log cursors.
+
+Delivery status here is a cache of the destination's `delivered` bit, which stays the truth: a message
+is marked delivered only after the destination says so (or refused it as already delivered).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from orchestrator.messaging.attest import Message
+from orchestrator.store.cursors import CURSORS_TABLE, Cursors
+from orchestrator.store.db import Database
+from orchestrator.store.sent import SENT_TXS_TABLE
+
+MIGRATIONS: Sequence[str] = (
+    """
+    CREATE TABLE messages (
+        source INTEGER NOT NULL,
+        nonce INTEGER NOT NULL,
+        destination INTEGER NOT NULL,
+        sender TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        l1_block INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        tx_hash TEXT,
+        seen_at REAL NOT NULL,
+        delivered_at REAL,
+        PRIMARY KEY (source, nonce)
+    );
+    """
+    + CURSORS_TABLE
+    + SENT_TXS_TABLE,
+)
+
+WAITING, DELIVERED = "waiting", "delivered"
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    message: Message
+    l1_block: int
+    status: str
+    attempts: int
+    last_error: str | None
+    tx_hash: str | None
+    seen_at: float
+    delivered_at: float | None
+
+
+class RelayerStore:
+    def __init__(self, path: Path) -> None:
+        self.db = Database(path, MIGRATIONS, kind="relayer")
+        self.cursors = Cursors(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def add_messages(self, messages: Iterable[tuple[Message, int]]) -> None:
+        now = time.time()
+        with self.db.write() as c:
+            c.executemany(
+                "INSERT OR IGNORE INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL, ?, NULL)",
+                [(m.source_chain_id, m.nonce, m.destination_chain_id, m.sender, m.recipient,
+                  "0x" + m.payload.hex(), block, WAITING, now) for m, block in messages],
+            )  # fmt: skip
+
+    def forget_waiting_from(self, source: int, l1_block: int) -> int:
+        with self.db.write() as c:
+            cur = c.execute(
+                "DELETE FROM messages WHERE source = ? AND l1_block >= ? AND status = ?",
+                (source, l1_block, WAITING),
+            )
+            return int(cur.rowcount)
+
+    def waiting(self) -> list[StoredMessage]:
+        return self._select("WHERE status = ? ORDER BY seen_at, source, nonce", (WAITING,))
+
+    def messages(self) -> list[StoredMessage]:
+        return self._select("ORDER BY seen_at, source, nonce", ())
+
+    def delivered(self, message: Message, tx_hash: str | None) -> None:
+        with self.db.write() as c:
+            c.execute(
+                "UPDATE messages SET status = ?, tx_hash = COALESCE(?, tx_hash), delivered_at = ? "
+                "WHERE source = ? AND nonce = ?",
+                (DELIVERED, tx_hash, time.time(), message.source_chain_id, message.nonce),
+            )
+
+    def failed_attempt(self, message: Message, error: str) -> None:
+        with self.db.write() as c:
+            c.execute(
+                "UPDATE messages SET attempts = attempts + 1, last_error = ? WHERE source = ? AND nonce = ?",
+                (error, message.source_chain_id, message.nonce),
+            )
+
+    def _select(self, where: str, args: tuple[object, ...]) -> list[StoredMessage]:
+        rows = self.db.query(f"SELECT * FROM messages {where}", args)
+        return [
+            StoredMessage(
+                Message(
+                    r["source"],
+                    r["destination"],
+                    r["nonce"],
+                    r["sender"],
+                    r["recipient"],
+                    bytes.fromhex(r["payload"][2:]),
+                ),
+                r["l1_block"],
+                r["status"],
+                r["attempts"],
+                r["last_error"],
+                r["tx_hash"],
+                r["seen_at"],
+                r["delivered_at"],
+            )
+            for r in rows
+        ]

@@ -1,0 +1,189 @@
+"""`rollup sequencer`: the node's loop in the main thread, the JSON-RPC intake in server threads.
+
+One lock guards the L2 state and the mempool: RPC calls take it briefly; the loop takes it only to build
+a block, never while proving or waiting for L1 receipts.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from orchestrator import crashpoints
+from orchestrator.config import DevnetConfig
+from orchestrator.errors import DevnetError
+from orchestrator.jsonrpc.server import NOT_FOUND, JsonRpcServer, Method, RpcError
+from orchestrator.l2.account import address_to_int
+from orchestrator.prover.profiles import BlockProver
+from orchestrator.sequencer.node import SequencerNode
+
+log = logging.getLogger("sequencer")
+
+
+def _index(value: Any, what: str = "account index") -> int:
+    if type(value) is not int or value < 0:
+        raise RpcError(-32602, f"{what} must be a non-negative integer, got {value!r}")
+    return value
+
+
+class SequencerDaemon:
+    def __init__(self, config: DevnetConfig, home: Path, prover: BlockProver | None = None) -> None:
+        crashpoints.arm(config)
+        self.config = config
+        self.lock = threading.RLock()
+        try:
+            self.server = JsonRpcServer("127.0.0.1", config.sequencer.rpc_port, self._methods())
+        except OSError as exc:
+            raise DevnetError(
+                f"sequencer: cannot listen on 127.0.0.1:{config.sequencer.rpc_port}: {exc}"
+            ) from None
+        try:
+            self.node = SequencerNode(config, home, prover)
+        except BaseException:
+            self.server.server_close()
+            raise
+
+    def run(self, stop: threading.Event) -> None:
+        self.server.start()
+        log.info("sequencer ready: JSON-RPC on %s", self.config.sequencer.rpc_url)
+        try:
+            while not stop.is_set():
+                self.node.step(lambda: self.lock)
+                stop.wait(self.config.sequencer.poll_ms / 1000)
+        finally:
+            self.server.stop()
+            self.node.close()
+            log.info("sequencer stopped")
+
+    # -- JSON-RPC --------------------------------------------------------------------------------------
+
+    def _methods(self) -> dict[str, Method]:
+        return {
+            "rollup_chainInfo": self.chain_info,
+            "rollup_sendTransaction": self.send_transaction,
+            "rollup_getAccount": self.get_account,
+            "rollup_accountsOf": self.accounts_of,
+            "rollup_getTransaction": self.get_transaction,
+            "rollup_getBlock": self.get_block,
+            "rollup_getPriorityRequest": self.get_priority_request,
+            "rollup_status": self.status,
+        }
+
+    def chain_info(self) -> dict[str, Any]:
+        """What a wallet needs to sign (the domain) and to name chains and tokens."""
+        d = self.node.driver
+        tokens = {0: "ETH", **{t.l2_token_id: t.symbol for t in self.config.tokens}}
+        return {
+            "domain": hex(d.domain),
+            "profile": self.node.profile_name,
+            "chains": [
+                {
+                    "name": c.config.name,
+                    "rollup_chain_id": c.id,
+                    "evm_chain_id": c.config.evm_chain_id,
+                    "tokens": ["ETH", *c.config.tokens],
+                }
+                for c in d.chains.values()
+            ],
+            "tokens": {str(k): v for k, v in tokens.items()},
+        }
+
+    def send_transaction(self, tx: Any) -> dict[str, str]:
+        with self.lock:
+            return {"hash": self.node.submit(tx)}
+
+    def _account(self, index: int) -> dict[str, Any]:
+        built = self.node.state.account(index)
+        pending = self.node.mempool.pending_state.account(index)
+        return {
+            "index": index,
+            "exists": built.exists or pending.exists,
+            "pkh": hex(built.pkh),
+            "address": "0x" + built.eth_address.to_bytes(20, "big").hex(),
+            "token": built.token,
+            "balance": str(built.balance),
+            "nonce": built.nonce,
+            "pending_balance": str(pending.balance),
+            "pending_nonce": pending.nonce,
+        }
+
+    def get_account(self, index: Any) -> dict[str, Any]:
+        index = _index(index)
+        if index >= 1 << self.node.driver.profile.depth:
+            raise RpcError(
+                NOT_FOUND,
+                f"account {index} is outside the tree (2^{self.node.driver.profile.depth} accounts)",
+            )
+        with self.lock:
+            return self._account(index)
+
+    def accounts_of(self, address: Any) -> list[dict[str, Any]]:
+        """Every account whose L1 owner is `address` (what deposits made for it)."""
+        if not isinstance(address, str):
+            raise RpcError(-32602, "address must be a 0x-prefixed hex string")
+        owner = address_to_int(address)
+        with self.lock:
+            return [
+                self._account(i) for i, a in self.node.state.items() if a.eth_address == owner and a.exists
+            ]
+
+    def get_transaction(self, tx_hash: Any) -> dict[str, Any]:
+        if not isinstance(tx_hash, str):
+            raise RpcError(-32602, "the transaction hash is a 0x-hex string")
+        stored = self.node.store.l2_tx(tx_hash.lower())
+        if stored is None:
+            raise RpcError(NOT_FOUND, f"unknown transaction {tx_hash}")
+        out: dict[str, Any] = {"hash": stored.hash, "type": stored.kind, "status": stored.status,
+                               "block": stored.block, "error": stored.error}  # fmt: skip
+        if stored.block is not None:
+            out["stages"] = self._stages(stored.block)
+        return out
+
+    def _stages(self, number: int) -> dict[str, list[str]]:
+        marks = self.node.store.stage_marks()
+        names = {c.id: c.config.name for c in self.node.driver.chains.values()}
+        out: dict[str, list[str]] = {}
+        for (block, chain, stage), _ in sorted(marks.items(), key=lambda kv: kv[1]):
+            if block == number:
+                out.setdefault(names[chain], []).append(stage)
+        return out
+
+    def get_block(self, number: Any) -> dict[str, Any]:
+        number = _index(number, "block number")
+        blocks = {b.number: b for b in self.node.store.blocks() if b.number == number}
+        if number not in blocks:
+            raise RpcError(
+                NOT_FOUND, f"block {number} is not built yet (last: {self.node.store.last_block()})"
+            )
+        b = blocks[number]
+        return {"number": number, "timestamp": b.timestamp, "new_root": hex(b.new_root), "ops": b.body["ops"],
+                "transfers": len(b.body["transfers"]), "stages": self._stages(number)}  # fmt: skip
+
+    def get_priority_request(self, chain: Any, serial: Any) -> dict[str, Any] | None:
+        chain, serial = _index(chain, "rollup chain id"), _index(serial, "serial id")
+        for r in self.node.store.requests():
+            if (r.chain, r.serial) == (chain, serial):
+                return {
+                    "chain": chain,
+                    "serial": serial,
+                    "type": r.kind,
+                    "status": r.status,
+                    "block": r.block,
+                }
+        return None
+
+    def status(self) -> dict[str, Any]:
+        node = self.node
+        with self.lock:
+            mempool = len(node.mempool.txs)
+        return {
+            "last_block": node.store.last_block(),
+            "mempool": mempool,
+            "queued_requests": len(node.store.queued_requests()),
+            "chains": [
+                {"name": v.name, "rollup_chain_id": v.rollup_chain_id, **v.counters}
+                for v in sorted(node.views.values(), key=lambda v: v.rollup_chain_id)
+            ],
+        }

@@ -1,0 +1,102 @@
+"""Accepted L2 transactions waiting for a block, and the state they would leave behind.
+
+Intake checks a transaction against the *pending* state: the built blocks plus every transaction already
+accepted, so a user can send nonce 0, 1, 2 without waiting for blocks. Blocks put on-chain operation
+slots (withdrawals) before L2 slots (transfers), so `select` keeps every account's transactions in the
+order they were accepted: a withdrawal that would overtake a taken transfer of the same account waits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from orchestrator.errors import TxRejected
+from orchestrator.l2.state import L2State
+from orchestrator.l2.tx import Transfer, Withdraw
+from orchestrator.sequencer.codec import L2Tx, l2_tx_hash
+
+
+@dataclass(frozen=True)
+class Pending:
+    hash: str
+    tx: L2Tx
+
+
+class Mempool:
+    def __init__(self, state: L2State, domain: int) -> None:
+        self.state = state
+        self.domain = domain
+        self.txs: list[Pending] = []
+        self._pending = state.fork()
+
+    @property
+    def pending_state(self) -> L2State:
+        return self._pending
+
+    def check(self, tx: L2Tx) -> str:
+        """The transaction's hash if it would be accepted; raises `TxRejected` otherwise (changes nothing)."""
+        tx_hash = self._new_hash(tx)
+        _apply(self._pending.fork(), tx, self.domain)
+        return tx_hash
+
+    def add(self, tx: L2Tx) -> str:
+        """Accept `tx` if it applies to the pending state; returns its hash, or raises `TxRejected`."""
+        pending = Pending(self._new_hash(tx), tx)
+        self._admit(pending)
+        return pending.hash
+
+    def _new_hash(self, tx: L2Tx) -> str:
+        tx_hash = l2_tx_hash(tx)
+        if any(p.hash == tx_hash for p in self.txs):
+            raise TxRejected("duplicate", f"transaction {tx_hash} is already in the mempool")
+        return tx_hash
+
+    def _admit(self, pending: Pending) -> None:
+        trial = self._pending.fork()
+        _apply(trial, pending.tx, self.domain)
+        trial.merge()
+        self.txs.append(pending)
+
+    def select(self, op_slots: int, tx_slots: int) -> tuple[list[Pending], list[Pending]]:
+        """Withdrawals for `op_slots` and transfers for `tx_slots`, in acceptance order, none overtaking
+        an earlier transaction of an account it touches."""
+        withdraws: list[Pending] = []
+        transfers: list[Pending] = []
+        touched: set[int] = set()  # accounts of taken transfers (they run after every withdrawal)
+        waiting: set[int] = set()  # accounts with a transaction left for a later block
+        for p in self.txs:
+            tx = p.tx
+            accounts = {tx.from_index, tx.to_index} if isinstance(tx, Transfer) else {tx.from_index}
+            if isinstance(tx, Withdraw):
+                ok = len(withdraws) < op_slots and not accounts & (touched | waiting)
+                (withdraws if ok else []).append(p)
+            else:
+                ok = len(transfers) < tx_slots and not accounts & waiting
+                if ok:
+                    transfers.append(p)
+                    touched |= accounts
+            if not ok:
+                waiting |= accounts
+        return withdraws, transfers
+
+    def rebase(self, removed: Iterable[str]) -> list[tuple[str, str]]:
+        """After a block: forget the `removed` hashes, check the rest again on the new state. Returns the
+        (hash, reason) of transactions that no longer apply (a full exit emptied the account, say)."""
+        gone = set(removed)
+        keep = [p for p in self.txs if p.hash not in gone]
+        self.txs, self._pending = [], self.state.fork()
+        dropped: list[tuple[str, str]] = []
+        for p in keep:
+            try:
+                self._admit(p)
+            except TxRejected as exc:
+                dropped.append((p.hash, f"{exc.code}: {exc}"))
+        return dropped
+
+
+def _apply(state: L2State, tx: L2Tx, domain: int) -> None:
+    if isinstance(tx, Transfer):
+        state.apply_transfer(tx, domain)
+    else:
+        state.apply_withdraw(tx, domain)
