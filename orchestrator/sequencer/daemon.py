@@ -47,9 +47,12 @@ class SequencerDaemon:
 
     def run(self, stop: threading.Event) -> None:
         self.server.start()
+        self.node.prover.start()
         log.info("sequencer ready: JSON-RPC on %s", self.config.sequencer.rpc_url)
         try:
             while not stop.is_set():
+                if self.node.prover.error is not None:
+                    raise self.node.prover.error
                 self.node.step(lambda: self.lock)
                 stop.wait(self.config.sequencer.poll_ms / 1000)
         finally:

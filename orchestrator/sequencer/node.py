@@ -10,6 +10,7 @@ through a `Sender` that finishes whatever a previous run left in flight.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from orchestrator.config import DevnetConfig
 from orchestrator.contracts.deploy import read_deployments
 from orchestrator.contracts.sender import Sender
 from orchestrator.crashpoints import crashpoint
-from orchestrator.errors import ChainTxError, RollupError, TxRejected
+from orchestrator.errors import ChainTxError, ProverError, RollupError, TxRejected
 from orchestrator.l2.block import Block, SlotRejected
 from orchestrator.l2.params import FULL_EXIT, WITHDRAW
 from orchestrator.l2.tx import Deposit, FullExit, OnChainOp, Transfer, Withdraw
@@ -49,21 +50,58 @@ COUNTERS = {"committed": "lastCommittedBlock", "proven": "lastProvenBlock",
 
 
 class _StoredProofDriver(SettlementDriver):
-    """The settlement driver, keeping each proof in the store the moment it exists."""
+    """The settlement driver, verifying on chain only proofs the prover thread already stored."""
 
     store: SequencerStore
 
     def proof(self, number: int) -> Proof:
         saved = self.store.proof(number)
-        if saved is not None:
-            return Proof.from_bytes(bytes.fromhex(saved["hex"]))
-        started = time.monotonic()
-        proof = super().proof(number)
-        seconds = time.monotonic() - started
-        self.store.save_proof(number, {"hex": proof.to_bytes().hex()}, seconds)
-        log.info("block %d proven off-chain in %.1f s", number, seconds)
-        crashpoint("proof-saved")
-        return proof
+        if saved is None:
+            raise ProverError(f"block {number} has no stored proof yet")
+        return Proof.from_bytes(bytes.fromhex(saved["hex"]))
+
+    def prove(self, max_blocks: int | None = None) -> None:
+        """Verify the stored proofs that follow the primary's proven block, up to `max_blocks`."""
+        p = self.primary
+        first, last = p.counter("lastProvenBlock") + 1, p.counter("lastCommittedBlock")
+        ready = 0
+        while first + ready <= last and self.store.proof(first + ready) is not None:
+            ready += 1
+        if ready:
+            super().prove(min(ready, max_blocks or ready))
+
+
+class ProverThread(threading.Thread):
+    """Proves built blocks in order, off the main loop, and stores each proof the moment it exists (a
+    restart proves only what has no stored proof)."""
+
+    def __init__(self, driver: _StoredProofDriver, prover: BlockProver, store: SequencerStore) -> None:
+        super().__init__(name="prover", daemon=True)
+        self.driver, self.prover, self.store = driver, prover, store
+        self.stop = threading.Event()
+        self.error: Exception | None = None
+
+    def run(self) -> None:
+        number = 1
+        while not self.stop.is_set():
+            if number > self.driver.ledger.last_block:
+                self.stop.wait(0.1)
+                continue
+            if self.store.proof(number) is not None:
+                number += 1
+                continue
+            started = time.monotonic()
+            try:
+                proof = self.prover.prove(self.driver.ledger.block(number))
+            except RollupError as exc:
+                self.error = exc
+                log.error("block %d cannot be proven: %s", number, exc)
+                return
+            seconds = time.monotonic() - started
+            self.store.save_proof(number, {"hex": proof.to_bytes().hex()}, seconds)
+            log.info("block %d proven off-chain in %.1f s", number, seconds)
+            crashpoint("proof-saved")
+            number += 1
 
 
 @dataclass
@@ -90,6 +128,7 @@ class SequencerNode:
 
         self.driver = _StoredProofDriver(config, deployments, prover, sender)
         self.driver.store = self.store
+        self.prover = ProverThread(self.driver, prover, self.store)
         self.state = self.driver.state
         self.next_serial: dict[int, int] = {c: 0 for c in self.driver.chains}
         self._replay()
@@ -286,4 +325,6 @@ class SequencerNode:
                 marks[(n, c.id, "paid")] = time.time()
 
     def close(self) -> None:
+        self.prover.stop.set()
+        self.prover.join(timeout=60)
         self.store.close()

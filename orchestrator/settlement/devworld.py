@@ -68,11 +68,14 @@ USERS = {
 
 
 def write_settlement_devnet(tmp: Path, n: int, base_chain_id: int) -> Path:
-    """devnet/devnet.toml with n chains on free ports (USDC on chains 1-2, DAI on 1 and 3), test profile."""
+    """devnet/devnet.toml with n chains on free ports (USDC on chains 1-2, DAI on 1 and 3), test profile,
+    the sequencer's JSON-RPC on a free port too."""
     text = (repo_root() / "devnet" / "devnet.toml").read_text()
     head = text[: text.index("[[chains]]")]
+    *ports, rpc_port = free_ports(n + 1)
+    head = re.sub(r"(?m)^rpc_port = .*$", f"rpc_port = {rpc_port}", head)
     chains = []
-    for i, port in enumerate(free_ports(n)):
+    for i, port in enumerate(ports):
         tokens = [s for s, on in (("USDC", i in (0, 1)), ("DAI", i in (0, 2))) if on]
         chains.append(
             f'[[chains]]\nname = "{NAMES[i]}"\nrole = "{"primary" if i == 0 else "secondary"}"\n'
