@@ -1,0 +1,232 @@
+"""A running rollup (devnet, contracts, sequencer, relayer) and the demo's story on it.
+
+`running_rollup` is what `rollup demo`, the end-to-end tests and the latency benchmark stand on; `Story`
+is the demo scenario: deposits of ETH and tokens on different chains, transfers on L2, withdrawals to
+other chains, one full exit, then checks of every balance it moved, on L2 and on each chain.
+
+TEST-ONLY: the users are anvil's funded default accounts (orchestrator/settlement/devworld.py).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from orchestrator.config import DevnetConfig, load_config
+from orchestrator.contracts.deploy import deploy_all
+from orchestrator.devnet.daemons import DaemonProcess
+from orchestrator.devnet.launcher import Devnet as Launcher
+from orchestrator.errors import RollupError
+from orchestrator.jsonrpc.client import RpcUnavailable
+from orchestrator.prover.profiles import profile_keys
+from orchestrator.settlement.devworld import USERS
+from orchestrator.wallet.actions import (
+    Devnet,
+    Token,
+    deposit,
+    l1_balance,
+    own_account,
+    parse_amount,
+    request_full_exit,
+    sign_transfer,
+    sign_withdraw,
+)  # fmt: skip
+from orchestrator.wallet.client import SequencerClient
+from orchestrator.wallet.keys import Wallet
+
+Say = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+@dataclass
+class RunningRollup:
+    config: DevnetConfig
+    config_path: Path
+    home: Path
+    net: Devnet
+    client: SequencerClient
+    sequencer: DaemonProcess
+    relayer: DaemonProcess
+
+    def sequencer_ready(self) -> bool:
+        try:
+            self.client.status()
+            return True
+        except RpcUnavailable:
+            return False
+
+    def relayer_ready(self) -> bool:
+        log = self.relayer.log_path
+        return log.exists() and log.read_text(errors="replace").count("relayer ready") > self.relayer_starts
+
+    relayer_starts: int = 0
+
+    def start_sequencer(self, env: dict[str, str] | None = None) -> None:
+        self.sequencer = DaemonProcess("sequencer", self.config_path, self.home, env)
+        self.sequencer.start(self.sequencer_ready)
+
+    def start_relayer(self, env: dict[str, str] | None = None) -> None:
+        log = self.relayer.log_path
+        self.relayer_starts = log.read_text(errors="replace").count("relayer ready") if log.exists() else 0
+        self.relayer = DaemonProcess("relayer", self.config_path, self.home, env)
+        self.relayer.start(self.relayer_ready)
+
+
+@contextmanager
+def running_rollup(config_path: Path, home: Path, say: Say = _quiet) -> Iterator[RunningRollup]:
+    """Chains up, contracts deployed, both daemons running; everything stopped on the way out."""
+    config = load_config(config_path)
+    _, keys = profile_keys(config.rollup.profile, lambda what: _status(say, what))
+    started = time.monotonic()
+    with Launcher(config, home):
+        say(f"devnet up: {len(config.chains)} chains in {time.monotonic() - started:.1f} s")
+        deploy_all(config, home, keys.verifying_key)
+        say(f"contracts deployed on every chain ({time.monotonic() - started:.1f} s since start)")
+        client = SequencerClient(config.sequencer.rpc_url)
+        placeholder = DaemonProcess("relayer", config_path, home)
+        rollup = RunningRollup(
+            config, config_path, home, Devnet(config, home), client, placeholder, placeholder
+        )
+        try:
+            rollup.start_sequencer()
+            rollup.start_relayer()
+            say(f"sequencer ({config.sequencer.rpc_url}) and relayer running")
+            yield rollup
+        finally:
+            rollup.sequencer.stop()
+            rollup.relayer.stop()
+            for daemon in (rollup.sequencer, rollup.relayer):  # the launcher clears home: keep the logs beside it
+                if daemon.log_path.exists():
+                    shutil.copy(daemon.log_path, home.parent / daemon.log_path.name)
+
+
+@contextmanager
+def _status(say: Say, what: str) -> Iterator[None]:
+    say(what + " ...")
+    yield
+
+
+# -- the story --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Expectation:
+    """One balance the story moved: where, whose, and the change it must show."""
+
+    chain: str
+    who: str
+    token: str
+    before: int
+    delta: int
+    after: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.after == self.before + self.delta
+
+
+@dataclass
+class Story:
+    """The demo scenario on `rollup` (2 to 8 chains; tokens as `write_settlement_devnet` places them)."""
+
+    rollup: RunningRollup
+    say: Say = _quiet
+    wallets: dict[str, Wallet] = field(default_factory=dict)
+    expectations: list[Expectation] = field(default_factory=list)
+    l2_expected: dict[tuple[str, str], int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.wallets = {n: Wallet(n, u.l1_key, u.l2_key) for n, u in USERS.items()}
+        net = self.rollup.net
+        chains = self.rollup.config.chains
+        self.primary, self.second = chains[0], chains[1]
+        # a deposit on the second chain is withdrawn on the last one (the primary when there are two)
+        self.target = chains[-1] if len(chains) > 2 else chains[0]
+        self.eth, self.usdc, self.dai = net.token("ETH"), net.token("USDC"), net.token("DAI")
+
+    def _expect(self, chain_name: str, who: str, token: Token, delta: int) -> None:
+        chain = self.rollup.net.chain(chain_name)
+        before = l1_balance(self.rollup.net, chain, token, self.wallets[who].address)
+        self.expectations.append(Expectation(chain_name, who, token.symbol, before, delta))
+
+    def run(self, timeout: float = 300.0) -> None:
+        net, client, w = self.rollup.net, self.rollup.client, self.wallets
+        eth, usdc, dai = self.eth, self.usdc, self.dai
+        p, s, t = self.primary, self.second, self.target
+        amount = {k: parse_amount(v, tok) for k, v, tok in (
+            ("a", "2", eth), ("d", "1", eth), ("b", "0.1", eth), ("bd", "300", dai), ("c", "100", usdc),
+            ("t1", "0.5", eth), ("t2", "0.25", eth), ("aw", "1", eth), ("bw", "100", dai))}  # fmt: skip
+        self._expect(t.name, "alice", eth, amount["aw"])
+        self._expect(p.name, "bob", dai, amount["bw"])  # minted 300, deposited 300, 100 come back
+        self._expect(s.name, "carol", usdc, amount["c"])  # minted 100, deposited 100, all of it exits
+
+        started = time.monotonic()
+        self.say(f"deposits: alice 2 ETH on {s.name}, dave 1 ETH on {t.name}, "
+                 f"bob 0.1 ETH + 300 DAI on {p.name}, carol 100 USDC on {s.name}")  # fmt: skip
+        requests = [
+            (s, deposit(net, w["alice"], s, eth, amount["a"])),
+            (t, deposit(net, w["dave"], t, eth, amount["d"])),
+            (p, deposit(net, w["bob"], p, eth, amount["b"])),
+            (p, deposit(net, w["bob"], p, dai, amount["bd"], mint=True)),
+            (s, deposit(net, w["carol"], s, usdc, amount["c"], mint=True)),
+        ]
+        for chain, serial in requests:
+            block = client.wait_request_included(chain.rollup_chain_id, serial, timeout)
+            self.say(f"  {chain.name} request {serial} spendable in L2 block {block}")
+        self.timings["deposits spendable"] = time.monotonic() - started
+
+        bob_eth = int(str(own_account(client, w["bob"], eth)["index"]))
+        alice_eth = int(str(own_account(client, w["alice"], eth)["index"]))
+        carol_usdc = int(str(own_account(client, w["carol"], usdc)["index"]))
+        self.say("transfers on L2: alice -> bob 0.5 ETH, bob -> alice 0.25 ETH")
+        hashes = [client.send(sign_transfer(client, w["alice"], eth, bob_eth, amount["t1"]))]
+        hashes.append(client.send(sign_transfer(client, w["bob"], eth, alice_eth, amount["t2"])))
+        self.say(f"withdrawals: alice 1 ETH to {t.name} (deposited on {s.name}), bob 100 DAI to {p.name}")
+        hashes.append(client.send(sign_withdraw(client, w["alice"], eth, t, amount["aw"])))
+        hashes.append(client.send(sign_withdraw(client, w["bob"], dai, p, amount["bw"])))
+        self.say(f"full exit: carol asks {s.name} for all of her USDC (account {carol_usdc})")
+        exit_serial = request_full_exit(net, w["carol"], s, carol_usdc, usdc)
+        started = time.monotonic()
+        for h in hashes:
+            tx = client.wait_transaction(h, "paid", timeout)
+            self.say(f"  {tx['type']} {h[:10]} in block {tx['block']}: paid and executed everywhere")
+        self.timings["withdrawals paid"] = time.monotonic() - started
+        exit_block = client.wait_request_included(s.rollup_chain_id, exit_serial, timeout)
+        self._wait_block_stage(exit_block, "paid", timeout)
+        self.say(f"  full exit in block {exit_block}: paid on {s.name}")
+        self.l2_expected = {("alice", "ETH"): amount["a"] - amount["t1"] + amount["t2"] - amount["aw"],
+                            ("bob", "ETH"): amount["b"] + amount["t1"] - amount["t2"],
+                            ("bob", "DAI"): amount["bd"] - amount["bw"], ("carol", "USDC"): 0}  # fmt: skip
+
+    def _wait_block_stage(self, number: int, stage: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            stages = self.rollup.client.block(number)["stages"]
+            if stages and all(stage in s for s in stages.values()):
+                return
+            time.sleep(0.25)
+        raise RollupError(f"block {number} did not reach {stage} everywhere in {timeout:.0f} s")
+
+    def check(self) -> list[str]:
+        """Every expectation read back; returns the failures (empty when the story came true)."""
+        failures = []
+        net, client = self.rollup.net, self.rollup.client
+        for e in self.expectations:
+            e.after = l1_balance(net, net.chain(e.chain), net.token(e.token), self.wallets[e.who].address)
+            if not e.ok:
+                failures.append(
+                    f"{e.who} on {e.chain}: {e.token} {e.before} -> {e.after}, expected +{e.delta}"
+                )
+        for (who, symbol), want in self.l2_expected.items():
+            got = int(str(own_account(client, self.wallets[who], net.token(symbol))["balance"]))
+            if got != want:
+                failures.append(f"{who} on L2: {symbol} {got}, expected {want}")
+        return failures
