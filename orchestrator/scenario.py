@@ -34,7 +34,7 @@ from orchestrator.wallet.actions import (
     request_full_exit,
     sign_transfer,
     sign_withdraw,
-)  # fmt: skip
+)
 from orchestrator.wallet.client import SequencerClient
 from orchestrator.wallet.keys import Wallet
 
@@ -102,7 +102,10 @@ def running_rollup(config_path: Path, home: Path, say: Say = _quiet) -> Iterator
         finally:
             rollup.sequencer.stop()
             rollup.relayer.stop()
-            for daemon in (rollup.sequencer, rollup.relayer):  # the launcher clears home: keep the logs beside it
+            for daemon in (
+                rollup.sequencer,
+                rollup.relayer,
+            ):  # the launcher clears home: keep the logs beside it
                 if daemon.log_path.exists():
                     shutil.copy(daemon.log_path, home.parent / daemon.log_path.name)
 
@@ -161,16 +164,29 @@ class Story:
         net, client, w = self.rollup.net, self.rollup.client, self.wallets
         eth, usdc, dai = self.eth, self.usdc, self.dai
         p, s, t = self.primary, self.second, self.target
-        amount = {k: parse_amount(v, tok) for k, v, tok in (
-            ("a", "2", eth), ("d", "1", eth), ("b", "0.1", eth), ("bd", "300", dai), ("c", "100", usdc),
-            ("t1", "0.5", eth), ("t2", "0.25", eth), ("aw", "1", eth), ("bw", "100", dai))}  # fmt: skip
+        amount = {
+            k: parse_amount(v, tok)
+            for k, v, tok in (
+                ("a", "2", eth),
+                ("d", "1", eth),
+                ("b", "0.1", eth),
+                ("bd", "300", dai),
+                ("c", "100", usdc),
+                ("t1", "0.5", eth),
+                ("t2", "0.25", eth),
+                ("aw", "1", eth),
+                ("bw", "100", dai),
+            )
+        }
         self._expect(t.name, "alice", eth, amount["aw"])
         self._expect(p.name, "bob", dai, amount["bw"])  # minted 300, deposited 300, 100 come back
         self._expect(s.name, "carol", usdc, amount["c"])  # minted 100, deposited 100, all of it exits
 
         started = time.monotonic()
-        self.say(f"deposits: alice 2 ETH on {s.name}, dave 1 ETH on {t.name}, "
-                 f"bob 0.1 ETH + 300 DAI on {p.name}, carol 100 USDC on {s.name}")  # fmt: skip
+        self.say(
+            f"deposits: alice 2 ETH on {s.name}, dave 1 ETH on {t.name}, "
+            f"bob 0.1 ETH + 300 DAI on {p.name}, carol 100 USDC on {s.name}"
+        )
         requests = [
             (s, deposit(net, w["alice"], s, eth, amount["a"])),
             (t, deposit(net, w["dave"], t, eth, amount["d"])),
@@ -202,9 +218,12 @@ class Story:
         exit_block = client.wait_request_included(s.rollup_chain_id, exit_serial, timeout)
         self._wait_block_stage(exit_block, "paid", timeout)
         self.say(f"  full exit in block {exit_block}: paid on {s.name}")
-        self.l2_expected = {("alice", "ETH"): amount["a"] - amount["t1"] + amount["t2"] - amount["aw"],
-                            ("bob", "ETH"): amount["b"] + amount["t1"] - amount["t2"],
-                            ("bob", "DAI"): amount["bd"] - amount["bw"], ("carol", "USDC"): 0}  # fmt: skip
+        self.l2_expected = {
+            ("alice", "ETH"): amount["a"] - amount["t1"] + amount["t2"] - amount["aw"],
+            ("bob", "ETH"): amount["b"] + amount["t1"] - amount["t2"],
+            ("bob", "DAI"): amount["bd"] - amount["bw"],
+            ("carol", "USDC"): 0,
+        }
 
     def _wait_block_stage(self, number: int, stage: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -59,7 +59,7 @@ def cli(ctx: click.Context, config_path: Path | None, home: Path | None) -> None
 
 
 def _register() -> None:
-    from orchestrator.cli import circuit, daemons, demo, deploy, devnet
+    from orchestrator.cli import circuit, daemons, demo, deploy, devnet, status, wallet
 
     cli.add_command(devnet.devnet)
     cli.add_command(deploy.deploy)
@@ -67,6 +67,10 @@ def _register() -> None:
     cli.add_command(circuit.circuit)
     cli.add_command(daemons.sequencer)
     cli.add_command(daemons.relayer)
+    cli.add_command(status.status)
+    cli.add_command(wallet.account)
+    for verb in (wallet.deposit, wallet.transfer, wallet.withdraw, wallet.full_exit, wallet.balance):
+        cli.add_command(verb)
 
 
 _register()

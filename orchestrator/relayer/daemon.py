@@ -18,6 +18,7 @@ from pathlib import Path
 
 from web3 import Web3
 from web3.contract import Contract
+from web3.exceptions import Web3Exception
 
 from orchestrator import crashpoints
 from orchestrator.config import ChainConfig, DevnetConfig
@@ -94,13 +95,13 @@ class Relayer:
         for chain in self.chains.values():
             try:
                 self._scan(chain)
-            except (ChainTxError, OSError) as exc:
+            except (ChainTxError, OSError, Web3Exception) as exc:
                 log.warning("%s: reading messages failed: %s (retrying)", chain.config.name, exc)
         delivered = 0
         for stored in self.store.waiting():
             try:
                 delivered += self._deliver(stored)
-            except OSError as exc:
+            except (OSError, Web3Exception) as exc:
                 log.warning("message %s: %s (retrying)", _name(stored.message), exc)
         return delivered
 

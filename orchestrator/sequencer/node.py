@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from web3 import Web3
+from web3.exceptions import Web3Exception
 
 from orchestrator.config import DevnetConfig
 from orchestrator.contracts.deploy import read_deployments
@@ -215,7 +216,8 @@ class SequencerNode:
     def _guard(self, what: str, fn: Callable[[], Any]) -> None:
         try:
             fn()
-        except (ChainTxError, OSError) as exc:
+        except (ChainTxError, OSError, Web3Exception) as exc:
+            # a node error is transient (anvil --prune-history can refuse a call racing a new block)
             log.warning("%s: %s (retrying next round)", what, exc)
 
     # -- building --------------------------------------------------------------------------------------

@@ -24,8 +24,9 @@ from orchestrator.wallet.actions import own_account
 
 
 @pytest.fixture(scope="module", params=[3, 2, 4], ids=lambda n: f"{n}-chains")
-def story(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-          test_prover: BlockProver) -> Iterator[Story]:  # fmt: skip
+def story(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, test_prover: BlockProver
+) -> Iterator[Story]:
     n = request.param
     tmp = tmp_path_factory.mktemp(f"e2e{n}")
     config_path = write_settlement_devnet(tmp, n, 970000 + 10 * n)
@@ -78,7 +79,9 @@ def test_bad_l2_input_is_refused_with_its_reason_and_changes_nothing(story: Stor
         ),  # replay
         "insufficient_balance": Transfer(index, good.to_index, 10**30, nonce).sign(w["alice"].l2_key, domain),
         "unknown_account": Transfer(index, 200, 1000, nonce).sign(w["alice"].l2_key, domain),
-        "unknown_account outside the tree": Transfer(index, 1 << 20, 1000, nonce).sign(w["alice"].l2_key, domain),
+        "unknown_account outside the tree": Transfer(index, 1 << 20, 1000, nonce).sign(
+            w["alice"].l2_key, domain
+        ),
         "amount_not_packable": Transfer(index, good.to_index, 123456789012345678901, nonce).sign(
             w["alice"].l2_key, domain
         ),
@@ -92,8 +95,14 @@ def test_bad_l2_input_is_refused_with_its_reason_and_changes_nothing(story: Stor
             Withdraw(index, 9, int(w["alice"].address, 16), 1000, nonce).sign(w["alice"].l2_key, domain)
         )
     assert refused.value.code == "bad_chain"
-    unknown_chain = {"type": "withdraw", "from": index, "chain": 7, "address": w["alice"].address,
-                     "amount": "1000", "nonce": nonce}  # fmt: skip
+    unknown_chain = {
+        "type": "withdraw",
+        "from": index,
+        "chain": 7,
+        "address": w["alice"].address,
+        "amount": "1000",
+        "nonce": nonce,
+    }
     with pytest.raises(TxRejected):  # chain 7 is a valid id, but not one of this devnet's
         client.send_raw(unknown_chain)
     for malformed in ({"type": "transfer", "from": index}, {"type": "mint"}, "transfer", [1, 2]):
