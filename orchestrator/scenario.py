@@ -10,6 +10,7 @@ TEST-ONLY: the users are anvil's funded default accounts (orchestrator/settlemen
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -249,3 +250,29 @@ class Story:
             if got != want:
                 failures.append(f"{who} on L2: {symbol} {got}, expected {want}")
         return failures
+
+
+class StageMonitor(threading.Thread):
+    """Prints each chain's stage counters as they move (what `rollup demo` shows while the story runs)."""
+
+    def __init__(self, client: SequencerClient, say: Say, every_s: float = 0.3) -> None:
+        super().__init__(name="stage-monitor", daemon=True)
+        self.client, self.say, self.every_s = client, say, every_s
+        self.stop = threading.Event()
+        self.seen: dict[tuple[str, str], int] = {}
+
+    def run(self) -> None:
+        while not self.stop.wait(self.every_s):
+            try:
+                chains = self.client.status()["chains"]
+            except RollupError:
+                continue
+            for chain in chains:
+                for stage in ("committed", "proven", "synchronized", "executed"):
+                    value = chain.get(stage)
+                    key = (chain["name"], stage)
+                    if value is not None and value > self.seen.get(key, 0):
+                        first = self.seen.get(key, 0) + 1
+                        blocks = f"block {value}" if first == value else f"blocks {first}-{value}"
+                        self.say(f"    [{chain['name']}] {blocks} {stage}")
+                        self.seen[key] = value

@@ -60,7 +60,11 @@ def write_devnet(tmp: Path, n: int = 3, base_chain_id: int = 910000) -> tuple[Pa
 
 
 def run_rollup(
-    *args: str, config: Path | None = None, home: Path | None = None, env: dict[str, str] | None = None
+    *args: str,
+    config: Path | None = None,
+    home: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
 ) -> subprocess.CompletedProcess[str]:
     """Run the `rollup` console script as a user would, capturing its output."""
     cmd = [str(Path(sys.executable).parent / "rollup")]
@@ -70,7 +74,7 @@ def run_rollup(
         cmd += ["--home", str(home)]
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [*cmd, *args], capture_output=True, text=True, env=full_env, timeout=120, check=False
+        [*cmd, *args], capture_output=True, text=True, env=full_env, timeout=timeout, check=False
     )
 
 

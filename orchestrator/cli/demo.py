@@ -1,7 +1,8 @@
-"""`rollup demo`: bring a devnet up, deploy, show every chain, and tear everything down.
+"""`rollup demo`: the whole rollup on a fresh devnet, then everything torn down.
 
-The rollup scenario (deposits, transfers, withdrawals through the four stages) joins as the daemons land;
-until then the demo shows the foundation they stand on.
+Chains up, contracts deployed, sequencer and relayer started as processes, then the story: users deposit
+ETH and tokens on different chains, transfer on L2, withdraw to other chains, one full exit; every chain's
+stages are printed as they move; at the end every balance the story moved is checked on L1 and L2.
 """
 
 from __future__ import annotations
@@ -11,38 +12,44 @@ import time
 import click
 
 from orchestrator.cli.main import CliContext, pass_cli
-from orchestrator.cli.render import chain_status_table, console, contracts_table
-from orchestrator.devnet import launcher
-from orchestrator.devnet.launcher import Devnet
-from orchestrator.errors import DeployError
+from orchestrator.cli.render import console
 
 
 @click.command()
+@click.option("--timeout", default=300.0, show_default=True, help="Seconds to wait for any one step.")
 @pass_cli
-def demo(ctx: CliContext) -> None:
-    """Run the demo on a fresh devnet: start the chains, deploy, print each chain's state, stop."""
-    from web3 import Web3
+def demo(ctx: CliContext, timeout: float) -> None:
+    """Run the demo scenario on a fresh devnet with both daemons, check every balance, stop everything."""
+    from rich.table import Table
 
-    from orchestrator.contracts.deploy import connect, deploy_all
-    from orchestrator.prover.profiles import profile_keys
+    from orchestrator.errors import RollupError
+    from orchestrator.scenario import StageMonitor, Story, running_rollup
 
     config = ctx.config()
-    _, keys = profile_keys(config.rollup.profile, console.status)
+    if len(config.chains) < 2 or not {"USDC", "DAI"} <= {t.symbol for t in config.tokens}:
+        raise RollupError("the demo story needs 2+ chains and the USDC and DAI tokens of devnet/devnet.toml")
     started = time.monotonic()
-    with Devnet(config, ctx.home) as net:
-        console.print(f"[bold]1/3[/bold] devnet up: {len(net.nodes)} anvil node(s) in "
-                      f"{time.monotonic() - started:.1f} s")  # fmt: skip
-        t = time.monotonic()
-        deployments = deploy_all(config, ctx.home, keys.verifying_key)
-        console.print(f"[bold]2/3[/bold] deployed to every chain in {time.monotonic() - t:.1f} s")
-        console.print(chain_status_table(launcher.status(config, ctx.home)))
-        console.print(contracts_table(deployments))
-        console.print("[bold]3/3[/bold] reading the deployed code back from every chain")
-        for chain in config.chains:
-            w3 = connect(chain)
-            for key, contract in deployments.chains[chain.name].contracts.items():
-                size = len(w3.eth.get_code(Web3.to_checksum_address(contract.address)))
-                if size == 0:
-                    raise DeployError(f"chain {chain.name!r}: no code at {contract.address} ({key})")
-                console.print(f"  {chain.name:<8} {key:<16} {contract.address}  {size} bytes of code")
-    console.print(f"devnet down; demo finished in {time.monotonic() - started:.1f} s")
+    with running_rollup(ctx.config_path, ctx.home, console.print) as rollup:
+        monitor = StageMonitor(rollup.client, console.print)
+        monitor.start()
+        story = Story(rollup, console.print)
+        try:
+            story.run(timeout)
+            time.sleep(1.0)  # let the monitor print the last counters
+        finally:
+            monitor.stop.set()
+        failures = story.check()
+        table = Table(title="balances the story moved (L1)", title_justify="left")
+        for col in ("chain", "who", "token", "before", "after", "expected change", "ok"):
+            table.add_column(col)
+        for e in story.expectations:
+            table.add_row(e.chain, e.who, e.token, str(e.before), str(e.after), f"+{e.delta}",
+                          "[green]yes[/green]" if e.ok else "[red]NO[/red]")  # fmt: skip
+        console.print(table)
+        for what, seconds in story.timings.items():
+            console.print(f"{what}: {seconds:.1f} s")
+    if failures:
+        raise RollupError("the demo's checks failed: " + "; ".join(failures))
+    console.print(
+        f"[green]demo passed[/green]: every balance checked, devnet down ({time.monotonic() - started:.0f} s)"
+    )

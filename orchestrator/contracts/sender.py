@@ -24,6 +24,7 @@ from web3.exceptions import TransactionNotFound, Web3Exception
 from web3.types import Nonce, TxReceipt, Wei
 
 from orchestrator.contracts.transact import GasRecord, prepare
+from orchestrator.crashpoints import crashpoint
 from orchestrator.errors import ChainTxError
 from orchestrator.store.db import Database
 from orchestrator.store.sent import FAILED, MINED, REPLACED, SENT
@@ -84,12 +85,15 @@ class Sender:
     def _broadcast_and_wait(self, tx: dict[str, Any], what: str) -> TxReceipt:
         started = time.monotonic()
         hashes = [self._sign_store_broadcast(tx, what)]
+        crashpoint(f"sent:{what.split()[0]}")  # TEST-ONLY: between broadcast and receipt
         last_sent = time.monotonic()
         while True:
             for h in hashes:
                 receipt = self._receipt(h)
                 if receipt is not None:
-                    return self._settle(h, hashes, receipt, what)
+                    settled = self._settle(h, hashes, receipt, what)
+                    crashpoint(f"mined:{what.split()[0]}")  # TEST-ONLY: a stage boundary
+                    return settled
             now = time.monotonic()
             if now - started > self.give_up_after_s:
                 raise ChainTxError(f"{self.chain}: {what} not mined after {self.give_up_after_s:.0f} s")

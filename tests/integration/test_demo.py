@@ -1,26 +1,37 @@
-"""`rollup demo` runs on a fresh devnet end to end and leaves no process and no file behind."""
+"""`rollup demo` runs the whole story on a fresh devnet and leaves no process and no file behind."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from orchestrator.config import DevnetConfig
+from orchestrator.config import load_config
 from orchestrator.devnet.node import port_in_use
+from orchestrator.prover.profiles import BlockProver
+from orchestrator.settlement.devworld import write_settlement_devnet
 from tests.helpers import run_rollup
 
 pytestmark = pytest.mark.integration
 
 
-def test_demo_runs_and_cleans_up(devnet_file: Path, config: DevnetConfig, home: Path) -> None:
-    result = run_rollup("demo", config=devnet_file, home=home)
-    assert result.returncode == 0, result.stderr
-    assert "devnet up: 3 anvil node(s)" in result.stdout
-    # per chain: its test token, messenger and rollup; the primary also has the Groth16 verifier
-    assert result.stdout.count("bytes of code") == 3 * 3 + 1
-    code_lines = [line.split()[1] for line in result.stdout.splitlines() if line.endswith("bytes of code")]
-    assert code_lines.count("Rollup") == 3 and code_lines.count("Groth16Verifier") == 1
-    assert "demo finished" in result.stdout
+def test_demo_runs_the_story_shows_every_stage_and_cleans_up(
+    tmp_path: Path, test_prover: BlockProver
+) -> None:
+    devnet_file = write_settlement_devnet(tmp_path, 3, 930000)
+    config = load_config(devnet_file)
+    home = tmp_path / "home"
+    result = run_rollup("demo", config=devnet_file, home=home, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    out = result.stdout
+    assert "devnet up: 3 chains" in out and "sequencer" in out and "relayer running" in out
+    for chain in ("alpha", "beta", "gamma"):  # every stage shown as it happens, on every chain
+        stages = {"committed", "synchronized", "executed"} | ({"proven"} if chain == "alpha" else set())
+        for stage in stages:
+            assert re.search(rf"\[{chain}\] blocks? [0-9-]+ {stage}", out), (chain, stage)
+    assert "full exit in block" in out and "paid on beta" in out
+    assert out.count("yes") >= 3 and "demo passed" in out
     assert not home.exists()
-    assert not any(port_in_use(c.port or 0) for c in config.chains)
+    ports = [c.port or 0 for c in config.chains] + [config.sequencer.rpc_port]
+    assert not any(port_in_use(p) for p in ports)
