@@ -50,8 +50,10 @@ def test_every_chain_executed_every_block_it_holds(story: Story) -> None:
     primary = status["chains"][0]
     assert primary["committed"] == primary["proven"] == primary["synchronized"] == primary["executed"]
     assert primary["executed"] == status["last_block"]
-    for chain in status["chains"][1:]:
-        assert chain["committed"] == chain["synchronized"] == chain["executed"] > 0
+    for chain in status["chains"][1:]:  # a secondary holds only the blocks with its operations
+        assert chain["committed"] == chain["synchronized"] == chain["executed"]
+        if chain["name"] in (story.second.name, story.target.name):
+            assert chain["executed"] > 0
 
 
 def _raw(rollup: RunningRollup, body: bytes) -> dict[str, object]:

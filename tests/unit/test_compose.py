@@ -20,6 +20,9 @@ def test_compose_file_is_generated_from_devnet_file() -> None:
         assert f"anvil-{chain.name}:" in committed
         assert f'"--chain-id", "{chain.evm_chain_id}"' in committed
         assert f'"127.0.0.1:{chain.port}:{chain.port}"' in committed
+    for service in ("deploy", "sequencer", "relayer"):  # the orchestrator, after the chains are healthy
+        assert f"  {service}:\n    build:" in committed
+    assert committed.count("condition: service_completed_successfully") == 2
 
 
 def _compose_cli() -> list[str] | None:
