@@ -46,7 +46,8 @@ def render_compose(config: DevnetConfig) -> str:
             "      retries: 15",
         ]
     anvils = [f"anvil-{c.name}" for c in config.chains if c.is_local]
-    lines += _orchestrator_service("deploy", ["deploy"], {a: "service_healthy" for a in anvils}, restart=False)
+    healthy = {a: "service_healthy" for a in anvils}
+    lines += _orchestrator_service("deploy", ["deploy"], healthy, restart=False)
     after_deploy = {"deploy": "service_completed_successfully"}
     lines += _orchestrator_service("sequencer", ["sequencer"], after_deploy, restart=True)
     lines += _orchestrator_service("relayer", ["relayer"], after_deploy, restart=True)

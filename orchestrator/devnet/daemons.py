@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from orchestrator.devnet.node import _die_with_parent, stop_pid
+from orchestrator.devnet.node import die_with_parent, stop_pid
 from orchestrator.errors import DevnetError
 
 READY_TIMEOUT_S = 60.0
@@ -40,7 +40,7 @@ class DaemonProcess:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                env={**os.environ, **self.env}, preexec_fn=_die_with_parent(os.getpid()),
+                env={**os.environ, **self.env}, preexec_fn=die_with_parent(os.getpid()),
             )  # fmt: skip
         deadline = time.monotonic() + timeout
         while not ready():

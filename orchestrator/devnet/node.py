@@ -74,7 +74,7 @@ def rpc_call(url: str, method: str, params: list[object] | None = None, timeout:
     return reply["result"]
 
 
-def _die_with_parent(parent_pid: int) -> Callable[[], None]:
+def die_with_parent(parent_pid: int) -> Callable[[], None]:
     def preexec() -> None:
         if sys.platform.startswith("linux"):
             libc = ctypes.CDLL("libc.so.6", use_errno=True)
@@ -122,7 +122,7 @@ class AnvilNode:
                     stdin=subprocess.DEVNULL,
                     stdout=log,
                     stderr=subprocess.STDOUT,
-                    preexec_fn=_die_with_parent(os.getpid()),
+                    preexec_fn=die_with_parent(os.getpid()),
                 )
             except OSError as exc:
                 raise DevnetError(f"cannot start anvil for chain {spec.name!r}: {exc.strerror}") from None

@@ -10,9 +10,13 @@ through a `Sender` that finishes whatever a previous run left in flight.
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +28,7 @@ from orchestrator.config import DevnetConfig
 from orchestrator.contracts.deploy import read_deployments
 from orchestrator.contracts.sender import Sender
 from orchestrator.crashpoints import crashpoint
+from orchestrator.devnet.node import die_with_parent
 from orchestrator.errors import ChainTxError, ProverError, RollupError, TxRejected
 from orchestrator.l2.block import Block, SlotRejected
 from orchestrator.l2.params import FULL_EXIT, WITHDRAW
@@ -72,17 +77,39 @@ class _StoredProofDriver(SettlementDriver):
             super().prove(min(ready, max_blocks or ready))
 
 
-class ProverThread(threading.Thread):
-    """Proves built blocks in order, off the main loop, and stores each proof the moment it exists (a
-    restart proves only what has no stored proof)."""
+_worker_prover: BlockProver | None = None
 
-    def __init__(self, driver: _StoredProofDriver, prover: BlockProver, store: SequencerStore) -> None:
+
+def _load_prover(profile: str, parent_pid: int) -> None:
+    global _worker_prover
+    die_with_parent(parent_pid)()  # a kill -9 of the sequencer must not leave its prover behind
+    _worker_prover = BlockProver(profile)
+
+
+def _prove_in_worker(block: Block) -> Proof:
+    assert _worker_prover is not None
+    return _worker_prover.prove(block)
+
+
+class ProverThread(threading.Thread):
+    """Proves built blocks in order and stores each proof the moment it exists (a restart proves only
+    what has no stored proof). The proof itself runs in a child process that keeps the key loaded: the
+    prover holds the GIL, and the main loop must keep moving while it works."""
+
+    def __init__(self, driver: _StoredProofDriver, profile: str, store: SequencerStore) -> None:
         super().__init__(name="prover", daemon=True)
-        self.driver, self.prover, self.store = driver, prover, store
+        self.driver, self.profile, self.store = driver, profile, store
         self.stop = threading.Event()
         self.error: Exception | None = None
 
     def run(self) -> None:
+        context = multiprocessing.get_context("spawn")  # no fork of a threaded process
+        with ProcessPoolExecutor(
+            1, context, initializer=_load_prover, initargs=(self.profile, os.getpid())
+        ) as pool:
+            self._loop(pool)
+
+    def _loop(self, pool: ProcessPoolExecutor) -> None:
         number = 1
         while not self.stop.is_set():
             if number > self.driver.ledger.last_block:
@@ -93,8 +120,8 @@ class ProverThread(threading.Thread):
                 continue
             started = time.monotonic()
             try:
-                proof = self.prover.prove(self.driver.ledger.block(number))
-            except RollupError as exc:
+                proof = pool.submit(_prove_in_worker, self.driver.ledger.block(number)).result()
+            except (RollupError, BrokenProcessPool) as exc:
                 self.error = exc
                 log.error("block %d cannot be proven: %s", number, exc)
                 return
@@ -121,7 +148,7 @@ class SequencerNode:
         self.store = SequencerStore(home / "sequencer.db")
         deployments = read_deployments(home)
         self.profile_name = config.rollup.profile
-        prover = prover or BlockProver(config.rollup.profile)
+        prover = prover or BlockProver(config.rollup.profile)  # the keys must exist before the daemon starts
         db = self.store.db
 
         def sender(w3: Any, chain: Any, gas_log: Any) -> Sender:
@@ -129,7 +156,7 @@ class SequencerNode:
 
         self.driver = _StoredProofDriver(config, deployments, prover, sender)
         self.driver.store = self.store
-        self.prover = ProverThread(self.driver, prover, self.store)
+        self.prover = ProverThread(self.driver, config.rollup.profile, self.store)
         self.state = self.driver.state
         self.next_serial: dict[int, int] = {c: 0 for c in self.driver.chains}
         self._replay()

@@ -9,11 +9,13 @@ block was stored but before any chain saw it, `proof-saved` after a proof was st
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from web3 import Web3
@@ -55,7 +57,7 @@ def crashed(tmp_path_factory: pytest.TempPathFactory, test_prover: BlockProver) 
             chain = rollup.config.chains[1 + i % 2]  # a secondary: every stage has work, reports too
             amount = (i + 1) * GWEI
             process = rollup.sequencer if daemon == "sequencer" else rollup.relayer
-            process.stop()
+            process.kill()  # an unarmed instance: a kill -9 at whatever it was doing, then armed anew
             (rollup.start_sequencer if daemon == "sequencer" else rollup.start_relayer)({ENV: point})
             deposit(net, user, chain, net.token("ETH"), amount)  # gives the daemon work to die in
             deposits[user.name] += amount
@@ -116,3 +118,18 @@ def _messenger_abi() -> list[dict[str, object]]:
     from orchestrator.contracts.compiler import compile_contracts
 
     return list(compile_contracts()["AttestedMessenger"].abi)
+
+
+def test_no_killed_sequencer_left_its_prover_behind(crashed: Crashed) -> None:
+    live = crashed.rollup.sequencer.pid
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if b"multiprocessing" in cmdline and parent != live and parent != os.getpid():
+            # a prover worker's parent is the running sequencer; 1 (init) would mean an orphan
+            assert parent != 1, f"orphaned prover worker {proc.name}"
