@@ -21,6 +21,7 @@ from orchestrator.prover.profiles import BlockProver
 from orchestrator.scenario import RunningRollup, Story, running_rollup
 from orchestrator.settlement.devworld import write_settlement_devnet
 from orchestrator.wallet.actions import own_account
+from tests.helpers import run_rollup
 
 
 @pytest.fixture(scope="module", params=[3, 2, 4], ids=lambda n: f"{n}-chains")
@@ -117,3 +118,28 @@ def test_bad_l2_input_is_refused_with_its_reason_and_changes_nothing(story: Stor
         client.account(-1)
     after = [client.account(index), client.account(int(str(bob["index"]))), client.status()]
     assert after == before
+
+
+def test_the_user_verbs_work_from_the_command_line(story: Story) -> None:
+    rollup = story.rollup
+    if len(rollup.config.chains) != 3:
+        pytest.skip("the command line is exercised once, on the 3-chain devnet")
+
+    def run(*args: str) -> str:
+        result = run_rollup(*args, config=rollup.config_path, home=rollup.home, timeout=300)
+        assert result.returncode == 0, (args, result.stdout, result.stderr)
+        return result.stdout
+
+    assert "funded with 100 ETH" in run("account", "create", "erin")
+    run("account", "create", "frank")
+    assert "spendable on L2" in run("deposit", "erin", "1", "ETH", "--chain", "beta")
+    assert "spendable on L2" in run("deposit", "frank", "0.2", "ETH", "--chain", "gamma")
+    assert "in block" in run("transfer", "erin", "0.25", "ETH", "--to", "frank")
+    assert "paid on alpha" in run("withdraw", "erin", "0.5", "ETH", "--chain", "alpha")
+    balance = run("balance", "erin")
+    assert "0.25 ETH" in balance and "alpha" in balance
+    assert "stages per chain" in run("status")
+    refused = run_rollup("transfer", "erin", "100", "ETH", "--to", "frank", config=rollup.config_path,
+                         home=rollup.home)  # fmt: skip
+    assert refused.returncode == 1 and refused.stderr.startswith("error: refused:"), refused.stderr
+    assert "Traceback" not in refused.stderr
