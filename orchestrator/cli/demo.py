@@ -28,11 +28,14 @@ def demo(ctx: CliContext, timeout: float) -> None:
     config = ctx.config()
     if len(config.chains) < 2 or not {"USDC", "DAI"} <= {t.symbol for t in config.tokens}:
         raise RollupError("the demo story needs 2+ chains and the USDC and DAI tokens of devnet/devnet.toml")
+    def say(line: str) -> None:
+        console.print(line, markup=False)  # "[alpha] block 3 committed" is text, not rich markup
+
     started = time.monotonic()
-    with running_rollup(ctx.config_path, ctx.home, console.print) as rollup:
-        monitor = StageMonitor(rollup.client, console.print)
+    with running_rollup(ctx.config_path, ctx.home, say) as rollup:
+        monitor = StageMonitor(rollup.client, say)
         monitor.start()
-        story = Story(rollup, console.print)
+        story = Story(rollup, say)
         try:
             story.run(timeout)
             time.sleep(1.0)  # let the monitor print the last counters
