@@ -62,9 +62,14 @@ def write_state(home: Path, state: DevnetState) -> None:
     tmp.replace(state_path(home))
 
 
+DAEMON_STORES = ("sequencer.db", "relayer.db")
+
+
 def clear_home(home: Path, keep_supervisor_log: bool = False) -> None:
     """Remove everything a devnet run wrote (state, deployments, logs); leave other files alone."""
     names = [STATE_FILE, DEPLOYMENTS_FILE] + ([] if keep_supervisor_log else [SUPERVISOR_LOG])
+    # the daemons' stores describe chains that are gone with the devnet
+    names += [f"{db}{suffix}" for db in DAEMON_STORES for suffix in ("", "-wal", "-shm")]
     for name in names:
         with contextlib.suppress(FileNotFoundError):
             (home / name).unlink()
