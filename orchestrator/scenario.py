@@ -148,7 +148,7 @@ class Story:
     timings: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.wallets = {n: Wallet(n, u.l1_key, u.l2_key) for n, u in USERS.items()}
+        self.wallets = dict(USERS)
         net = self.rollup.net
         chains = self.rollup.config.chains
         self.primary, self.second = chains[0], chains[1]

@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from eth_account import Account
 from web3 import Web3
 from web3.contract import Contract
 
@@ -23,10 +22,10 @@ from orchestrator.contracts.deploy import deploy_all, token_contract_key
 from orchestrator.crypto.eddsa import PrivateKey
 from orchestrator.devnet.launcher import Devnet
 from orchestrator.devnet.node import free_ports
-from orchestrator.l2.account import address_to_int, pkh_of
 from orchestrator.paths import repo_root
 from orchestrator.prover.profiles import BlockProver
 from orchestrator.settlement.driver import ChainHandle, SettlementDriver
+from orchestrator.wallet.keys import Wallet
 
 ETHER = 10**18
 NAMES = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"]
@@ -38,31 +37,10 @@ ANVIL_USER_KEYS = {  # TEST-ONLY: anvil's default accounts 5, 6, 7, 8
 }
 
 
-@dataclass(frozen=True)
-class User:
-    name: str
-    l1_key: str
-    l2_key: PrivateKey
-
-    @property
-    def address(self) -> str:
-        return str(Account.from_key(self.l1_key).address)
-
-    @property
-    def address_int(self) -> int:
-        return address_to_int(self.address)
-
-    @property
-    def pkh(self) -> int:
-        return pkh_of(self.l2_key.public_key)
-
-    @property
-    def pkh_bytes(self) -> bytes:
-        return self.pkh.to_bytes(20, "big")
-
+User = Wallet  # a TEST-ONLY user is a wallet with fixed keys
 
 USERS = {
-    name: User(name, key, PrivateKey(bytes([0x40 + i]) * 32))
+    name: Wallet(name, key, PrivateKey(bytes([0x40 + i]) * 32))
     for i, (name, key) in enumerate(ANVIL_USER_KEYS.items())
 }
 

@@ -25,7 +25,6 @@ from orchestrator.prover.profiles import BlockProver
 from orchestrator.scenario import RunningRollup, running_rollup
 from orchestrator.settlement.devworld import USERS, write_settlement_devnet
 from orchestrator.wallet.actions import deposit, own_account
-from orchestrator.wallet.keys import Wallet
 
 SEQUENCER_POINTS = [
     "block-built", "sent:commit", "mined:commit", "proof-saved", "sent:prove", "mined:prove", "sent:send",
@@ -48,7 +47,7 @@ def crashed(tmp_path_factory: pytest.TempPathFactory, test_prover: BlockProver) 
     config_path = write_settlement_devnet(tmp, 3, 990000)
     with running_rollup(config_path, tmp / "home") as rollup:
         net = rollup.net
-        users = [Wallet(n, u.l1_key, u.l2_key) for n, u in USERS.items()]
+        users = list(USERS.values())
         deposits: Counter[str] = Counter()
         kills = []
         points = [("sequencer", p) for p in SEQUENCER_POINTS] + [("relayer", p) for p in RELAYER_POINTS]
@@ -89,8 +88,7 @@ def test_after_the_kills_every_chain_converges_and_no_deposit_is_lost(crashed: C
     _converged(rollup)
     eth = rollup.net.token("ETH")
     for name, total in crashed.deposits.items():
-        user = Wallet(name, USERS[name].l1_key, USERS[name].l2_key)
-        assert int(str(own_account(rollup.client, user, eth)["balance"])) == total, name
+        assert int(str(own_account(rollup.client, USERS[name], eth)["balance"])) == total, name
 
 
 def test_no_block_was_committed_twice_and_no_message_delivered_twice(crashed: Crashed) -> None:
