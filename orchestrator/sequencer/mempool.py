@@ -8,7 +8,7 @@ order they were accepted: a withdrawal that would overtake a taken transfer of t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from orchestrator.errors import TxRejected
@@ -28,35 +28,31 @@ class Mempool:
         self.state = state
         self.domain = domain
         self.txs: list[Pending] = []
+        self._hashes: set[str] = set()
         self._pending = state.fork()
 
     @property
     def pending_state(self) -> L2State:
         return self._pending
 
-    def check(self, tx: L2Tx) -> str:
-        """The transaction's hash if it would be accepted; raises `TxRejected` otherwise (changes nothing)."""
-        tx_hash = self._new_hash(tx)
-        _apply(self._pending.fork(), tx, self.domain)
-        return tx_hash
-
-    def add(self, tx: L2Tx) -> str:
-        """Accept `tx` if it applies to the pending state; returns its hash, or raises `TxRejected`."""
-        pending = Pending(self._new_hash(tx), tx)
-        self._admit(pending)
-        return pending.hash
-
-    def _new_hash(self, tx: L2Tx) -> str:
+    def add(self, tx: L2Tx, record: Callable[[str], None] | None = None) -> str:
+        """Accept `tx` if it applies to the pending state; returns its hash, or raises `TxRejected`.
+        `record(hash)` (the store write) runs after every check and before the pending state moves, so
+        a failing write leaves the mempool as it was. The signature is verified once, here."""
         tx_hash = l2_tx_hash(tx)
-        if any(p.hash == tx_hash for p in self.txs):
+        if tx_hash in self._hashes:
             raise TxRejected("duplicate", f"transaction {tx_hash} is already in the mempool")
+        self._admit(Pending(tx_hash, tx), record)
         return tx_hash
 
-    def _admit(self, pending: Pending) -> None:
+    def _admit(self, pending: Pending, record: Callable[[str], None] | None = None) -> None:
         trial = self._pending.fork()
         _apply(trial, pending.tx, self.domain)
+        if record is not None:
+            record(pending.hash)
         trial.merge()
         self.txs.append(pending)
+        self._hashes.add(pending.hash)
 
     def select(self, op_slots: int, tx_slots: int) -> tuple[list[Pending], list[Pending]]:
         """Withdrawals for `op_slots` and transfers for `tx_slots`, in acceptance order, none overtaking
@@ -85,7 +81,7 @@ class Mempool:
         (hash, reason) of transactions that no longer apply (a full exit emptied the account, say)."""
         gone = set(removed)
         keep = [p for p in self.txs if p.hash not in gone]
-        self.txs, self._pending = [], self.state.fork()
+        self.txs, self._hashes, self._pending = [], set(), self.state.fork()
         dropped: list[tuple[str, str]] = []
         for p in keep:
             try:

@@ -213,10 +213,8 @@ class SequencerNode:
     def submit(self, data: object) -> str:
         """Accept a signed L2 transaction; its hash, or `TxRejected` with nothing changed."""
         tx = l2_tx_from_json(data)
-        tx_hash = self.mempool.check(tx)
         body = l2_tx_to_json(tx)
-        self.store.add_l2_tx(tx_hash, str(body["type"]), body)
-        self.mempool.add(tx)
+        tx_hash = self.mempool.add(tx, lambda h: self.store.add_l2_tx(h, str(body["type"]), body))
         self._received[tx_hash] = time.time()
         return tx_hash
 
