@@ -145,12 +145,11 @@ class SequencerDaemon:
         return out
 
     def _stages(self, number: int) -> dict[str, list[str]]:
-        marks = self.node.store.stage_marks()
+        marks = self.node.store.stage_marks(number)
         names = {c.id: c.config.name for c in self.node.driver.chains.values()}
         out: dict[str, list[str]] = {}
-        for (block, chain, stage), _ in sorted(marks.items(), key=lambda kv: kv[1]):
-            if block == number:
-                out.setdefault(names[chain], []).append(stage)
+        for (_, chain, stage), _ in sorted(marks.items(), key=lambda kv: kv[1]):
+            out.setdefault(names[chain], []).append(stage)
         return out
 
     def get_block(self, number: Any) -> dict[str, Any]:
@@ -166,16 +165,10 @@ class SequencerDaemon:
 
     def get_priority_request(self, chain: Any, serial: Any) -> dict[str, Any] | None:
         chain, serial = _index(chain, "rollup chain id"), _index(serial, "serial id")
-        for r in self.node.store.requests():
-            if (r.chain, r.serial) == (chain, serial):
-                return {
-                    "chain": chain,
-                    "serial": serial,
-                    "type": r.kind,
-                    "status": r.status,
-                    "block": r.block,
-                }
-        return None
+        r = self.node.store.request(chain, serial)
+        if r is None:
+            return None
+        return {"chain": chain, "serial": serial, "type": r.kind, "status": r.status, "block": r.block}
 
     def status(self) -> dict[str, Any]:
         node = self.node

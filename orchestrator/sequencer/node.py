@@ -171,7 +171,8 @@ class SequencerNode:
             for c in self.driver.chains.values()
         ]
         self.views: dict[int, ChainView] = {}
-        self._marked: dict[tuple[int, str], int] = {}
+        self._marked: dict[tuple[int, str], int] = {}  # (chain, stage) -> last block marked
+        self._paid: dict[int, int] = {}  # chain -> last block whose payouts were pushed
 
     # -- restart ---------------------------------------------------------------------------------------
 
@@ -330,13 +331,13 @@ class SequencerNode:
     def pay_out(self) -> None:
         """Push the pending balances that executed withdrawals and full exits left on each chain to their
         owners (anyone may; the sequencer does, so a withdrawal ends paid without the user's help)."""
-        marks = self.store.stage_marks()
         for c in self.driver.chains.values():
             executed = self.views[c.id].counters["executed"] if c.id in self.views else 0
-            for info in self.driver.ledger.blocks_of(c.id, 0, executed):
+            paid = self._paid.get(c.id)
+            if paid is None:
+                paid = self._paid[c.id] = self.store.last_marked(c.id, "paid")
+            for info in self.driver.ledger.blocks_of(c.id, paid, executed):
                 n = info.block_number
-                if (n, c.id, "paid") in marks:
-                    continue
                 block = self.driver.ledger.block(n)
                 owners = {
                     (r.address, r.token) for r in block.chain_records(c.id) if r.type in (WITHDRAW, FULL_EXIT)
@@ -349,7 +350,7 @@ class SequencerNode:
                             self.config.keys.operator, f.withdrawPendingBalance(owner, token), label="payout"
                         )
                 self.store.mark_stages([(n, c.id, "paid")])
-                marks[(n, c.id, "paid")] = time.time()
+                self._paid[c.id] = n
 
     def close(self) -> None:
         self.prover.stop.set()

@@ -143,9 +143,11 @@ class SequencerStore:
                 c.execute("UPDATE l2_txs SET status = ?, error = ? WHERE hash = ?", (DROPPED, reason, h))
 
     def blocks(self) -> list[StoredBlock]:
-        rows = self.db.query("SELECT * FROM blocks ORDER BY number")
-        return [StoredBlock(r["number"], r["timestamp"], json.loads(r["body"]), int(r["new_root"]),
-                            r["built_at"]) for r in rows]  # fmt: skip
+        return [_block(r) for r in self.db.query("SELECT * FROM blocks ORDER BY number")]
+
+    def block(self, number: int) -> StoredBlock | None:
+        rows = self.db.query("SELECT * FROM blocks WHERE number = ?", (number,))
+        return _block(rows[0]) if rows else None
 
     def last_block(self) -> int:
         return int(self.db.query("SELECT COALESCE(MAX(number), 0) FROM blocks")[0][0])
@@ -171,9 +173,17 @@ class SequencerStore:
                 [(b, ch, s, now) for b, ch, s in marks],
             )
 
-    def stage_marks(self) -> dict[tuple[int, int, str], float]:
-        rows = self.db.query("SELECT * FROM stage_marks")
+    def stage_marks(self, block: int | None = None) -> dict[tuple[int, int, str], float]:
+        """Every mark, or the marks of one block."""
+        where, args = ("WHERE block = ?", (block,)) if block is not None else ("", ())
+        rows = self.db.query(f"SELECT * FROM stage_marks {where}", args)
         return {(r["block"], r["chain"], r["stage"]): r["at"] for r in rows}
+
+    def last_marked(self, chain: int, stage: str) -> int:
+        rows = self.db.query(
+            "SELECT COALESCE(MAX(block), 0) FROM stage_marks WHERE chain = ? AND stage = ?", (chain, stage)
+        )
+        return int(rows[0][0])
 
     # -- L2 transactions -------------------------------------------------------------------------------
 
@@ -221,6 +231,12 @@ class SequencerStore:
         )
         return [_request(r) for r in rows]
 
+    def request(self, chain: int, serial: int) -> StoredRequest | None:
+        rows = self.db.query(
+            "SELECT * FROM priority_requests WHERE chain = ? AND serial = ?", (chain, serial)
+        )
+        return _request(rows[0]) if rows else None
+
     def requests(self) -> list[StoredRequest]:
         return [_request(r) for r in self.db.query("SELECT * FROM priority_requests ORDER BY chain, serial")]
 
@@ -233,6 +249,10 @@ class SequencerStore:
                 (chain, l1_block, QUEUED),
             )
             return int(cur.rowcount)
+
+
+def _block(r: Any) -> StoredBlock:
+    return StoredBlock(r["number"], r["timestamp"], json.loads(r["body"]), int(r["new_root"]), r["built_at"])
 
 
 def _l2_tx(r: Any) -> StoredL2Tx:
