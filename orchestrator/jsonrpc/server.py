@@ -7,6 +7,7 @@ internal error without the traceback.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import threading
@@ -69,9 +70,11 @@ def dispatch(methods: Mapping[str, Method], body: bytes) -> dict[str, Any]:
     if not isinstance(params, list):
         return _error(req_id, INVALID_PARAMS, "params must be a list")
     try:
-        return {"jsonrpc": "2.0", "id": req_id, "result": method(*params)}
-    except TypeError as exc:
+        inspect.signature(method).bind(*params)
+    except TypeError as exc:  # the arity only: a TypeError inside a method is a bug, answered as one
         return _error(req_id, INVALID_PARAMS, f"bad params for {request['method']}: {exc}")
+    try:
+        return {"jsonrpc": "2.0", "id": req_id, "result": method(*params)}
     except RpcError as exc:
         return _error(req_id, exc.code, str(exc), exc.data)
     except TxRejected as exc:
