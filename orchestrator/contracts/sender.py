@@ -21,7 +21,7 @@ from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract.contract import ContractConstructor, ContractFunction
 from web3.exceptions import TransactionNotFound, Web3Exception
-from web3.types import Nonce, TxReceipt, Wei
+from web3.types import Nonce, TxParams, TxReceipt, Wei
 
 from orchestrator.contracts.transact import GasRecord, prepare
 from orchestrator.crashpoints import crashpoint
@@ -65,13 +65,17 @@ class Sender:
             raise ChainTxError(f"{self.chain}: this sender signs for {self.address} only")
         what = label or str(getattr(fn, "fn_name", "deploy"))
         self.reconcile()
-        nonce = self._next_nonce()
-        tx = prepare(self.chain, fn, {"from": self.address, "value": Wei(value), "nonce": Nonce(nonce)}, what)
-        receipt = self._broadcast_and_wait(cast(dict[str, Any], tx), what)
+        tx = self.build(fn, value, what)
+        receipt = self._broadcast_and_wait(tx, what)
         if self.gas_log is not None:
             data = str(tx.get("data", "0x"))
             self.gas_log.append(GasRecord(what, self.chain, int(receipt["gasUsed"]), (len(data) - 2) // 2))
         return receipt
+
+    def build(self, fn: ContractFunction | ContractConstructor, value: int, what: str) -> dict[str, Any]:
+        """`fn` as an unsigned transaction at this account's next nonce, gas estimated."""
+        params: TxParams = {"from": self.address, "value": Wei(value), "nonce": Nonce(self._next_nonce())}
+        return cast(dict[str, Any], prepare(self.chain, fn, params, what))
 
     def _next_nonce(self) -> int:
         pending = int(self.w3.eth.get_transaction_count(self.address, "pending"))
@@ -84,7 +88,7 @@ class Sender:
 
     def _broadcast_and_wait(self, tx: dict[str, Any], what: str) -> TxReceipt:
         started = time.monotonic()
-        hashes = [self._sign_store_broadcast(tx, what)]
+        hashes = [self.broadcast(tx, what)]
         crashpoint(f"sent:{what.split()[0]}")  # TEST-ONLY: between broadcast and receipt
         last_sent = time.monotonic()
         while True:
@@ -99,11 +103,13 @@ class Sender:
                 raise ChainTxError(f"{self.chain}: {what} not mined after {self.give_up_after_s:.0f} s")
             if now - last_sent > self.stuck_after_s and self._nonce_open(int(tx["nonce"])):
                 tx = _bumped(tx)
-                hashes.append(self._sign_store_broadcast(tx, what))
+                hashes.append(self.broadcast(tx, what))
                 last_sent = now
             time.sleep(POLL_S)
 
-    def _sign_store_broadcast(self, tx: dict[str, Any], what: str) -> str:
+    def broadcast(self, tx: dict[str, Any], what: str) -> str:
+        """Sign `tx`, store it, then broadcast it (in that order: a crash never loses a sent transaction);
+        its hash. Does not wait."""
         signed = self.account.sign_transaction(tx)
         tx_hash = "0x" + bytes(signed.hash).hex()
         with self.db.write() as c:

@@ -8,6 +8,7 @@ what this renders.
 from __future__ import annotations
 
 from orchestrator.config import DevnetConfig
+from orchestrator.devnet.node import HISTORY_STATES
 
 FOUNDRY_IMAGE = "ghcr.io/foundry-rs/foundry:v1.7.1"
 HEADER = """\
@@ -25,7 +26,7 @@ def render_compose(config: DevnetConfig) -> str:
             continue
         command = [
             "--host", "0.0.0.0", "--port", str(chain.port), "--chain-id", str(chain.evm_chain_id),
-            "--prune-history", "--accounts", "10", "--balance", "10000",
+            "--prune-history", str(HISTORY_STATES), "--accounts", "10", "--balance", "10000",
         ]  # fmt: skip
         if config.block_time > 0:
             command += ["--block-time", str(config.block_time)]

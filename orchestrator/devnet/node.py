@@ -27,6 +27,10 @@ from orchestrator.errors import DevnetError
 
 _PR_SET_PDEATHSIG = 1
 READY_TIMEOUT_S = 15.0
+HISTORY_STATES = 256
+"""States anvil keeps, in memory only (`--prune-history N`: nothing is written under ~/.foundry). Enough
+for `anvil_reorg` deeper than any confirmation depth, and for calls at a block a moment old; a bare
+`--prune-history` keeps none, so a reorg fails and a call racing a new block is refused."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,7 @@ class AnvilNode:
             "--host", "127.0.0.1",
             "--port", str(spec.port),
             "--chain-id", str(spec.evm_chain_id),
-            "--prune-history",  # keep history in memory only: nothing left under ~/.foundry
+            "--prune-history", str(HISTORY_STATES),
             "--accounts", "10",
             "--balance", "10000",
         ]  # fmt: skip

@@ -1,0 +1,220 @@
+"""What L1 chains do to the daemons, on live anvil nodes: reorganize (`anvil_reorg`) under the request
+watcher and the relayer's message scanner, and leave a transaction unmined (automine off) or forget it
+(`anvil_dropTransaction`) under the sender. One deployment on two chains, no daemons running: the tests
+drive the watcher, the scanner and the sender directly, so each hazard is placed exactly."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+from eth_account import Account
+from eth_account.typed_transactions.typed_transaction import TypedTransaction
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.contract.contract import ContractFunction
+from web3.types import Nonce, RPCEndpoint, TxParams, Wei
+
+from orchestrator.contracts.sender import Sender
+from orchestrator.prover.profiles import BlockProver
+from orchestrator.relayer.daemon import Relayer
+from orchestrator.sequencer.watcher import RequestWatcher
+from orchestrator.settlement.devworld import USERS, World, settlement_world
+from orchestrator.store.db import Database
+from orchestrator.store.sent import MINED, REPLACED, SENT, SENT_TXS_TABLE
+from orchestrator.store.sequencer import SequencerStore
+from tests.helpers import wait_until
+
+pytestmark = pytest.mark.integration
+
+GWEI = 10**9
+DEPTH = 2  # the confirmation depth under test
+BETA = 2  # rollup chain id of the secondary the hazards happen on
+REORG_TX_GAS = 500_000
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory, test_prover: BlockProver) -> Iterator[World]:
+    with settlement_world(tmp_path_factory.mktemp("hazards"), test_prover, n=2, base_chain_id=961000) as w:
+        yield w
+
+
+def _rpc(w3: Web3, method: str, *params: Any) -> Any:
+    reply = w3.provider.make_request(RPCEndpoint(method), list(params))
+    assert "error" not in reply, f"{method}: {reply['error']}"
+    return reply.get("result")
+
+
+def _mine(w3: Web3, blocks: int) -> None:
+    _rpc(w3, "anvil_mine", hex(blocks))
+
+
+def _reorg(w3: Web3, depth: int, raw_txs: list[bytes] = ()) -> None:  # type: ignore[assignment]
+    """Replace the last `depth` blocks; the given signed transactions go in the first new one."""
+    _rpc(w3, "anvil_reorg", depth, [["0x" + raw.hex(), 0] for raw in raw_txs])
+
+
+def _signed(w3: Web3, user_name: str, fn: ContractFunction, nonce_back: int = 0, value: int = 0) -> bytes:
+    """`fn` from the user, signed but not sent (for a reorg to put into the new chain), at the user's
+    next nonce minus `nonce_back`. Its gas is set, not estimated: an estimate against today's state can
+    fall short in the older state the reorg replays it on."""
+    user = USERS[user_name]
+    nonce = w3.eth.get_transaction_count(Web3.to_checksum_address(user.address)) - nonce_back
+    params: TxParams = {"from": user.address, "value": Wei(value), "nonce": Nonce(nonce), "gas": REORG_TX_GAS}
+    tx = cast(dict[str, Any], fn.build_transaction(params))
+    return bytes(Account.from_key(user.l1_key).sign_transaction(tx).raw_transaction)
+
+
+def _depositor(store: SequencerStore, serial: int) -> str | None:
+    request = store.request(BETA, serial)
+    return None if request is None else str(request.body["amount"])
+
+
+def test_request_watcher_survives_reorgs(
+    world: World, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    chain = world.chain(BETA)
+    w3 = chain.w3
+    deploy_block = world.driver.deployments.chains[chain.config.name].deploy_block
+    store = SequencerStore(tmp_path / "sequencer.db")
+    watcher = RequestWatcher(chain, store, DEPTH, deploy_block)
+    first = chain.counter("nextPriorityRequestId")
+    try:
+        # a deposit is read only once DEPTH blocks stand on it
+        world.deposit_eth(chain, USERS["alice"], 1 * GWEI)
+        watcher.poll()
+        assert store.request(BETA, first) is None
+        _mine(w3, DEPTH)
+        watcher.poll()
+        assert _depositor(store, first) == str(1 * GWEI)
+
+        # a reorg shallower than the depth takes a deposit away before the watcher could see it
+        world.deposit_eth(chain, USERS["bob"], 2 * GWEI)
+        watcher.poll()
+        _reorg(w3, 1)
+        assert chain.counter("nextPriorityRequestId") == first + 1, "the reorg did not drop bob's deposit"
+        _mine(w3, DEPTH)
+        watcher.poll()
+        assert store.request(BETA, first + 1) is None
+
+        # a reorg deeper than the depth replaces a deposit the watcher had stored: the watcher rewinds,
+        # forgets it and reads the new chain's deposit under the same serial
+        world.deposit_eth(chain, USERS["carol"], 3 * GWEI)
+        _mine(w3, DEPTH)
+        watcher.poll()
+        assert _depositor(store, first + 1) == str(3 * GWEI)
+        caplog.set_level(logging.WARNING)
+        deposit = chain.rollup.functions.depositETH(USERS["dave"].pkh_bytes)
+        _reorg(w3, DEPTH + 1, [_signed(w3, "dave", deposit, value=4 * GWEI)])
+        watcher.poll()
+        assert "reorg under L1 block" in caplog.text
+        assert _depositor(store, first) == str(1 * GWEI), "a request below the reorg was lost"
+        assert _depositor(store, first + 1) == str(4 * GWEI), "the reorged-out deposit is still queued"
+        assert [r.serial for r in store.requests() if r.chain == BETA][-1] == first + 1
+    finally:
+        store.close()
+
+
+def test_relayer_forgets_reorged_messages(world: World) -> None:
+    config = replace(world.driver.config, relayer=replace(world.driver.config.relayer, confirmations=DEPTH))
+    relayer = Relayer(config, world.home)
+    source = relayer.chains[world.chain(BETA).config.evm_chain_id]
+    primary_id = world.driver.primary.config.evm_chain_id
+    dave = USERS["dave"]
+    w3 = source.w3
+    try:
+        send = source.messenger.functions.send(primary_id, dave.address, b"first")
+        world.chain(BETA).tx.send(dave.l1_key, send, label="send")
+        _mine(w3, DEPTH)
+        relayer._scan(source)
+        [seen] = [
+            s.message
+            for s in relayer.store.waiting()
+            if s.message.source_chain_id == source.config.evm_chain_id
+        ]
+        assert seen.payload == b"first"
+
+        fn = source.messenger.functions.send(primary_id, dave.address, b"second")
+        _reorg(w3, DEPTH + 1, [_signed(w3, "dave", fn, nonce_back=1)])  # in place of the first
+        relayer._scan(source)
+        waiting = [
+            s.message for s in relayer.store.waiting() if s.message.source_chain_id == seen.source_chain_id
+        ]
+        assert [(m.nonce, m.payload) for m in waiting] == [(seen.nonce, b"second")]
+    finally:
+        relayer.store.close()
+
+
+@pytest.fixture
+def sent_db(tmp_path: Path) -> Iterator[Database]:
+    db = Database(tmp_path / "sender.db", [SENT_TXS_TABLE], kind="test")
+    yield db
+    db.close()
+
+
+def _rows(db: Database) -> list[tuple[str, int, str]]:
+    return [(str(r["tx_hash"]), int(r["nonce"]), str(r["status"])) for r in db.query(
+        "SELECT tx_hash, nonce, status FROM sent_txs ORDER BY sent_at")]  # fmt: skip
+
+
+def _stored_tx(db: Database, tx_hash: str) -> dict[str, Any]:
+    [row] = db.query("SELECT raw FROM sent_txs WHERE tx_hash = ?", (tx_hash,))
+    return dict(TypedTransaction.from_bytes(HexBytes(str(row["raw"]))).as_dict())
+
+
+def test_sender_bumps_fees_of_a_stuck_transaction(world: World, sent_db: Database) -> None:
+    chain = world.chain(BETA)
+    w3, dave = chain.w3, USERS["dave"]
+    sender = Sender(w3, chain.config.name, dave.l1_key, sent_db, stuck_after_s=0.3)
+    before = int(chain.messenger.functions.nextNonce().call())
+    nonce = w3.eth.get_transaction_count(Web3.to_checksum_address(dave.address))
+    fn = chain.messenger.functions.send(1, dave.address, b"stuck")
+    result: dict[str, Any] = {}
+    _rpc(w3, "evm_setAutomine", False)
+    try:
+        thread = threading.Thread(
+            target=lambda: result.update(receipt=sender.send(dave.l1_key, fn, label="send"))
+        )
+        thread.start()
+        wait_until(lambda: len(_rows(sent_db)) >= 3, 20, "two fee bumps")
+        _mine(w3, 1)
+        thread.join(30)
+    finally:
+        _rpc(w3, "evm_setAutomine", True)
+    receipt = result["receipt"]
+    rows = _rows(sent_db)
+    assert {n for _, n, _ in rows} == {nonce}, "a bumped copy must reuse the nonce"
+    assert [s for _, _, s in rows].count(MINED) == 1 and all(s in (MINED, REPLACED) for _, _, s in rows)
+    mined = next(h for h, _, s in rows if s == MINED)
+    assert mined == "0x" + bytes(receipt["transactionHash"]).hex()
+    assert mined == rows[-1][0], "the node mined an older copy than the highest-paying one"
+    fees = [int(_stored_tx(sent_db, h)["maxFeePerGas"]) for h, _, _ in rows]
+    assert all(b * 8 >= a * 9 for a, b in itertools.pairwise(fees)), f"fees not bumped: {fees}"
+    assert int(chain.messenger.functions.nextNonce().call()) == before + 1, "the message was sent twice"
+
+
+def test_sender_reconciles_a_transaction_the_node_forgot(world: World, sent_db: Database) -> None:
+    chain = world.chain(BETA)
+    w3, dave = chain.w3, USERS["dave"]
+    before = int(chain.messenger.functions.nextNonce().call())
+    crashed = Sender(w3, chain.config.name, dave.l1_key, sent_db)
+    fn = chain.messenger.functions.send(1, dave.address, b"forgotten")
+    _rpc(w3, "evm_setAutomine", False)
+    try:
+        # a run that stored and broadcast a transaction, then died; then the node lost its pool
+        tx = crashed.build(fn, 0, "send")
+        tx_hash = crashed.broadcast(tx, "send")
+        _rpc(w3, "anvil_dropTransaction", tx_hash)
+    finally:
+        _rpc(w3, "evm_setAutomine", True)
+    assert _rows(sent_db) == [(tx_hash, int(tx["nonce"]), SENT)]
+
+    Sender(w3, chain.config.name, dave.l1_key, sent_db).reconcile()  # the restarted run
+    assert _rows(sent_db) == [(tx_hash, int(tx["nonce"]), MINED)]
+    assert int(chain.messenger.functions.nextNonce().call()) == before + 1
