@@ -2,11 +2,12 @@
 
 Each round: read newly confirmed `MessageSent` logs on every chain into the store, then for each waiting
 message ask the destination whether it is delivered (the truth), and if not, deliver it with the
-validators' attestations. The relayer is untrusted: the destination checks the attestations, the
-(source, nonce) bit makes a second delivery fail (`AlreadyDelivered`), so retrying after a crash is safe.
+validators' attestations. The relayer is untrusted: the validators sign only what the source chain sent
+(orchestrator/messaging/validators.py), the destination checks the signatures, and the (source, nonce)
+bit makes a second delivery fail (`AlreadyDelivered`), so retrying after a crash is safe.
 
-TEST-ONLY: on the devnet the validators' keys are in the devnet file and the relayer signs for them; a
-real validator set signs in its own processes and the relayer only gathers the signatures.
+TEST-ONLY: on the devnet the validators' keys are in the devnet file and they run in the relayer's
+process; a real validator set signs in its own processes and the relayer only gathers the signatures.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from web3 import Web3
 from web3.contract import Contract
+from web3.contract.contract import ContractFunction
 from web3.exceptions import Web3Exception
 
 from orchestrator import crashpoints
@@ -28,7 +30,8 @@ from orchestrator.contracts.logscan import LogScanner
 from orchestrator.contracts.sender import Sender
 from orchestrator.errors import ChainTxError, ConfigError
 from orchestrator.messaging.attest import Message
-from orchestrator.messaging.relay import delivery, message_from_event
+from orchestrator.messaging.relay import message_from_event
+from orchestrator.messaging.validators import AttestationRefused, SourceChain, ValidatorSet
 from orchestrator.relayer.store import RelayerStore, StoredMessage
 
 log = logging.getLogger("relayer")
@@ -54,7 +57,6 @@ class Relayer:
             )
         self.config = config
         self.key = config.keys.relayer
-        self.validators = list(config.keys.validators[: config.keys.validator_threshold])
         self.store = RelayerStore(home / "relayer.db")
         deployments = read_deployments(home)
         abi = compile_contracts()[MESSENGER].abi
@@ -74,12 +76,20 @@ class Relayer:
             )
             sender = Sender(w3, chain.name, self.key, self.store.db)
             self.chains[chain.evm_chain_id] = RelayChain(chain, w3, messenger, sender, scanner)
+        sources = {
+            evm_id: SourceChain(c.w3, c.messenger, deployments.chains[c.config.name].deploy_block)
+            for evm_id, c in self.chains.items()
+        }
+        keys = config.keys
+        self.validators = ValidatorSet(
+            keys.validators[: keys.validator_threshold], sources, config.relayer.confirmations
+        )
 
     def run(self, stop: threading.Event) -> None:
         log.info(
             "relayer ready: %d chains, %d-of-%d attestations",
             len(self.chains),
-            len(self.validators),
+            len(self.validators.keys),
             len(self.config.keys.validators),
         )
         try:
@@ -125,14 +135,16 @@ class Relayer:
             if stored.attempts == 0:
                 self.store.failed_attempt(m, f"no chain with EVM id {m.destination_chain_id} in the devnet")
             return 0
-        if dest.messenger.functions.delivered(m.source_chain_id, m.nonce).call():
+        if self._is_delivered(dest, m):
             self.store.delivered(m, None)
             return 0
         crashpoints.crashpoint("relayer-before-deliver")
         try:
-            receipt = dest.sender.send(
-                self.key, delivery(dest.messenger, m, self.validators), label="deliver"
-            )
+            receipt = dest.sender.send(self.key, self._delivery(dest, m), label="deliver")
+        except AttestationRefused as exc:
+            self.store.failed_attempt(m, str(exc))
+            log.warning("%s not delivered: %s", _name(m), exc)
+            return 0
         except ChainTxError as exc:
             if exc.error == "AlreadyDelivered":
                 self.store.delivered(m, None)
@@ -144,6 +156,14 @@ class Relayer:
         self.store.delivered(m, "0x" + bytes(receipt["transactionHash"]).hex())
         log.info("delivered %s", _name(m))
         return 1
+
+    def _is_delivered(self, dest: RelayChain, m: Message) -> bool:
+        return bool(dest.messenger.functions.delivered(m.source_chain_id, m.nonce).call())
+
+    def _delivery(self, dest: RelayChain, m: Message) -> ContractFunction:
+        """`deliver(m)` on the destination with the validators' signatures (`AttestationRefused` if they
+        will not sign it)."""
+        return dest.messenger.functions.deliver(m.as_tuple(), self.validators.attest(m))
 
 
 def _name(m: Message) -> str:

@@ -1,0 +1,61 @@
+"""The validators' side of a message: attest only what the source chain's messenger really sent.
+
+A validator signs a message after reading, on the source chain itself, the `MessageSent` log of that nonce
+(at least `confirmations` blocks deep) and finding the very same message there. So whoever relays cannot
+get signatures for a payload it altered or a message nobody sent; what it could still try, delivering an
+altered message with the signatures of the real one, the destination messenger refuses (the signatures
+recover to strangers: `UnknownValidator`), and a second delivery it refuses by its delivered bit.
+
+TEST-ONLY: on the devnet the validators' keys are in the devnet file and this set runs inside the relayer
+process; a real validator runs this check in its own process, against its own node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from web3 import Web3
+from web3.contract import Contract
+
+from orchestrator.errors import RollupError
+from orchestrator.messaging.attest import Message, attestations
+from orchestrator.messaging.relay import message_from_event
+
+
+class AttestationRefused(RollupError):
+    """The validators will not sign this message: its source chain did not send it (as it stands)."""
+
+
+@dataclass(frozen=True)
+class SourceChain:
+    """Where a validator reads what a chain sent: its node, its messenger, where the messenger began."""
+
+    w3: Web3
+    messenger: Contract
+    deploy_block: int
+
+
+class ValidatorSet:
+    def __init__(self, keys: Sequence[str], sources: dict[int, SourceChain], confirmations: int) -> None:
+        self.keys = list(keys)
+        self.sources = sources  # by EVM chain id
+        self.confirmations = confirmations
+
+    def attest(self, message: Message) -> list[bytes]:
+        """The validators' signatures over `message`, ordered as `deliver` wants them; `AttestationRefused`
+        unless the source chain's messenger emitted exactly this message, confirmed."""
+        name = f"message {message.source_chain_id}#{message.nonce}"
+        source = self.sources.get(message.source_chain_id)
+        if source is None:
+            raise AttestationRefused(f"{name}: no chain with EVM id {message.source_chain_id} is watched")
+        safe = int(source.w3.eth.block_number) - self.confirmations
+        logs = source.messenger.events.MessageSent().get_logs(
+            argument_filters={"nonce": message.nonce}, from_block=source.deploy_block, to_block=safe
+        )
+        sent = [message_from_event(message.source_chain_id, entry["args"]) for entry in logs]
+        if not sent:
+            raise AttestationRefused(f"{name}: the source messenger sent no such message (confirmed)")
+        if message not in sent:
+            raise AttestationRefused(f"{name}: differs from what the source messenger sent")
+        return attestations(message, self.keys)

@@ -1,0 +1,145 @@
+"""The relayer daemon is untrusted, tested through its own code path on live chains: a relayer that alters
+a payload gets no attestations for it, and if it delivers the altered message with the real one's
+signatures the destination messenger rejects it on chain; a relayer that replays a delivered message is
+rejected on chain too. The dishonest relayers are the daemon's `Relayer` with one method swapped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+import pytest
+from web3.contract import Contract
+from web3.contract.contract import ContractFunction
+
+from orchestrator.errors import ChainTxError
+from orchestrator.messaging.attest import Message
+from orchestrator.messaging.validators import AttestationRefused
+from orchestrator.prover.profiles import BlockProver
+from orchestrator.relayer.daemon import RelayChain, Relayer
+from orchestrator.relayer.store import StoredMessage
+from orchestrator.settlement.devworld import USERS, World, settlement_world
+from tests.chain import deploy
+
+pytestmark = pytest.mark.integration
+
+PAYLOAD = b"pay 1 ETH to dave"
+ALTERED = b"pay 9 ETH to dave"
+
+
+class AlteringRelayer(Relayer):
+    """Delivers every message with its payload altered, signed by the validators if they would."""
+
+    def _delivery(self, dest: RelayChain, m: Message) -> ContractFunction:
+        return super()._delivery(dest, replace(m, payload=ALTERED))
+
+
+class ForgingRelayer(Relayer):
+    """Delivers an altered payload under the signatures the validators gave the real message."""
+
+    def _delivery(self, dest: RelayChain, m: Message) -> ContractFunction:
+        signatures = self.validators.attest(m)
+        return dest.messenger.functions.deliver(replace(m, payload=ALTERED).as_tuple(), signatures)
+
+
+class ReplayingRelayer(Relayer):
+    """Never asks whether a message is delivered already."""
+
+    def _is_delivered(self, dest: RelayChain, m: Message) -> bool:
+        return False
+
+
+@dataclass
+class Setup:
+    world: World
+    receiver: Contract  # RecordingReceiver on the primary (alpha)
+    message: StoredMessage  # dave's message from beta, seen by the relayer, not delivered
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory: pytest.TempPathFactory, test_prover: BlockProver) -> Iterator[Setup]:
+    with settlement_world(tmp_path_factory.mktemp("trust"), test_prover, n=2, base_chain_id=962000) as world:
+        alpha, beta = world.chain(1), world.chain(2)
+        receiver = deploy(alpha.w3, world.driver.config.keys.deployer, "RecordingReceiver")
+        dave = USERS["dave"]
+        send = beta.messenger.functions.send(alpha.config.evm_chain_id, receiver.address, PAYLOAD)
+        beta.tx.send(dave.l1_key, send, label="send")
+        relayer = Relayer(world.driver.config, world.home)
+        try:
+            relayer._scan(relayer.chains[beta.config.evm_chain_id])
+            [stored] = relayer.store.waiting()
+        finally:
+            relayer.store.close()
+        yield Setup(world, receiver, stored)
+
+
+def _relayer(setup: Setup, kind: type[Relayer] = Relayer) -> Relayer:
+    return kind(setup.world.driver.config, setup.world.home)
+
+
+def _delivered(setup: Setup) -> bool:
+    m = setup.message.message
+    return bool(setup.world.chain(1).messenger.functions.delivered(m.source_chain_id, m.nonce).call())
+
+
+def _last_error(relayer: Relayer) -> str:
+    [stored] = relayer.store.messages()
+    return str(stored.last_error)
+
+
+def test_validators_refuse_an_altered_or_invented_message(setup: Setup) -> None:
+    relayer = _relayer(setup)
+    try:
+        m = setup.message.message
+        assert relayer.validators.attest(m)  # the real one: signed
+        with pytest.raises(AttestationRefused, match="differs from what the source messenger sent"):
+            relayer.validators.attest(replace(m, payload=ALTERED))
+        with pytest.raises(AttestationRefused, match="sent no such message"):
+            relayer.validators.attest(replace(m, nonce=m.nonce + 1000))
+    finally:
+        relayer.store.close()
+
+
+def test_altered_payload_gets_no_attestations(setup: Setup) -> None:
+    relayer = _relayer(setup, AlteringRelayer)
+    try:
+        assert relayer._deliver(setup.message) == 0
+        assert "differs from what the source messenger sent" in _last_error(relayer)
+    finally:
+        relayer.store.close()
+    assert not _delivered(setup)
+    assert setup.receiver.functions.count().call() == 0
+
+
+def test_altered_payload_under_real_signatures_is_rejected_on_chain(setup: Setup) -> None:
+    relayer = _relayer(setup, ForgingRelayer)
+    try:
+        assert relayer._deliver(setup.message) == 0
+        assert "UnknownValidator" in _last_error(relayer)
+    finally:
+        relayer.store.close()
+    assert not _delivered(setup)
+    assert setup.receiver.functions.count().call() == 0
+
+
+def test_replayed_message_is_rejected_on_chain(setup: Setup) -> None:
+    honest = _relayer(setup)
+    try:
+        assert honest.step() == 1  # the honest relayer delivers it, once
+    finally:
+        honest.store.close()
+    assert _delivered(setup)
+    assert setup.receiver.functions.lastPayload().call() == PAYLOAD
+
+    replaying = _relayer(setup, ReplayingRelayer)
+    try:
+        fn = replaying._delivery(
+            replaying.chains[setup.message.message.destination_chain_id], setup.message.message
+        )
+        alpha = setup.world.chain(1)
+        with pytest.raises(ChainTxError, match="AlreadyDelivered"):
+            alpha.tx.send(USERS["dave"].l1_key, fn, label="replay")
+        assert replaying._deliver(setup.message) == 0  # the daemon's path: rejected, then taken as delivered
+    finally:
+        replaying.store.close()
+    assert setup.receiver.functions.count().call() == 1
