@@ -390,9 +390,9 @@ class L2State:
     # -- forks -----------------------------------------------------------------------------------------
 
     def fork(self) -> L2State:
-        """A copy-on-write child state; this state must not change while the child is used."""
+        """A copy-on-write child state; this state must not change while the child is used. Costs no
+        hashing: the child takes over the accounts whose leaves are not hashed yet."""
         self._check_usable()
-        self._sync_tree()
         child = L2State.__new__(L2State)
         child.profile = self.profile
         child.tokens = self.tokens
@@ -402,7 +402,7 @@ class L2State:
         child._by_key = {}
         child._vault = dict(self._vault)
         child._next_free = self._next_free
-        child._dirty = set()
+        child._dirty = set(self._dirty)
         child._parent = self
         child._parent_version = self._version
         child._version = 0
@@ -415,8 +415,8 @@ class L2State:
         parent = self._parent
         if parent is None:
             raise RuntimeError("merge() needs a state made by fork()")
-        self._sync_tree()
         self._tree.merge()
+        parent._dirty = self._dirty  # began as the parent's; what the child hashed is in its tree
         parent._accounts.update(self._accounts)
         parent._by_key.update(self._by_key)
         parent._vault = self._vault
