@@ -12,6 +12,8 @@ circomlibjs' affine formulas for every input point.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from functools import cache
 
 from orchestrator.crypto.field import R, check_field_element, inv, sqrt
@@ -127,30 +129,67 @@ def _mul_ext(p: _Ext, k: int) -> _Ext:
     return acc
 
 
-@cache
-def _base8_table() -> tuple[tuple[_Ext, ...], ...]:
-    """table[i][j] = (j * 16^i) * BASE8 with Z = 1, for i < 64 windows (built once, ~10 ms)."""
+def _window_table(p: _Ext, affine: bool) -> tuple[tuple[_Ext, ...], ...]:
+    """table[i][j] = (j * 16^i) * p, for the 64 windows of a scalar below SUBORDER (Z = 1 if `affine`,
+    which costs an inversion per entry and saves a multiplication per later addition)."""
     rows = []
-    base = _to_ext(BASE8)
     for _ in range((SUBORDER.bit_length() + _WINDOW - 1) // _WINDOW):
-        row = [(0, 1, 0, 1), base]
+        row = [(0, 1, 0, 1), p]
         for _ in range(14):
-            row.append(_add(row[-1], base))
-        rows.append(tuple(_to_ext(_to_affine(e)) for e in row))
-        base = _double(_double(_double(_double(base))))
+            row.append(_add(row[-1], p))
+        rows.append(tuple(_to_ext(_to_affine(e)) for e in row) if affine else tuple(row))
+        p = _double(_double(_double(_double(p))))
     return tuple(rows)
 
 
-def _mul_base8_ext(k: int) -> _Ext:
-    """k * BASE8 via the fixed-base table: only additions, no doublings."""
-    k %= SUBORDER  # BASE8 has order SUBORDER, so this changes nothing but the work
+@cache
+def _base8_table() -> tuple[tuple[_Ext, ...], ...]:
+    """The fixed-base table of BASE8 (built once, ~10 ms)."""
+    return _window_table(_to_ext(BASE8), affine=True)
+
+
+_KEY_TABLES = 64  # tables kept for recently verified keys, ~0.25 MB each
+_key_tables: OrderedDict[Point, tuple[tuple[_Ext, ...], ...] | None] = OrderedDict()
+_key_tables_lock = threading.Lock()
+
+
+def _key_table(q: Point) -> tuple[tuple[_Ext, ...], ...] | None:
+    """The window table of public key point `q` from its second use on (building one costs about three
+    multiplications, so a key seen once does without); `None` before that. Least recently used go."""
+    with _key_tables_lock:
+        return _key_table_locked(q)
+
+
+def _key_table_locked(q: Point) -> tuple[tuple[_Ext, ...], ...] | None:
+    if q not in _key_tables:
+        _key_tables[q] = None
+        if len(_key_tables) > 4 * _KEY_TABLES:  # keys seen once are cheap to remember, tables are not
+            _key_tables.popitem(last=False)
+        return None
+    _key_tables.move_to_end(q)
+    table = _key_tables[q]
+    if table is None:
+        table = _key_tables[q] = _window_table(_to_ext(q), affine=False)
+        built = [k for k, t in _key_tables.items() if t is not None]
+        for old in built[: len(built) - _KEY_TABLES]:
+            del _key_tables[old]
+    return table
+
+
+def _mul_table(table: tuple[tuple[_Ext, ...], ...], k: int) -> _Ext:
+    """k * p from p's window table, for 0 <= k < 16^len(table): only additions, no doublings."""
     acc: _Ext = (0, 1, 0, 1)
-    for row in _base8_table():
+    for row in table:
         digit = k & 15
         if digit:
             acc = _add(acc, row[digit])
         k >>= 4
     return acc
+
+
+def _mul_base8_ext(k: int) -> _Ext:
+    """k * BASE8 via the fixed-base table."""
+    return _mul_table(_base8_table(), k % SUBORDER)  # BASE8 has order SUBORDER: only the work changes
 
 
 def _check_scalar(k: int) -> int:
@@ -191,10 +230,16 @@ def mul8(p: Point) -> Point:
 
 
 def base8_mul_equals(s: int, r: Point, h: int, q: Point) -> bool:
-    """True iff s * BASE8 == r + h * q: the EdDSA check, compared projectively (no inversion)."""
+    """True iff s * BASE8 == r + h * q: the EdDSA check, compared projectively (no inversion). A key
+    verified before uses a cached window table (for h below 2^252, as EdDSA's reduced hashes are)."""
     left = _mul_base8_ext(_check_scalar(s))
-    right = _add(_to_ext(check_point(r, "r")), _mul_ext(_to_ext(check_point(q, "q")), _check_scalar(h)))
-    return _ext_equal(left, right)
+    check_point(q, "q")
+    table = _key_table(q)
+    if table is None or _check_scalar(h) >> (_WINDOW * len(table)):
+        hq = _mul_ext(_to_ext(q), _check_scalar(h))
+    else:
+        hq = _mul_table(table, h)
+    return _ext_equal(left, _add(_to_ext(check_point(r, "r")), hq))
 
 
 def in_subgroup(p: Point) -> bool:

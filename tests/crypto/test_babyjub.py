@@ -104,6 +104,25 @@ def test_base8_mul_equals() -> None:
     assert not bj.base8_mul_equals(s + 1, r, h, q)
 
 
+def test_base8_mul_equals_with_cached_key_tables() -> None:
+    """A key's second and later checks use its window table: same answers, any point, any scalar."""
+    rng = random.Random(9)
+    keys = [_random_point(rng, subgroup=True), _random_point(rng, subgroup=False)]
+    for q in keys:
+        for h in (rng.randrange(bj.SUBORDER), rng.randrange(1 << 252, 1 << 254), 0):
+            s = rng.randrange(bj.SUBORDER)
+            r = bj.add(bj.mul_base8(s), bj.negate(bj.mul(q, h)))
+            for _ in range(3):  # unseen, then table built, then table reused
+                assert bj.base8_mul_equals(s, r, h, q)
+                assert not bj.base8_mul_equals(s, r, h + 1, q)
+    for _ in range(2 * bj._KEY_TABLES):  # many keys: tables are evicted, answers stay right
+        q = _random_point(rng, subgroup=True)
+        s, h = rng.randrange(bj.SUBORDER), rng.randrange(bj.SUBORDER)
+        r = bj.add(bj.mul_base8(s), bj.negate(bj.mul(q, h)))
+        assert bj.base8_mul_equals(s, r, h, q) and bj.base8_mul_equals(s, r, h, q)
+    assert sum(t is not None for t in bj._key_tables.values()) <= bj._KEY_TABLES
+
+
 def test_off_curve_and_bad_scalars_raise() -> None:
     off = (1, 2)
     assert not bj.is_on_curve(off)
