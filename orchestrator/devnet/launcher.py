@@ -29,6 +29,7 @@ from orchestrator.devnet.node import (
 )
 from orchestrator.devnet.state import (
     LOG_DIR,
+    NODE_HOMES,
     SUPERVISOR_LOG,
     DevnetState,
     NodeRecord,
@@ -68,6 +69,7 @@ class Devnet:
                     chain.port,
                     self.config.block_time,
                     self.home / LOG_DIR / f"{chain.name}.log",
+                    self.home / NODE_HOMES / chain.name,
                 )
                 node = AnvilNode.spawn(anvil, spec)
                 self.nodes.append(node)

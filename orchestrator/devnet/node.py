@@ -28,9 +28,11 @@ from orchestrator.errors import DevnetError
 _PR_SET_PDEATHSIG = 1
 READY_TIMEOUT_S = 15.0
 HISTORY_STATES = 256
-"""States anvil keeps, in memory only (`--prune-history N`: nothing is written under ~/.foundry). Enough
-for `anvil_reorg` deeper than any confirmation depth, and for calls at a block a moment old; a bare
-`--prune-history` keeps none, so a reorg fails and a call racing a new block is refused."""
+"""States anvil keeps in memory (`--prune-history N`). Enough for `anvil_reorg` deeper than any
+confirmation depth, and for calls at a block a moment old; a bare `--prune-history` keeps none, so a reorg
+fails and a call racing a new block is refused. A reorg makes anvil create a state directory under
+~/.foundry/anvil/tmp and never remove it: each node's $HOME is therefore a directory of the devnet home
+(`NodeSpec.home`), removed with it."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class NodeSpec:
     port: int
     block_time: int
     log_path: Path
+    home: Path  # anvil's $HOME: what it writes under ~/.foundry (a reorg's state dump) stays in the devnet
 
 
 def free_ports(n: int) -> list[int]:
@@ -119,10 +122,12 @@ class AnvilNode:
         if spec.block_time > 0:
             args += ["--block-time", str(spec.block_time)]
         spec.log_path.parent.mkdir(parents=True, exist_ok=True)
+        spec.home.mkdir(parents=True, exist_ok=True)
         with open(spec.log_path, "wb") as log:
             try:
                 process = subprocess.Popen(
                     args,
+                    env={**os.environ, "HOME": str(spec.home)},
                     stdin=subprocess.DEVNULL,
                     stdout=log,
                     stderr=subprocess.STDOUT,

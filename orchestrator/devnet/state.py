@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from orchestrator.errors import DevnetError
 STATE_FILE = "devnet.json"
 DEPLOYMENTS_FILE = "deployments.json"
 LOG_DIR = "logs"
+NODE_HOMES = "node-homes"  # each anvil's $HOME (see devnet/node.py HISTORY_STATES)
 SUPERVISOR_LOG = "supervisor.log"
 
 
@@ -80,5 +82,6 @@ def clear_home(home: Path, keep_supervisor_log: bool = False) -> None:
                 f.unlink()
         with contextlib.suppress(OSError):
             logs.rmdir()
+    shutil.rmtree(home / NODE_HOMES, ignore_errors=True)
     with contextlib.suppress(OSError):
         home.rmdir()  # only if now empty

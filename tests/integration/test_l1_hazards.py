@@ -22,6 +22,7 @@ from web3.contract.contract import ContractFunction
 from web3.types import Nonce, RPCEndpoint, TxParams, Wei
 
 from orchestrator.contracts.sender import Sender
+from orchestrator.devnet.state import NODE_HOMES
 from orchestrator.prover.profiles import BlockProver
 from orchestrator.relayer.daemon import Relayer
 from orchestrator.sequencer.watcher import RequestWatcher
@@ -43,6 +44,9 @@ REORG_TX_GAS = 500_000
 def world(tmp_path_factory: pytest.TempPathFactory, test_prover: BlockProver) -> Iterator[World]:
     with settlement_world(tmp_path_factory.mktemp("hazards"), test_prover, n=2, base_chain_id=961000) as w:
         yield w
+        dumps = list((w.home / NODE_HOMES).rglob("anvil-state-*"))
+        assert dumps, "anvil_reorg wrote no state directory: is the node's $HOME still redirected?"
+    assert not w.home.exists(), "the reorgs' state directories outlived the devnet"
 
 
 def _rpc(w3: Web3, method: str, *params: Any) -> Any:
