@@ -111,6 +111,8 @@ def run(chains: int, burst: int) -> str:
         "## Blocks",
         "",
         f"- blocks built: {len(blocks)}",
+        "- block build in the sequencer (state transition, new root, every slot's Merkle proofs, mempool "
+        f"rebase), ms: {_summary([b.build_seconds * 1e3 for b in blocks.values() if b.build_seconds])}",
         f"- off-chain proof per block (child process, key kept loaded): {_summary(list(proofs.values()))}",
         "",
     ]

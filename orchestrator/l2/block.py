@@ -205,14 +205,14 @@ def _check_header_args(number: int, timestamp: int, domain: int) -> None:
         raise BlockError("block 0 is genesis; built blocks are numbered from 1")
 
 
-def _op_slot(state: L2State, op: OnChainOp, domain: int) -> OpSlot:
+def _op_slot(state: L2State, op: OnChainOp, domain: int, verified: bool) -> OpSlot:
     index = state.op_account_index(op)
     leaf, path = state.account(index), state.proof(index)
     sig = _ZERO_SIG
     if isinstance(op, Deposit):
         record = state.apply_deposit(op, index)
     elif isinstance(op, Withdraw):
-        record = state.apply_withdraw(op, domain)
+        record = state.apply_withdraw(op, domain, signature_verified=verified)
         a_x, a_y, r_x, r_y, s = op.signature_fields()
         sig = (a_x, a_y, r_x, r_y, s)
     elif isinstance(op, FullExit):
@@ -222,11 +222,11 @@ def _op_slot(state: L2State, op: OnChainOp, domain: int) -> OpSlot:
     return OpSlot(record, leaf, path, sig)
 
 
-def _tx_slot(state: L2State, tx: Transfer, domain: int) -> TxSlot:
-    state.check_transfer(tx, domain)
+def _tx_slot(state: L2State, tx: Transfer, domain: int, verified: bool) -> TxSlot:
+    state.check_transfer(tx, domain, signature_verified=verified)  # before the proofs are read
     from_leaf, from_path = state.account(tx.from_index), state.proof(tx.from_index)
     to_leaf = state.account(tx.to_index)
-    record = state.apply_transfer(tx, domain)
+    record = state.apply_transfer(tx, domain, signature_verified=True)  # checked just above
     # The receiver's path after both updates equals its path after the sender's alone: a leaf's own
     # update changes only nodes on its path, never the siblings its proof is made of.
     to_path = state.proof(tx.to_index)
@@ -243,8 +243,11 @@ def build_block(
     ops: Sequence[OnChainOp] = (),
     transfers: Sequence[Transfer] = (),
     commit: bool = True,
+    signatures_verified: bool = False,
 ) -> Block:
     """Apply `ops` (on-chain slots, in order) then `transfers` (L2 slots) and pad with Noops.
+    `signatures_verified` skips the EdDSA checks, for a caller that verified every signature already
+    (the sequencer's mempool did, at intake); everything else is checked all the same.
 
     On success the state moves to the block's new root if `commit`, else stays as it was. On any
     rejected operation raises `SlotRejected` (a `TxRejected`) naming it, and the state is unchanged.
@@ -262,7 +265,7 @@ def build_block(
     op_slots: list[OpSlot] = []
     for i, op in enumerate(ops):
         try:
-            op_slots.append(_op_slot(work, op, domain))
+            op_slots.append(_op_slot(work, op, domain, signatures_verified))
         except TxRejected as exc:
             raise SlotRejected("op", i, exc) from exc
     while len(op_slots) < profile.n_op:
@@ -271,7 +274,7 @@ def build_block(
     tx_slots: list[TxSlot] = []
     for i, tx in enumerate(transfers):
         try:
-            tx_slots.append(_tx_slot(work, tx, domain))
+            tx_slots.append(_tx_slot(work, tx, domain, signatures_verified))
         except TxRejected as exc:
             raise SlotRejected("tx", i, exc) from exc
     while len(tx_slots) < profile.n_tx:

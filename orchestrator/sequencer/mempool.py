@@ -45,9 +45,11 @@ class Mempool:
         self._admit(Pending(tx_hash, tx), record)
         return tx_hash
 
-    def _admit(self, pending: Pending, record: Callable[[str], None] | None = None) -> None:
+    def _admit(
+        self, pending: Pending, record: Callable[[str], None] | None = None, verified: bool = False
+    ) -> None:
         trial = self._pending.fork()
-        _apply(trial, pending.tx, self.domain)
+        _apply(trial, pending.tx, self.domain, verified)
         if record is not None:
             record(pending.hash)
         trial.merge()
@@ -85,14 +87,14 @@ class Mempool:
         dropped: list[tuple[str, str]] = []
         for p in keep:
             try:
-                self._admit(p)
+                self._admit(p, verified=True)  # its signature was verified when it first came in
             except TxRejected as exc:
                 dropped.append((p.hash, f"{exc.code}: {exc}"))
         return dropped
 
 
-def _apply(state: L2State, tx: L2Tx, domain: int) -> None:
+def _apply(state: L2State, tx: L2Tx, domain: int, verified: bool) -> None:
     if isinstance(tx, Transfer):
-        state.apply_transfer(tx, domain)
+        state.apply_transfer(tx, domain, signature_verified=verified)
     else:
-        state.apply_withdraw(tx, domain)
+        state.apply_withdraw(tx, domain, signature_verified=verified)

@@ -277,12 +277,14 @@ class SequencerNode:
     def _build(
         self, requests: list[StoredRequest], withdraws: list[Pending], transfers: list[Pending]
     ) -> Block:
+        started = time.perf_counter()
         ops: list[OnChainOp] = [request_from_json(r.body) for r in requests]
         ops += [p.tx for p in withdraws if isinstance(p.tx, Withdraw)]
         dropped: list[tuple[str, str]] = []
         while True:
             try:
-                block = self.driver.build_block(ops, [p.tx for p in transfers if isinstance(p.tx, Transfer)])
+                transfer_txs = [p.tx for p in transfers if isinstance(p.tx, Transfer)]
+                block = self.driver.build_block(ops, transfer_txs, signatures_verified=True)  # at intake
                 break
             except SlotRejected as exc:  # a transaction the pending state accepted no longer applies
                 if exc.kind == "op" and exc.slot < len(requests):
@@ -296,7 +298,8 @@ class SequencerNode:
         dropped += self.mempool.rebase(included + [h for h, _ in dropped])
         body = block_body(list(block.ops), list(block.transfers))
         self.store.add_block(
-            StoredBlock(block.number, block.timestamp, body, block.new_root, time.time()),
+            StoredBlock(block.number, block.timestamp, body, block.new_root, time.time(),
+                        time.perf_counter() - started),
             included, [(r.chain, r.serial) for r in requests], dropped,
         )  # fmt: skip
         self._count_serials(list(block.ops))

@@ -147,14 +147,20 @@ class SettlementDriver:
     # -- building blocks -------------------------------------------------------------------------------
 
     def build_block(
-        self, ops: Sequence[OnChainOp] = (), transfers: Sequence[Transfer] = (), timestamp: int | None = None
+        self,
+        ops: Sequence[OnChainOp] = (),
+        transfers: Sequence[Transfer] = (),
+        timestamp: int | None = None,
+        signatures_verified: bool = False,
     ) -> Block:
         """The next block from the model (applied to the state), recorded in the ledger. `timestamp`
-        replays a stored block; new blocks take the clock (never earlier than the previous block)."""
+        replays a stored block; new blocks take the clock (never earlier than the previous block).
+        `signatures_verified`: the caller checked every signature already (see `l2.block.build_block`)."""
         previous = self.ledger.block(self.ledger.last_block).timestamp if self.ledger.last_block else 0
         timestamp = max(int(time.time()), previous) if timestamp is None else timestamp
         block = build_block(self.state, number=self.ledger.last_block + 1, timestamp=timestamp,
-                            domain=self.domain, ops=ops, transfers=transfers)  # fmt: skip
+                            domain=self.domain, ops=ops, transfers=transfers,
+                            signatures_verified=signatures_verified)  # fmt: skip
         self.ledger.add(block)
         return block
 

@@ -65,6 +65,8 @@ MIGRATIONS: Sequence[str] = (
     """
     + CURSORS_TABLE
     + SENT_TXS_TABLE,
+    # 2: how long building each block took (the state transition, its root and every slot's proof)
+    "ALTER TABLE blocks ADD COLUMN build_seconds REAL",
 )
 
 # L2 transaction and priority request statuses
@@ -104,6 +106,7 @@ class StoredBlock:
     body: dict[str, Any]
     new_root: int
     built_at: float
+    build_seconds: float | None = None  # None for blocks built before schema version 2
 
 
 class SequencerStore:
@@ -127,8 +130,15 @@ class SequencerStore:
         dropped: all in one transaction, so a crash leaves either the whole block or none of it."""
         with self.db.write() as c:
             c.execute(
-                "INSERT INTO blocks VALUES (?, ?, ?, ?, ?)",
-                (block.number, block.timestamp, json.dumps(block.body), str(block.new_root), block.built_at),
+                "INSERT INTO blocks VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    block.number,
+                    block.timestamp,
+                    json.dumps(block.body),
+                    str(block.new_root),
+                    block.built_at,
+                    block.build_seconds,
+                ),
             )
             for h in tx_hashes:
                 c.execute(
@@ -252,7 +262,10 @@ class SequencerStore:
 
 
 def _block(r: Any) -> StoredBlock:
-    return StoredBlock(r["number"], r["timestamp"], json.loads(r["body"]), int(r["new_root"]), r["built_at"])
+    body = json.loads(r["body"])
+    return StoredBlock(
+        r["number"], r["timestamp"], body, int(r["new_root"]), r["built_at"], r["build_seconds"]
+    )
 
 
 def _l2_tx(r: Any) -> StoredL2Tx:

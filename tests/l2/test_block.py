@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -270,3 +271,25 @@ def test_dry_run_leaves_the_state() -> None:
     real = build_block(state, **args)
     assert dry.commitment == real.commitment and dry.circuit_input() == real.circuit_input()
     assert state.root == real.new_root
+
+
+def test_signatures_verified_skips_only_the_signature_check() -> None:
+    """The sequencer verified every signature at intake and says so: a block built that way equals one
+    built with the checks, a bad signature is then the caller's responsibility, and ownership, nonces and
+    balances are still checked."""
+    withdraw = Withdraw(0, 1, ADDR_A, 5, 0).sign(ALICE, DOMAIN)  # on-chain slots run first
+    transfer = Transfer(0, 1, 5, 1).sign(ALICE, DOMAIN)
+    args: dict[str, Any] = {"number": 1, "timestamp": 5, "domain": DOMAIN, "ops": [withdraw]}
+    checked = build_block(funded_state(), transfers=[transfer], **args)
+    trusted = build_block(funded_state(), transfers=[transfer], signatures_verified=True, **args)
+    assert checked.commitment == trusted.commitment and checked.new_root == trusted.new_root
+    tampered = replace(transfer, amount=6)  # its signature no longer verifies
+    with pytest.raises(SlotRejected, match="signature"):
+        build_block(funded_state(), transfers=[tampered], **args)
+    stolen = Transfer(0, 1, 5, 1).sign(BOB, DOMAIN)  # Bob's valid signature on Alice's account
+    with pytest.raises(SlotRejected) as err:
+        build_block(funded_state(), transfers=[stolen], signatures_verified=True, **args)
+    assert err.value.code == "not_owner"
+    with pytest.raises(SlotRejected) as err:
+        build_block(funded_state(), transfers=[transfer, transfer], signatures_verified=True, **args)
+    assert err.value.code == "bad_nonce"
