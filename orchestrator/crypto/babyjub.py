@@ -43,7 +43,7 @@ BASE8: Point = (
 """circomlib's `Base8` = 8 * GENERATOR: the base point of EdDSA keys and signatures."""
 
 _HALF = (R - 1) >> 1
-_WINDOW = 4  # fixed-base table: 64 windows of 4 bits, 15 multiples each
+_WINDOW = 4  # window tables: 63 windows of 4 bits (SUBORDER has 251), 15 multiples each
 
 
 def is_on_curve(p: Point) -> bool:
@@ -130,7 +130,7 @@ def _mul_ext(p: _Ext, k: int) -> _Ext:
 
 
 def _window_table(p: _Ext, affine: bool) -> tuple[tuple[_Ext, ...], ...]:
-    """table[i][j] = (j * 16^i) * p, for the 64 windows of a scalar below SUBORDER (Z = 1 if `affine`,
+    """table[i][j] = (j * 16^i) * p, for the 63 windows of a scalar below SUBORDER (Z = 1 if `affine`,
     which costs an inversion per entry and saves a multiplication per later addition)."""
     rows = []
     for _ in range((SUBORDER.bit_length() + _WINDOW - 1) // _WINDOW):
@@ -148,32 +148,35 @@ def _base8_table() -> tuple[tuple[_Ext, ...], ...]:
     return _window_table(_to_ext(BASE8), affine=True)
 
 
-_KEY_TABLES = 64  # tables kept for recently verified keys, ~0.25 MB each
+_KEY_TABLES = 64  # tables kept for recently verified keys, ~0.25 MB each (LRU)
 _key_tables: OrderedDict[Point, tuple[tuple[_Ext, ...], ...] | None] = OrderedDict()
 _key_tables_lock = threading.Lock()
 
 
 def _key_table(q: Point) -> tuple[tuple[_Ext, ...], ...] | None:
-    """The window table of public key point `q` from its second use on (building one costs about three
-    multiplications, so a key seen once does without); `None` before that. Least recently used go."""
+    """The window table of public key point `q` once a check with it has passed (building one costs
+    about three multiplications, so a key that passed none does without); `None` before that."""
     with _key_tables_lock:
-        return _key_table_locked(q)
+        if q not in _key_tables:
+            return None
+        _key_tables.move_to_end(q)
+        table = _key_tables[q]
+        if table is None:
+            table = _key_tables[q] = _window_table(_to_ext(q), affine=False)
+            built = [k for k, t in _key_tables.items() if t is not None]
+            for old in built[: len(built) - _KEY_TABLES]:  # least recently used go
+                del _key_tables[old]
+        return table
 
 
-def _key_table_locked(q: Point) -> tuple[tuple[_Ext, ...], ...] | None:
-    if q not in _key_tables:
-        _key_tables[q] = None
-        if len(_key_tables) > 4 * _KEY_TABLES:  # keys seen once are cheap to remember, tables are not
-            _key_tables.popitem(last=False)
-        return None
-    _key_tables.move_to_end(q)
-    table = _key_tables[q]
-    if table is None:
-        table = _key_tables[q] = _window_table(_to_ext(q), affine=False)
-        built = [k for k, t in _key_tables.items() if t is not None]
-        for old in built[: len(built) - _KEY_TABLES]:
-            del _key_tables[old]
-    return table
+def _passed(q: Point) -> None:
+    """Remember that a check with `q` passed: its next check builds and uses a table. Only passing
+    checks count, so bad signatures cannot make the cache rebuild tables."""
+    with _key_tables_lock:
+        if q not in _key_tables:
+            _key_tables[q] = None
+            if len(_key_tables) > 4 * _KEY_TABLES:  # keys without a table are cheap to remember
+                _key_tables.popitem(last=False)
 
 
 def _mul_table(table: tuple[tuple[_Ext, ...], ...], k: int) -> _Ext:
@@ -231,7 +234,8 @@ def mul8(p: Point) -> Point:
 
 def base8_mul_equals(s: int, r: Point, h: int, q: Point) -> bool:
     """True iff s * BASE8 == r + h * q: the EdDSA check, compared projectively (no inversion). A key
-    verified before uses a cached window table (for h below 2^252, as EdDSA's reduced hashes are)."""
+    that passed a check before uses a cached window table (for h below 2^252, as EdDSA's reduced
+    hashes are)."""
     left = _mul_base8_ext(_check_scalar(s))
     check_point(q, "q")
     table = _key_table(q)
@@ -239,7 +243,10 @@ def base8_mul_equals(s: int, r: Point, h: int, q: Point) -> bool:
         hq = _mul_ext(_to_ext(q), _check_scalar(h))
     else:
         hq = _mul_table(table, h)
-    return _ext_equal(left, _add(_to_ext(check_point(r, "r")), hq))
+    ok = _ext_equal(left, _add(_to_ext(check_point(r, "r")), hq))
+    if ok and table is None:
+        _passed(q)
+    return ok
 
 
 def in_subgroup(p: Point) -> bool:

@@ -390,8 +390,9 @@ class L2State:
     # -- forks -----------------------------------------------------------------------------------------
 
     def fork(self) -> L2State:
-        """A copy-on-write child state; this state must not change while the child is used. Costs no
-        hashing: the child takes over the accounts whose leaves are not hashed yet."""
+        """A copy-on-write child state; this state must not change while the child is used (reading its
+        root or a proof counts as a change if it has unhashed accounts: the child then refuses to go on).
+        Costs no hashing: the child takes over the accounts whose leaves are not hashed yet."""
         self._check_usable()
         child = L2State.__new__(L2State)
         child.profile = self.profile

@@ -50,6 +50,8 @@ class ValidatorSet:
         if source is None:
             raise AttestationRefused(f"{name}: no chain with EVM id {message.source_chain_id} is watched")
         safe = int(source.w3.eth.block_number) - self.confirmations
+        if safe < source.deploy_block:
+            raise AttestationRefused(f"{name}: the source chain has no confirmed block since its deployment")
         logs = source.messenger.events.MessageSent().get_logs(
             argument_filters={"nonce": message.nonce}, from_block=source.deploy_block, to_block=safe
         )

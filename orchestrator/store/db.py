@@ -34,7 +34,11 @@ class Database:
         self._lock = threading.RLock()
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=FULL")  # a committed row survives kill -9 and power loss
-        self._migrate(migrations, kind)
+        try:
+            self._migrate(migrations, kind)
+        except BaseException:
+            self.conn.close()
+            raise
 
     def _migrate(self, migrations: Sequence[str], kind: str) -> None:
         version = int(self.conn.execute("PRAGMA user_version").fetchone()[0])

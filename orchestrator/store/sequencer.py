@@ -65,7 +65,8 @@ MIGRATIONS: Sequence[str] = (
     """
     + CURSORS_TABLE
     + SENT_TXS_TABLE,
-    # 2: how long building each block took (the state transition, its root and every slot's proof)
+    # 2: how long building each block took (the state transition, its root, every slot's proof, retries
+    # after a slot a pending transaction no longer fits, and the mempool's rebase)
     "ALTER TABLE blocks ADD COLUMN build_seconds REAL",
 )
 

@@ -112,15 +112,19 @@ def test_base8_mul_equals_with_cached_key_tables() -> None:
         for h in (rng.randrange(bj.SUBORDER), rng.randrange(1 << 252, 1 << 254), 0):
             s = rng.randrange(bj.SUBORDER)
             r = bj.add(bj.mul_base8(s), bj.negate(bj.mul(q, h)))
-            for _ in range(3):  # unseen, then table built, then table reused
-                assert bj.base8_mul_equals(s, r, h, q)
+            for _ in range(3):  # no table, then the table built, then reused; failures along the way
                 assert not bj.base8_mul_equals(s, r, h + 1, q)
+                assert bj.base8_mul_equals(s, r, h, q)
     for _ in range(2 * bj._KEY_TABLES):  # many keys: tables are evicted, answers stay right
         q = _random_point(rng, subgroup=True)
         s, h = rng.randrange(bj.SUBORDER), rng.randrange(bj.SUBORDER)
         r = bj.add(bj.mul_base8(s), bj.negate(bj.mul(q, h)))
         assert bj.base8_mul_equals(s, r, h, q) and bj.base8_mul_equals(s, r, h, q)
     assert sum(t is not None for t in bj._key_tables.values()) <= bj._KEY_TABLES
+    stranger = _random_point(rng, subgroup=True)  # only failed checks: never remembered
+    for _ in range(3):
+        assert not bj.base8_mul_equals(1, bj.BASE8, 1, stranger)
+    assert stranger not in bj._key_tables
 
 
 def test_off_curve_and_bad_scalars_raise() -> None:

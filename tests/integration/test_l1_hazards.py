@@ -44,8 +44,6 @@ REORG_TX_GAS = 500_000
 def world(tmp_path_factory: pytest.TempPathFactory, test_prover: BlockProver) -> Iterator[World]:
     with settlement_world(tmp_path_factory.mktemp("hazards"), test_prover, n=2, base_chain_id=961000) as w:
         yield w
-        dumps = list((w.home / NODE_HOMES).rglob("anvil-state-*"))
-        assert dumps, "anvil_reorg wrote no state directory: is the node's $HOME still redirected?"
     assert not w.home.exists(), "the reorgs' state directories outlived the devnet"
 
 
@@ -116,6 +114,8 @@ def test_request_watcher_survives_reorgs(
         caplog.set_level(logging.WARNING)
         deposit = chain.rollup.functions.depositETH(USERS["dave"].pkh_bytes)
         _reorg(w3, DEPTH + 1, [_signed(w3, "dave", deposit, value=4 * GWEI)])
+        dumps = list((world.home / NODE_HOMES).rglob("anvil-state-*"))
+        assert dumps, "anvil_reorg wrote no state directory in the devnet: is the node's $HOME redirected?"
         watcher.poll()
         assert "reorg under L1 block" in caplog.text
         assert _depositor(store, first) == str(1 * GWEI), "a request below the reorg was lost"
@@ -180,17 +180,26 @@ def test_sender_bumps_fees_of_a_stuck_transaction(world: World, sent_db: Databas
     nonce = w3.eth.get_transaction_count(Web3.to_checksum_address(dave.address))
     fn = chain.messenger.functions.send(1, dave.address, b"stuck")
     result: dict[str, Any] = {}
+
+    def send() -> None:
+        try:
+            result["receipt"] = sender.send(dave.l1_key, fn, label="send")
+        except Exception as exc:  # raised again in the test below
+            result["error"] = exc
+
+    thread = threading.Thread(target=send)
     _rpc(w3, "evm_setAutomine", False)
     try:
-        thread = threading.Thread(
-            target=lambda: result.update(receipt=sender.send(dave.l1_key, fn, label="send"))
-        )
         thread.start()
         wait_until(lambda: len(_rows(sent_db)) >= 3, 20, "two fee bumps")
         _mine(w3, 1)
         thread.join(30)
     finally:
         _rpc(w3, "evm_setAutomine", True)
+        thread.join(60)  # mined now whatever happened: the sender must be done before its store closes
+    assert not thread.is_alive(), "the sender never saw its transaction mined"
+    if "error" in result:
+        raise result["error"]
     receipt = result["receipt"]
     rows = _rows(sent_db)
     assert {n for _, n, _ in rows} == {nonce}, "a bumped copy must reuse the nonce"

@@ -1,7 +1,10 @@
 """The relayer daemon is untrusted, tested through its own code path on live chains: a relayer that alters
-a payload gets no attestations for it, and if it delivers the altered message with the real one's
-signatures the destination messenger rejects it on chain; a relayer that replays a delivered message is
-rejected on chain too. The dishonest relayers are the daemon's `Relayer` with one method swapped."""
+a payload gets no attestations for it from the validators, and if it delivers the altered message with
+the real one's signatures the destination messenger rejects it on chain; a relayer that replays a
+delivered message is rejected on chain too. The dishonest relayers are the daemon's `Relayer` with one
+method swapped. (On the devnet the relayer's process also holds the TEST-ONLY validator keys, so these
+tests show what the validator set and the contracts refuse, not that a devnet relayer could not sign.)
+The tests share one message and run in file order: the last one delivers it."""
 
 from __future__ import annotations
 
@@ -82,8 +85,13 @@ def _delivered(setup: Setup) -> bool:
     return bool(setup.world.chain(1).messenger.functions.delivered(m.source_chain_id, m.nonce).call())
 
 
-def _last_error(relayer: Relayer) -> str:
-    [stored] = relayer.store.messages()
+def _last_error(relayer: Relayer, setup: Setup) -> str:
+    m = setup.message.message
+    [stored] = [
+        s
+        for s in relayer.store.messages()
+        if (s.message.source_chain_id, s.message.nonce) == (m.source_chain_id, m.nonce)
+    ]
     return str(stored.last_error)
 
 
@@ -104,7 +112,7 @@ def test_altered_payload_gets_no_attestations(setup: Setup) -> None:
     relayer = _relayer(setup, AlteringRelayer)
     try:
         assert relayer._deliver(setup.message) == 0
-        assert "differs from what the source messenger sent" in _last_error(relayer)
+        assert "differs from what the source messenger sent" in _last_error(relayer, setup)
     finally:
         relayer.store.close()
     assert not _delivered(setup)
@@ -115,7 +123,7 @@ def test_altered_payload_under_real_signatures_is_rejected_on_chain(setup: Setup
     relayer = _relayer(setup, ForgingRelayer)
     try:
         assert relayer._deliver(setup.message) == 0
-        assert "UnknownValidator" in _last_error(relayer)
+        assert "UnknownValidator" in _last_error(relayer, setup)
     finally:
         relayer.store.close()
     assert not _delivered(setup)
