@@ -48,11 +48,15 @@ class Mempool:
     def _admit(
         self, pending: Pending, record: Callable[[str], None] | None = None, verified: bool = False
     ) -> None:
-        trial = self._pending.fork()
-        _apply(trial, pending.tx, self.domain, verified)
+        tx, state = pending.tx, self._pending
+        # check, write the store, then apply: a refusal or a failing write leaves the state as it was
+        if isinstance(tx, Transfer):
+            state.check_transfer(tx, self.domain, signature_verified=verified)
+        else:
+            state.check_withdraw(tx, self.domain, signature_verified=verified)
         if record is not None:
             record(pending.hash)
-        trial.merge()
+        _apply(state, tx, self.domain)
         self.txs.append(pending)
         self._hashes.add(pending.hash)
 
@@ -93,8 +97,9 @@ class Mempool:
         return dropped
 
 
-def _apply(state: L2State, tx: L2Tx, domain: int, verified: bool) -> None:
+def _apply(state: L2State, tx: L2Tx, domain: int) -> None:
+    """Apply a transaction just checked (the checks run again inside, all but the signature)."""
     if isinstance(tx, Transfer):
-        state.apply_transfer(tx, domain, signature_verified=verified)
+        state.apply_transfer(tx, domain, signature_verified=True)
     else:
-        state.apply_withdraw(tx, domain, signature_verified=verified)
+        state.apply_withdraw(tx, domain, signature_verified=True)
