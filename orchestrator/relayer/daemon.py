@@ -141,12 +141,8 @@ class Relayer:
         crashpoints.crashpoint("relayer-before-deliver")
         try:
             receipt = dest.sender.send(self.key, self._delivery(dest, m), label="deliver")
-        except AttestationRefused as exc:
-            self.store.failed_attempt(m, str(exc))
-            log.warning("%s not delivered: %s", _name(m), exc)
-            return 0
-        except ChainTxError as exc:
-            if exc.error == "AlreadyDelivered":
+        except (AttestationRefused, ChainTxError) as exc:
+            if isinstance(exc, ChainTxError) and exc.error == "AlreadyDelivered":
                 self.store.delivered(m, None)
                 return 0
             self.store.failed_attempt(m, str(exc))
