@@ -142,7 +142,17 @@ class SequencerDaemon:
                                "block": stored.block, "error": stored.error}  # fmt: skip
         if stored.block is not None:
             out["stages"] = self._stages(stored.block)
+            if stored.kind == "withdraw":
+                out["payout"] = self._payout(stored.block, stored.body)
         return out
+
+    def _payout(self, block: int, body: dict[str, Any]) -> dict[str, Any] | None:
+        """The payout a withdrawal's block queued for its receiver on its chain (None until executed)."""
+        owner = address_to_int(str(body["address"]))
+        for p in self.node.store.payouts.of_block(block, [int(body["chain"])]):
+            if address_to_int(p.owner) == owner:
+                return p.as_json()
+        return None
 
     def _stages(self, number: int) -> dict[str, list[str]]:
         marks = self.node.store.stage_marks(number)
@@ -154,21 +164,27 @@ class SequencerDaemon:
 
     def get_block(self, number: Any) -> dict[str, Any]:
         number = _index(number, "block number")
-        blocks = {b.number: b for b in self.node.store.blocks() if b.number == number}
-        if number not in blocks:
+        b = self.node.store.block(number)
+        if b is None:
             raise RpcError(
                 NOT_FOUND, f"block {number} is not built yet (last: {self.node.store.last_block()})"
             )
-        b = blocks[number]
         return {"number": number, "timestamp": b.timestamp, "new_root": hex(b.new_root), "ops": b.body["ops"],
-                "transfers": len(b.body["transfers"]), "stages": self._stages(number)}  # fmt: skip
+                "transfers": len(b.body["transfers"]), "stages": self._stages(number),
+                "payouts": [p.as_json() for p in self.node.store.payouts.of_block(number)]}  # fmt: skip
 
     def get_priority_request(self, chain: Any, serial: Any) -> dict[str, Any] | None:
+        """A request the sequencer has seen (None if not yet), with its block's stages and its payout."""
         chain, serial = _index(chain, "rollup chain id"), _index(serial, "serial id")
         r = self.node.store.request(chain, serial)
         if r is None:
             return None
-        return {"chain": chain, "serial": serial, "type": r.kind, "status": r.status, "block": r.block}
+        out = {"chain": chain, "serial": serial, "type": r.kind, "status": r.status, "block": r.block}
+        if r.block is not None:
+            out["stages"] = self._stages(r.block)
+            if r.kind == "full_exit":
+                out["payout"] = self._payout(r.block, r.body)
+        return out
 
     def status(self) -> dict[str, Any]:
         node = self.node
@@ -178,6 +194,7 @@ class SequencerDaemon:
             "last_block": node.store.last_block(),
             "mempool": mempool,
             "queued_requests": len(node.store.queued_requests()),
+            "payouts_waiting": [p.as_json() for p in node.store.payouts.waiting()[:20]],
             "chains": [
                 {"name": v.name, "rollup_chain_id": v.rollup_chain_id, **v.counters}
                 for v in sorted(node.views.values(), key=lambda v: v.rollup_chain_id)

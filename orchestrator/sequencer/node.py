@@ -18,10 +18,10 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from web3 import Web3
 from web3.exceptions import Web3Exception
 
 from orchestrator.config import DevnetConfig
@@ -31,7 +31,6 @@ from orchestrator.crashpoints import crashpoint
 from orchestrator.devnet.node import die_with_parent
 from orchestrator.errors import ChainTxError, ProverError, RollupError, TxRejected
 from orchestrator.l2.block import Block, SlotRejected
-from orchestrator.l2.params import FULL_EXIT, WITHDRAW
 from orchestrator.l2.tx import Deposit, FullExit, OnChainOp, Transfer, Withdraw
 from orchestrator.prover.groth16 import Proof
 from orchestrator.prover.profiles import BlockProver
@@ -43,6 +42,7 @@ from orchestrator.sequencer.codec import (
     request_from_json,
 )
 from orchestrator.sequencer.mempool import Mempool, Pending
+from orchestrator.sequencer.payouts import PayoutPusher
 from orchestrator.sequencer.watcher import RequestWatcher
 from orchestrator.settlement.driver import SettlementDriver
 from orchestrator.store.db import StoreError
@@ -172,7 +172,7 @@ class SequencerNode:
         ]
         self.views: dict[int, ChainView] = {}
         self._marked: dict[tuple[int, str], int] = {}  # (chain, stage) -> last block marked
-        self._paid: dict[int, int] = {}  # chain -> last block whose payouts were pushed
+        self.payouts = PayoutPusher(self.store, self.driver.chains, self.driver.ledger, config.keys.operator)
 
     # -- restart ---------------------------------------------------------------------------------------
 
@@ -332,28 +332,12 @@ class SequencerNode:
                 log.info("block %d %s on %s", n, stage, self.driver.chains[chain].config.name)
 
     def pay_out(self) -> None:
-        """Push the pending balances that executed withdrawals and full exits left on each chain to their
-        owners (anyone may; the sequencer does, so a withdrawal ends paid without the user's help)."""
+        """Queue the payouts of newly executed blocks on each chain, then push every payout that is due;
+        each chain and each payout on its own, so no failure holds up another (sequencer/payouts.py)."""
         for c in self.driver.chains.values():
             executed = self.views[c.id].counters["executed"] if c.id in self.views else 0
-            paid = self._paid.get(c.id)
-            if paid is None:
-                paid = self._paid[c.id] = self.store.last_marked(c.id, "paid")
-            for info in self.driver.ledger.blocks_of(c.id, paid, executed):
-                n = info.block_number
-                block = self.driver.ledger.block(n)
-                owners = {
-                    (r.address, r.token) for r in block.chain_records(c.id) if r.type in (WITHDRAW, FULL_EXIT)
-                }
-                f = c.rollup.functions
-                for address, token in sorted(owners):
-                    owner = Web3.to_checksum_address(address.to_bytes(20, "big"))
-                    if int(f.pendingBalances(owner, token).call()) > 0:
-                        c.tx.send(
-                            self.config.keys.operator, f.withdrawPendingBalance(owner, token), label="payout"
-                        )
-                self.store.mark_stages([(n, c.id, "paid")])
-                self._paid[c.id] = n
+            self._guard(f"{c.config.name}: queue payouts", partial(self.payouts.queue, c, executed))
+        self.payouts.push()
 
     def close(self) -> None:
         self.prover.stop.set()

@@ -16,6 +16,7 @@ from typing import Any
 
 from orchestrator.store.cursors import CURSORS_TABLE, Cursors
 from orchestrator.store.db import Database
+from orchestrator.store.payouts import PAYOUTS_TABLE, Payouts
 from orchestrator.store.sent import SENT_TXS_TABLE
 
 MIGRATIONS: Sequence[str] = (
@@ -68,6 +69,8 @@ MIGRATIONS: Sequence[str] = (
     # 2: how long building each block took (the state transition, its root, every slot's proof, retries
     # after a slot a pending transaction no longer fits, and the mempool's rebase)
     "ALTER TABLE blocks ADD COLUMN build_seconds REAL",
+    # 3: one row per payout the sequencer pushes, each retried on its own (orchestrator/store/payouts.py)
+    PAYOUTS_TABLE,
 )
 
 # L2 transaction and priority request statuses
@@ -114,6 +117,7 @@ class SequencerStore:
     def __init__(self, path: Path) -> None:
         self.db = Database(path, MIGRATIONS, kind="sequencer")
         self.cursors = Cursors(self.db)
+        self.payouts = Payouts(self.db)
 
     def close(self) -> None:
         self.db.close()
