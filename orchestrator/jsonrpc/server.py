@@ -1,21 +1,35 @@
-"""A small JSON-RPC 2.0 server over HTTP POST (stdlib, one thread per request).
+"""A small JSON-RPC 2.0 server over HTTP POST (stdlib, one thread per connection, one request each).
 
 Methods take positional params. A method raising `RpcError` answers with its code and data; `TxRejected`
-becomes code -32000 with the rule's name in `data.reason`; anything else is logged and answered as an
-internal error without the traceback.
+becomes code -32000 with the rule's name in `data.reason`; another `RollupError` -32002; anything else is
+logged and answered as an internal error (-32603) without the traceback.
+
+Nothing a client sends may crash or wedge the daemon (docs/daemons.md, "The JSON-RPC's limits"): the body
+must come with a valid Content-Length no larger than `Limits.max_body`, arrive whole within
+`Limits.request_deadline_s` (and never stall longer than `Limits.idle_timeout_s`), and nest no deeper than
+`Limits.max_depth` (checked before parsing: see safejson.py); a batch holds at most `Limits.max_batch`
+requests; at most `Limits.max_connections` connections are served at once, the others refused at once
+with 503. Refusals at the HTTP level carry a JSON-RPC error object (id null) as their body.
 """
 
 from __future__ import annotations
 
 import inspect
+import io
 import json
 import logging
+import re
+import socket
+import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from orchestrator.errors import RollupError, TxRejected
+from orchestrator.jsonrpc.safejson import JsonTooDeep, loads
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +42,24 @@ PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, INTERNAL = (
 )
 REJECTED = -32000  # an L2 rule refused the transaction (data.reason names it)
 NOT_FOUND = -32001
-UNAVAILABLE = -32002
-MAX_BODY = 1 << 20
+UNAVAILABLE = -32002  # a RollupError inside a method, or the server is at its connection cap (HTTP 503)
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_body: int = 1 << 20  # bytes in one request body (Content-Length)
+    max_depth: int = 32  # nesting of arrays and objects in the body
+    max_batch: int = 50  # requests in one batch
+    idle_timeout_s: float = 5.0  # longest silence while reading a request or writing its answer
+    request_deadline_s: float = 10.0  # request line, headers and body, from the connection's accept
+    max_connections: int = 32  # connections served at once; more are answered 503 and closed
+    linger_s: float = 0.5  # after refusing a body unread, how long to read and discard what still comes
+
+
+DEFAULT_LIMITS = Limits()
 
 Method = Callable[..., Any]
+Answer = dict[str, Any] | list[dict[str, Any]] | None  # None: nothing to answer (notifications only)
 
 
 class RpcError(Exception):
@@ -48,31 +76,68 @@ def _error(req_id: Any, code: int, message: str, data: Any = None) -> dict[str, 
     return {"jsonrpc": "2.0", "id": req_id, "error": err}
 
 
-def dispatch(methods: Mapping[str, Method], body: bytes) -> dict[str, Any]:
-    """One request's answer (batches are not supported: the wallets never send them)."""
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _valid_id(value: Any) -> bool:
+    return value is None or isinstance(value, str) or (type(value) in (int, float))
+
+
+# -- the dispatcher --------------------------------------------------------------------------------------
+
+
+def dispatch(methods: Mapping[str, Method], body: bytes, limits: Limits = DEFAULT_LIMITS) -> Answer:
+    """The answer to one body: an object, a list (a batch), or None when only notifications came."""
     try:
-        request = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return _error(None, PARSE_ERROR, "the request body is not JSON")
-    if (
-        not isinstance(request, dict)
-        or request.get("jsonrpc") != "2.0"
-        or not isinstance(request.get("method"), str)
-    ):
+        request = loads(body, limits.max_depth)
+    except JsonTooDeep as exc:
+        return _error(None, INVALID_REQUEST, str(exc))
+    except ValueError:
+        return _error(None, PARSE_ERROR, "the request body is not JSON (UTF-8)")
+    if not isinstance(request, list):
+        return _one(methods, request)
+    if not request:
+        return _error(None, INVALID_REQUEST, "an empty batch")
+    if len(request) > limits.max_batch:
         return _error(
-            None, INVALID_REQUEST, 'expected {"jsonrpc": "2.0", "method": ..., "params": [...], "id": ...}'
+            None, INVALID_REQUEST, f"a batch holds at most {limits.max_batch} requests, got {len(request)}"
         )
+    answers = [a for a in (_one(methods, r) for r in request) if a is not None]
+    return answers or None
+
+
+def _one(methods: Mapping[str, Method], request: Any) -> dict[str, Any] | None:
+    """One request object's answer, or None for a notification (a valid request without "id")."""
+    if not isinstance(request, dict):
+        return _error(None, INVALID_REQUEST, "a request is a JSON object")
     req_id = request.get("id")
-    method = methods.get(request["method"])
-    if method is None:
-        return _error(req_id, METHOD_NOT_FOUND, f"unknown method {request['method']!r}")
+    if not _valid_id(req_id):
+        return _error(None, INVALID_REQUEST, "id must be a string, a number or null")
+    if request.get("jsonrpc") != "2.0" or not isinstance(request.get("method"), str):
+        return _error(
+            req_id, INVALID_REQUEST, 'expected {"jsonrpc": "2.0", "method": ..., "params": [...], "id": ...}'
+        )
     params = request.get("params", [])
-    if not isinstance(params, list):
-        return _error(req_id, INVALID_PARAMS, "params must be a list")
+    if not isinstance(params, list | dict):
+        return _error(req_id, INVALID_REQUEST, "params must be an array, or left out")
+    answer = _call(methods, request["method"], params, req_id)
+    return answer if "id" in request else None
+
+
+def _call(
+    methods: Mapping[str, Method], name: str, params: list[Any] | dict[str, Any], req_id: Any
+) -> dict[str, Any]:
+    method = methods.get(name)
+    if method is None:
+        return _error(req_id, METHOD_NOT_FOUND, f"unknown method {_short(name)}")
+    if isinstance(params, dict):
+        return _error(req_id, INVALID_PARAMS, "named params (an object) are not supported: send an array")
     try:
         inspect.signature(method).bind(*params)
     except TypeError as exc:  # the arity only: a TypeError inside a method is a bug, answered as one
-        return _error(req_id, INVALID_PARAMS, f"bad params for {request['method']}: {exc}")
+        return _error(req_id, INVALID_PARAMS, f"bad params for {name}: {exc}")
     try:
         return {"jsonrpc": "2.0", "id": req_id, "result": method(*params)}
     except RpcError as exc:
@@ -82,25 +147,169 @@ def dispatch(methods: Mapping[str, Method], body: bytes) -> dict[str, Any]:
     except RollupError as exc:
         return _error(req_id, UNAVAILABLE, str(exc))
     except Exception:
-        log.exception("rpc method %s failed", request["method"])
+        log.exception("rpc method %s failed", name)
         return _error(req_id, INTERNAL, "internal error (see the daemon's log)")
+
+
+# -- HTTP --------------------------------------------------------------------------------------------------
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The socket's reading side: no recv waits past the idle timeout nor past the request's deadline."""
+
+    def __init__(self, sock: socket.socket, idle_s: float, deadline: float) -> None:
+        self.sock, self.idle_s, self.deadline = sock, idle_s, deadline
+        self.expired = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            self.expired = True
+            raise TimeoutError("the request did not arrive in time")
+        self.sock.settimeout(min(self.idle_s, left))
+        try:
+            return self.sock.recv_into(buffer)
+        except TimeoutError:
+            self.expired = True
+            raise
 
 
 class _Handler(BaseHTTPRequestHandler):
     server: JsonRpcServer
+    # protocol_version stays HTTP/1.0: one request per connection, so the connection's deadline is the
+    # request's; every answer, even to a garbled request line, starts with a status line
+    default_request_version = "HTTP/1.0"
+
+    def version_string(self) -> str:
+        return "rollup-jsonrpc"
+
+    def setup(self) -> None:
+        limits = self.server.limits
+        super().setup()
+        self.connection.settimeout(limits.idle_timeout_s)
+        self.rfile.close()  # the stdlib's buffered file: replaced by one that keeps the deadline
+        self.reader = _DeadlineReader(
+            self.connection, limits.idle_timeout_s, time.monotonic() + limits.request_deadline_s
+        )
+        self.rfile = io.BufferedReader(self.reader)
+        self.responded = False
+        # what parse_request sets, for an answer to a request line that never arrived
+        self.command, self.requestline, self.request_version = "", "", "HTTP/1.0"
+
+    def handle(self) -> None:
+        super().handle()
+        if self.reader.expired and not self.responded:  # timed out in the request line or headers
+            self._refuse(408, "the request did not arrive in time")
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        self.responded = True
+        super().send_response(code, message)
 
     def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            answer = _error(None, INVALID_REQUEST, f"request larger than {MAX_BODY} bytes")
-        else:
-            answer = dispatch(self.server.methods, self.rfile.read(length))
-        data = json.dumps(answer).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
+        limits = self.server.limits
+        length = self._content_length()
+        if length is None:
+            return
+        try:
+            body = self.rfile.read(length)
+        except TimeoutError:
+            self._refuse(
+                408,
+                f"the body did not arrive within {limits.request_deadline_s:g} s "
+                f"(nor with pauses under {limits.idle_timeout_s:g} s)",
+            )
+            return
+        if len(body) < length:
+            self._refuse(400, f"the body ended after {len(body)} of {length} bytes")
+            return
+        answer = dispatch(self.server.methods, body, limits)
+        if answer is None:  # only notifications: nothing to say
+            self._send(204, b"")
+            return
+        try:
+            data = json.dumps(answer).encode()
+        except (TypeError, ValueError):  # a method returned what JSON cannot carry: a bug, logged
+            log.exception("rpc answer is not JSON")
+            data = json.dumps(_error(None, INTERNAL, "internal error (see the daemon's log)")).encode()
+        self._send(200, data)
+
+    def _content_length(self) -> int | None:
+        """The body's length; None once the request was refused for it."""
+        limits = self.server.limits
+        if self.headers.get("Transfer-Encoding") is not None:
+            self._refuse(411, "send the body with a Content-Length (no Transfer-Encoding)")
+            return None
+        values = self.headers.get_all("Content-Length") or []
+        if not values:
+            self._refuse(411, "a POST needs a Content-Length header")
+            return None
+        raw = values[0].strip()
+        if any(v.strip() != raw for v in values):
+            self._refuse(400, "conflicting Content-Length headers")
+            return None
+        if not _DIGITS.fullmatch(raw):
+            what = "negative" if raw.startswith("-") else "not a number"
+            self._refuse(400, f"Content-Length {_short(raw, 40)} is {what}")
+            return None
+        digits = raw.lstrip("0")
+        if len(digits) > len(str(limits.max_body)) or int(digits or "0") > limits.max_body:
+            self._refuse(413, f"the body may hold at most {limits.max_body} bytes")
+            return None
+        return int(digits or "0")
+
+    def _not_post(self) -> None:
+        self._refuse(405, f"JSON-RPC is served by POST only, not {self.command}")
+
+    do_GET = do_HEAD = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _not_post
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The stdlib's refusals (bad request line, headers too long or too many, unknown verb) in JSON."""
+        short = self.responses.get(code, ("error",))[0]
+        self._refuse(code, f"{short}: {message}" if message else short)
+
+    def _refuse(self, status: int, message: str) -> None:
+        """An HTTP error with a JSON-RPC error object as its body; then the connection closes."""
+        try:
+            self._send(status, json.dumps(_error(None, INVALID_REQUEST, message)).encode(), close=True)
+        except OSError:
+            return
+        self._linger()
+
+    def _send(self, status: int, data: bytes, close: bool = False) -> None:
+        self.connection.settimeout(self.server.limits.idle_timeout_s)  # the reader may have left less
+        self.send_response(status)
+        if status == 405:
+            self.send_header("Allow", "POST")
+        if status != 204:  # a 204 has no body and no Content-Length
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+        if close:
+            self.send_header("Connection", "close")
         self.end_headers()
-        self.wfile.write(data)
+        if data and self.command != "HEAD":
+            self.wfile.write(data)
+        self.close_connection = True
+
+    def _linger(self) -> None:
+        """Read and drop, for a short bounded time, what the client still sends after a refusal: closing
+        a socket with unread input resets the connection, and the client could lose the refusal."""
+        limits = self.server.limits
+        end = time.monotonic() + limits.linger_s
+        dropped = 0
+        try:
+            while dropped <= limits.max_body and (left := end - time.monotonic()) > 0:
+                self.connection.settimeout(left)
+                chunk = self.connection.recv(65536)
+                if not chunk:
+                    return
+                dropped += len(chunk)
+        except OSError:
+            return
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("rpc %s", format % args)
@@ -109,11 +318,18 @@ class _Handler(BaseHTTPRequestHandler):
 class JsonRpcServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 64  # the accept loop refuses at once past the cap, so the backlog drains fast
 
-    def __init__(self, host: str, port: int, methods: Mapping[str, Method]) -> None:
-        super().__init__((host, port), _Handler)
+    def __init__(
+        self, host: str, port: int, methods: Mapping[str, Method], limits: Limits = DEFAULT_LIMITS
+    ) -> None:
         self.methods = methods
-        self.thread = threading.Thread(target=self.serve_forever, name="json-rpc", daemon=True)
+        self.limits = limits
+        self._slots = threading.BoundedSemaphore(limits.max_connections)
+        super().__init__((host, port), _Handler)
+        self.thread = threading.Thread(
+            target=self.serve_forever, args=(0.1,), name="json-rpc", daemon=True
+        )  # stop() waits at most 0.1 s for the accept loop
 
     def start(self) -> None:
         self.thread.start()
@@ -121,3 +337,43 @@ class JsonRpcServer(ThreadingHTTPServer):
     def stop(self) -> None:
         self.shutdown()
         self.server_close()
+
+    # one slot per connection: past the cap, the accept loop answers 503 itself and closes
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self._refuse_busy(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def _refuse_busy(self, request: socket.socket) -> None:
+        body = json.dumps(
+            _error(None, UNAVAILABLE, f"busy: {self.limits.max_connections} connections open, try again")
+        ).encode()
+        head = (
+            "HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
+        )
+        try:
+            request.setblocking(False)  # never let a stranger's full buffer stall the accept loop
+            request.send(head.encode() + body)
+        except OSError:
+            pass
+        self.shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        exc = sys.exc_info()[1]
+        if isinstance(exc, OSError):  # the client went away or stalled: nothing to fix here
+            log.debug("rpc connection %s: %s", client_address, exc)
+        else:
+            log.exception("rpc connection %s failed", client_address)
