@@ -41,12 +41,14 @@ class TxRejected(RollupError):
     """An L2 transaction or operation breaks a rule (bad signature, nonce, balance, token, account, amount).
 
     `code` is a stable machine-readable reason (e.g. "bad_signature", "bad_nonce", "insufficient_balance")
-    that the sequencer's RPC returns alongside the message.
+    that the sequencer's RPC returns alongside the message. `facts` are the raw numbers behind it (amounts
+    in base units, token and chain ids, account indices), so that a wallet can say it in its user's terms.
     """
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, facts: dict[str, int] | None = None) -> None:
         super().__init__(message)
         self.code = code
+        self.facts = dict(facts or {})
 
 
 class ChainTxError(RollupError):

@@ -50,7 +50,15 @@ pass_cli = click.make_pass_decorator(CliContext)
 def cli(ctx: click.Context, config_path: Path | None, home: Path | None) -> None:
     """Multi-chain ZK-rollup: one L2 settled on several EVM chains.
 
-    Start a local multi-chain devnet, deploy the contracts, and inspect each chain.
+    Every L2 block settles on every chain in four stages: commit, prove (one Groth16 proof on the
+    primary), synchronize (secondaries' sync hashes checked by the primary) and execute (withdrawals
+    paid on each chain).
+
+    \b
+    Run it:        devnet up|down|status, deploy, sequencer, relayer, status, demo
+    Use it:        account create|list, deposit, transfer, withdraw, full-exit, claim, balance
+    Build it:      circuit build|info
+    Start here:    rollup demo (everything on a fresh devnet), or see README.md.
     """
     ctx.obj = CliContext(
         config_path=(config_path or default_config_path()).resolve(),
@@ -69,7 +77,8 @@ def _register() -> None:
     cli.add_command(daemons.relayer)
     cli.add_command(status.status)
     cli.add_command(wallet.account)
-    for verb in (wallet.deposit, wallet.transfer, wallet.withdraw, wallet.full_exit, wallet.balance):
+    w = wallet
+    for verb in (w.deposit, w.transfer, w.withdraw, w.full_exit, w.claim, w.balance):
         cli.add_command(verb)
 
 

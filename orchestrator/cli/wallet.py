@@ -1,7 +1,9 @@
-"""The user's verbs: `rollup account create|list`, `deposit`, `transfer`, `withdraw`, `full-exit`, `balance`.
+"""The user's verbs: `rollup account create|list`, `deposit`, `transfer`, `withdraw`, `full-exit`, `claim`,
+`balance`.
 
 Wallets live under --home (TEST-ONLY plain key files, see orchestrator/wallet/keys.py). L1 actions go
-straight to the chain; L2 transactions are signed here and sent to the sequencer's JSON-RPC.
+straight to the chain and need no sequencer; L2 transactions are signed here and sent to the sequencer's
+JSON-RPC. Everything a user typed is checked before anything is signed or sent (wallet/resolve.py).
 """
 
 from __future__ import annotations
@@ -16,6 +18,11 @@ from orchestrator.cli.render import console
 if TYPE_CHECKING:  # web3 is slow to import: only the verbs that talk to chains pay for it
     from orchestrator.wallet.actions import Devnet
     from orchestrator.wallet.client import SequencerClient
+    from orchestrator.wallet.progress import Watch
+
+# "-1" is an amount to refuse with a reason, not an unknown option
+AMOUNT_ARGS = {"ignore_unknown_options": True}
+WAIT_TIMEOUT_S = 900.0
 
 
 def _net(ctx: CliContext) -> Devnet:
@@ -28,6 +35,26 @@ def _client(ctx: CliContext) -> SequencerClient:
     from orchestrator.wallet.client import SequencerClient
 
     return SequencerClient(ctx.config().sequencer.rpc_url)
+
+
+def _say(line: str) -> None:
+    console.print(line, markup=False)
+
+
+def _watch(client: SequencerClient, chains: list[str]) -> Watch:
+    from orchestrator.wallet.progress import Watch
+
+    return Watch(client, _say, list(dict.fromkeys(chains)), WAIT_TIMEOUT_S)
+
+
+def _sequencer_up(client: SequencerClient) -> bool:
+    from orchestrator.jsonrpc.client import RpcUnavailable
+
+    try:
+        client.status()
+        return True
+    except RpcUnavailable:
+        return False
 
 
 @click.group()
@@ -64,7 +91,7 @@ def account_list(ctx: CliContext) -> None:
         console.print(f"{w.name:<12} L1 {w.address}  L2 key hash {hex(w.pkh)}")
 
 
-@click.command()
+@click.command(context_settings=AMOUNT_ARGS)
 @click.argument("name")
 @click.argument("amount")
 @click.argument("token")
@@ -75,51 +102,78 @@ def account_list(ctx: CliContext) -> None:
 def deposit(
     ctx: CliContext, name: str, amount: str, token: str, chain_name: str, mint: bool, wait: bool
 ) -> None:
-    """Deposit AMOUNT of TOKEN from wallet NAME's L1 account into L2, on one chain."""
+    """Deposit AMOUNT of TOKEN from wallet NAME's L1 account into L2, on one chain.
+
+    Works without the sequencer: the deposit waits in the chain's priority queue until it is taken.
+    """
     from orchestrator.wallet import actions
-    from orchestrator.wallet.keys import load_wallet
+    from orchestrator.wallet.keys import load_wallet, record_account
+    from orchestrator.wallet.progress import wait_included
 
     net, wallet = _net(ctx), load_wallet(ctx.home, name)
     chain = net.chain(chain_name)
     tok = net.token(token, chain)
-    serial = actions.deposit(net, wallet, chain, tok, actions.parse_amount(amount, tok), mint)
-    console.print(f"deposit queued on {chain.name} as priority request {serial}")
-    if wait:
-        block = _client(ctx).wait_request_included(chain.rollup_chain_id, serial)
-        console.print(f"spendable on L2: in block {block}")
+    raw = actions.parse_amount(amount, tok)
+    serial = actions.deposit(net, wallet, chain, tok, raw, mint)
+    _say(f"{name}'s deposit of {tok.format(raw)} queued on {chain.name} as priority request {serial}")
+    if not wait:
+        return
+    client = _client(ctx)
+    if not _sequencer_up(client):
+        deadline = actions.request_deadline(net, chain, serial)
+        console.print(
+            f"the sequencer is not running: the {tok.symbol} is locked in {chain.name}'s priority queue and "
+            f"will be credited on L2 once the sequencer runs (it must take the request before "
+            f"{chain.name}'s block {deadline})"
+        )
+        return
+    watch = _watch(client, [chain.name])
+    block = int(wait_included(client, watch, chain.rollup_chain_id, serial)["block"])
+    index = int(str(actions.own_account(client, wallet, tok)["index"]))
+    record_account(ctx.home, name, tok.l2_id, index)
+    console.print(f"spendable on L2: in block {block}, {name}'s {tok.symbol} account {index}")
 
 
-@click.command()
+@click.command(context_settings=AMOUNT_ARGS)
 @click.argument("name")
 @click.argument("amount")
 @click.argument("token")
-@click.option("--to", "to", required=True, help="Receiver: an L2 account index or a wallet name.")
+@click.option("--to", "to", required=True, help="Receiver: a wallet name or an L2 account index.")
 @click.option("--wait/--no-wait", default=True, help="Wait until the transfer is in a block.")
 @pass_cli
 def transfer(ctx: CliContext, name: str, amount: str, token: str, to: str, wait: bool) -> None:
     """Transfer AMOUNT of TOKEN on L2 from wallet NAME to another account."""
     from orchestrator.wallet import actions
     from orchestrator.wallet.keys import load_wallet
+    from orchestrator.wallet.resolve import UserError
 
     net, client, wallet = _net(ctx), _client(ctx), load_wallet(ctx.home, name)
     tok = net.token(token)
+    raw = actions.parse_amount(amount, tok)
+    actions.own_account(client, wallet, tok)  # the sender's lack of an account comes first
+    to_name: str | None = None
     if to.isdigit():
         to_index = int(to)
+    elif to.startswith("0x"):
+        raise UserError(f"--to {to}: an L2 transfer goes to a wallet name or an account index, not to an L1 "
+                        "address")  # fmt: skip
     else:
+        to_name = to
         to_index = int(str(actions.own_account(client, load_wallet(ctx.home, to), tok)["index"]))
-    tx = actions.sign_transfer(client, wallet, tok, to_index, actions.parse_amount(amount, tok))
-    tx_hash = client.send(tx)
-    console.print(f"transfer accepted: {tx_hash}")
+    by_id = {t.l2_id: t for t in net.tokens.values()}
+    tx = actions.sign_transfer(client, wallet, tok, to_index, raw, to_name, by_id)
+    tx_hash = actions.send_l2(client, tx, net)
+    console.print(f"transfer of {tok.format(raw)} to {to_name or f'account {to_index}'} accepted: {tx_hash}")
     if wait:
         console.print(f"in block {client.wait_transaction(tx_hash)['block']}")
 
 
-@click.command()
+@click.command(context_settings=AMOUNT_ARGS)
 @click.argument("name")
 @click.argument("amount")
 @click.argument("token")
 @click.option("--chain", "chain_name", required=True, help="Chain to be paid on (name or rollup id).")
-@click.option("--to", "to", help="L1 address to pay (default: the wallet's own).")
+@click.option("--to", "to", help="Who is paid: a wallet name or a full 0x-address (default: NAME itself).")
 @click.option("--wait/--no-wait", default=True, help="Wait until the withdrawal is paid on L1.")
 @pass_cli
 def withdraw(
@@ -128,74 +182,121 @@ def withdraw(
     """Withdraw AMOUNT of TOKEN from wallet NAME's L2 account to an L1 address on any chain."""
     from orchestrator.wallet import actions
     from orchestrator.wallet.keys import load_wallet
+    from orchestrator.wallet.progress import wait_transaction_paid
+    from orchestrator.wallet.resolve import l1_address
 
-    net, client, wallet = _net(ctx), _client(ctx), load_wallet(ctx.home, name)
+    net, wallet = _net(ctx), load_wallet(ctx.home, name)
     chain = net.chain(chain_name)
     tok = net.token(token, chain)
-    tx = actions.sign_withdraw(client, wallet, tok, chain, actions.parse_amount(amount, tok), to)
-    tx_hash = client.send(tx)
-    console.print(f"withdrawal accepted: {tx_hash}")
+    raw = actions.parse_amount(amount, tok)
+    address, to_name = l1_address(to, ctx.home) if to else (wallet.address, name)
+    client = _client(ctx)
+    tx = actions.sign_withdraw(client, wallet, tok, chain, raw, address)
+    tx_hash = actions.send_l2(client, tx, net)
+    who = to_name or address
+    console.print(f"withdrawal of {tok.format(raw)} to {who} on {chain.name} accepted: {tx_hash}")
     if wait:
-        found = client.wait_transaction(tx_hash, "paid", timeout=600)
-        console.print(f"block {found['block']} executed everywhere; paid on {chain.name}")
+        watch = _watch(client, [net.config.primary.name, chain.name])
+        wait_transaction_paid(client, watch, tx_hash, chain.name)
+        console.print(f"{tok.format(raw)} paid to {who} on {chain.name}")
 
 
 @click.command("full-exit")
 @click.argument("name")
 @click.argument("token")
 @click.option("--chain", "chain_name", required=True, help="Chain to ask (and be paid on).")
-@click.option("--wait/--no-wait", default=True, help="Wait until the sequencer took the request.")
+@click.option("--account", "account_index", type=click.IntRange(min=0), default=None,
+              help="L2 account index (default: the wallet's record, the sequencer or L1 data).")  # fmt: skip
+@click.option("--wait/--no-wait", default=True, help="Wait until the exit is paid on --chain.")
 @pass_cli
-def full_exit(ctx: CliContext, name: str, token: str, chain_name: str, wait: bool) -> None:
-    """Ask chain --chain for all of wallet NAME's TOKEN on L2, without the sequencer's consent."""
+def full_exit(
+    ctx: CliContext, name: str, token: str, chain_name: str, account_index: int | None, wait: bool
+) -> None:
+    """Ask chain --chain for all of wallet NAME's TOKEN on L2, without the sequencer's consent.
+
+    The request goes to the chain's priority queue, which the sequencer must process; it needs no
+    sequencer to be made (the account index comes from --account, the wallet, or L1 data).
+    """
     from orchestrator.wallet import actions
     from orchestrator.wallet.keys import load_wallet
+    from orchestrator.wallet.progress import wait_request_paid
 
     net, client, wallet = _net(ctx), _client(ctx), load_wallet(ctx.home, name)
     chain = net.chain(chain_name)
     tok = net.token(token, chain)
-    index = int(str(actions.own_account(client, wallet, tok)["index"]))
+    index, source = account_index, "--account"
+    if index is None:
+        index, source = actions.find_account(net, client, ctx.home, wallet, tok)
     serial = actions.request_full_exit(net, wallet, chain, index, tok)
-    console.print(f"full exit of account {index} queued on {chain.name} as priority request {serial}")
-    if wait:
-        console.print(f"processed in L2 block {client.wait_request_included(chain.rollup_chain_id, serial)}")
+    console.print(
+        f"full exit of {name}'s {tok.symbol} account {index} ({source}) queued on {chain.name} "
+        f"as priority request {serial}"
+    )
+    if not wait:
+        return
+    if not _sequencer_up(client):
+        deadline = actions.request_deadline(net, chain, serial)
+        console.print(
+            f"the sequencer is not running: the request waits in {chain.name}'s priority queue; the "
+            f"sequencer must process it before {chain.name}'s block {deadline}"
+        )
+        return
+    watch = _watch(client, [net.config.primary.name, chain.name])
+    wait_request_paid(client, watch, chain.rollup_chain_id, serial, chain.name)
+
+
+@click.command()
+@click.argument("name")
+@click.argument("token")
+@click.option("--chain", "chain_name", required=True, help="Chain to claim on (name or rollup id).")
+@pass_cli
+def claim(ctx: CliContext, name: str, token: str, chain_name: str) -> None:
+    """Pull wallet NAME's pending balance of TOKEN on --chain (what executed withdrawals and full exits
+    left there, if the sequencer has not paid it out yet)."""
+    from orchestrator.wallet import actions
+    from orchestrator.wallet.keys import load_wallet
+
+    net, wallet = _net(ctx), load_wallet(ctx.home, name)
+    chain = net.chain(chain_name)
+    tok = net.token(token, chain)
+    amount = actions.claim(net, wallet, chain, tok)
+    console.print(f"claimed {tok.format(amount)} for {name} on {chain.name}")
 
 
 @click.command()
 @click.argument("name")
 @pass_cli
 def balance(ctx: CliContext, name: str) -> None:
-    """Wallet NAME's balances: each L2 account, and each token on each chain."""
+    """Wallet NAME's balances: each L2 account, and on each chain its L1 balance and pending balance."""
     from rich.table import Table
 
+    from orchestrator.errors import RollupError
     from orchestrator.wallet import actions
     from orchestrator.wallet.keys import load_wallet
 
     net, client, wallet = _net(ctx), _client(ctx), load_wallet(ctx.home, name)
     by_id = {t.l2_id: t for t in net.tokens.values()}
-    l2 = Table(title=f"{name} on L2", title_justify="left")
-    for col in ("account", "token", "balance", "nonce", "pending balance"):
-        l2.add_column(col)
-    for a in client.accounts_of(wallet.address):
-        if int(str(a["pkh"]), 16) == wallet.pkh:
+    try:
+        accounts = [a for a in client.accounts_of(wallet.address) if int(str(a["pkh"]), 16) == wallet.pkh]
+    except RollupError as exc:
+        console.print(f"L2: {exc}", markup=False)
+        accounts = []
+    if accounts:
+        l2 = Table(title=f"{name} on L2", title_justify="left")
+        for col in ("account", "token", "balance", "nonce", "after waiting transactions"):
+            l2.add_column(col)
+        for a in accounts:
             tok = by_id[int(str(a["token"]))]
-            l2.add_row(
-                str(a["index"]),
-                tok.symbol,
-                actions.format_amount(int(str(a["balance"])), tok),
-                str(a["nonce"]),
-                actions.format_amount(int(str(a["pending_balance"])), tok),
-            )
-    console.print(l2)
+            l2.add_row(str(a["index"]), tok.symbol, tok.format(int(str(a["balance"]))), str(a["nonce"]),
+                       tok.format(int(str(a["pending_balance"]))))  # fmt: skip
+        console.print(l2)
     l1 = Table(title=f"{name} on L1 ({wallet.address})", title_justify="left")
-    for col in ("chain", "token", "balance"):
+    for col in ("chain", "token", "balance", "pending (rollup claim)"):
         l1.add_column(col)
     for chain in net.config.chains:
         for symbol in ("ETH", *chain.tokens):
             tok = net.token(symbol)
-            l1.add_row(
-                chain.name,
-                symbol,
-                actions.format_amount(actions.l1_balance(net, chain, tok, wallet.address), tok),
-            )
+            pending = actions.pending_balance(net, chain, tok, wallet.address)
+            l1.add_row(chain.name, symbol, tok.format(actions.l1_balance(net, chain, tok, wallet.address)),
+                       tok.format(pending) if pending else "-")  # fmt: skip
     console.print(l1)

@@ -53,3 +53,15 @@ def describe_revert_data(data: object) -> str | None:
     name, args = decoded
     shown = ", ".join("0x" + a.hex() if isinstance(a, bytes) else str(a) for a in args)
     return f"{name}({shown})"
+
+
+def node_error_text(exc: BaseException) -> str:
+    """A node's or web3's error as one readable line: the message of a JSON-RPC error, not its dict."""
+    message: object = None
+    response = getattr(exc, "rpc_response", None)
+    if isinstance(response, dict) and isinstance(response.get("error"), dict):
+        message = response["error"].get("message")
+    if message is None and exc.args and isinstance(exc.args[0], dict):
+        message = exc.args[0].get("message")
+    text = str(message if message is not None else exc) or type(exc).__name__
+    return " ".join(text.split())

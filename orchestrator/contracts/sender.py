@@ -23,6 +23,7 @@ from web3.contract.contract import ContractConstructor, ContractFunction
 from web3.exceptions import TransactionNotFound, Web3Exception
 from web3.types import Nonce, TxParams, TxReceipt, Wei
 
+from orchestrator.contracts.reverts import node_error_text
 from orchestrator.contracts.transact import GasRecord, prepare
 from orchestrator.crashpoints import crashpoint
 from orchestrator.errors import ChainTxError
@@ -128,9 +129,10 @@ class Sender:
             text = str(exc).lower()
             if "already known" in text or "already imported" in text or "nonce too low" in text:
                 return  # a copy is in the pool or the nonce was taken: the wait sorts out which
-            raise ChainTxError(f"{self.chain}: {what} was refused by the node: {exc}") from None
+            reason = node_error_text(exc)
+            raise ChainTxError(f"{self.chain}: {what} was refused by the node: {reason}") from None
         except OSError as exc:
-            raise ChainTxError(f"{self.chain}: {what} could not be sent: {exc}") from None
+            raise ChainTxError(f"{self.chain}: {what} could not be sent: {node_error_text(exc)}") from None
 
     def _receipt(self, tx_hash: str) -> TxReceipt | None:
         try:
@@ -138,7 +140,8 @@ class Sender:
         except TransactionNotFound:
             return None
         except (OSError, Web3Exception) as exc:
-            raise ChainTxError(f"{self.chain}: cannot read the receipt of {tx_hash}: {exc}") from None
+            reason = node_error_text(exc)
+            raise ChainTxError(f"{self.chain}: cannot read the receipt of {tx_hash}: {reason}") from None
 
     def _nonce_open(self, nonce: int) -> bool:
         return int(self.w3.eth.get_transaction_count(self.address, "latest")) <= nonce

@@ -17,7 +17,7 @@ from web3.contract.contract import ContractConstructor, ContractFunction
 from web3.exceptions import ContractCustomError, ContractLogicError, Web3Exception
 from web3.types import TxParams, TxReceipt, Wei
 
-from orchestrator.contracts.reverts import describe_revert_data
+from orchestrator.contracts.reverts import describe_revert_data, node_error_text
 from orchestrator.errors import ChainTxError
 
 RECEIPT_TIMEOUT_S = 60.0
@@ -58,7 +58,7 @@ class Transactor:
                 tx_hash, timeout=RECEIPT_TIMEOUT_S, poll_latency=0.05
             )
         except (OSError, Web3Exception) as exc:
-            raise ChainTxError(f"{self.chain}: {what} failed: {exc}") from None
+            raise ChainTxError(f"{self.chain}: {what} failed: {node_error_text(exc)}") from None
         if receipt["status"] != 1:
             raise ChainTxError(f"{self.chain}: {what} reverted in block {receipt['blockNumber']}")
         data = bytes.fromhex(str(tx["data"])[2:]) if isinstance(tx.get("data"), str) else b""
@@ -74,6 +74,7 @@ def prepare(chain: str, fn: ContractFunction | ContractConstructor, params: TxPa
     except (ContractCustomError, ContractLogicError) as exc:
         described = describe_revert_data(getattr(exc, "data", None))
         name = described.split("(", 1)[0] if described else None
-        raise ChainTxError(f"{chain}: {what} would revert: {described or exc}", name) from None
+        reason = described or node_error_text(exc)
+        raise ChainTxError(f"{chain}: {what} would revert: {reason}", name) from None
     except (OSError, Web3Exception) as exc:
-        raise ChainTxError(f"{chain}: {what} could not be prepared: {exc}") from None
+        raise ChainTxError(f"{chain}: {what} could not be prepared: {node_error_text(exc)}") from None

@@ -53,7 +53,10 @@ def call(url: str, method: str, *params: Any, timeout: float = 30.0) -> Any:
             raise RpcFailed(0, f"malformed error from {url}: {err!r:.200}")
         data = err.get("data")
         if isinstance(data, dict) and "reason" in data:
-            raise TxRejected(str(data["reason"]), f"refused: {err.get('message')}")
+            facts = data.get("facts")
+            items = facts.items() if isinstance(facts, dict) else ()
+            numbers = {str(k): v for k, v in items if type(v) is int}
+            raise TxRejected(str(data["reason"]), f"refused: {err.get('message')}", numbers)
         code = err.get("code")
         raise RpcFailed(code if type(code) is int else 0, str(err.get("message")), data)
     return answer.get("result")

@@ -143,7 +143,8 @@ def _call(
     except RpcError as exc:
         return _error(req_id, exc.code, str(exc), exc.data)
     except TxRejected as exc:
-        return _error(req_id, REJECTED, str(exc), {"reason": exc.code})
+        facts = {"facts": exc.facts} if exc.facts else {}  # the numbers behind it, for the wallet to word
+        return _error(req_id, REJECTED, str(exc), {"reason": exc.code, **facts})
     except RollupError as exc:
         return _error(req_id, UNAVAILABLE, str(exc))
     except Exception:

@@ -262,11 +262,10 @@ class L2State:
             raise TxRejected(
                 REJECT_TOKEN_MISMATCH,
                 f"receiver {tx.to_index} holds token {receiver.token}, the sender token {sender.token}",
+                {"receiver": tx.to_index, "receiver_token": receiver.token, "token": sender.token},
             )
         if tx.amount > sender.balance:
-            raise TxRejected(
-                REJECT_INSUFFICIENT_BALANCE, f"account {tx.from_index} holds {sender.balance} < {tx.amount}"
-            )
+            raise _short(tx.from_index, sender, tx.amount)
         if receiver.balance + tx.amount > MAX_BALANCE:
             raise TxRejected(REJECT_BALANCE_OVERFLOW, f"receiver {tx.to_index} balance would reach 2^128")
         self._check_signature(tx, domain, signature_verified)
@@ -290,14 +289,14 @@ class L2State:
         sender = self._sender(tx.from_index, tx.public_key, tx.signature, tx.nonce)
         self._token_on_chain(sender.token, tx.chain)
         if tx.amount > sender.balance:
-            raise TxRejected(
-                REJECT_INSUFFICIENT_BALANCE, f"account {tx.from_index} holds {sender.balance} < {tx.amount}"
-            )
+            raise _short(tx.from_index, sender, tx.amount)
         if self.check_liquidity and self.vault(tx.chain, sender.token) < tx.amount:
             raise TxRejected(
                 REJECT_INSUFFICIENT_LIQUIDITY,
                 f"the vault of chain {tx.chain} holds {self.vault(tx.chain, sender.token)} of token "
                 f"{sender.token} < {tx.amount}: withdraw to another chain",
+                {"chain": tx.chain, "token": sender.token, "available": self.vault(tx.chain, sender.token),
+                 "amount": tx.amount},
             )
         self._check_signature(tx, domain, signature_verified)
 
@@ -427,3 +426,12 @@ class L2State:
 
     def __repr__(self) -> str:
         return f"L2State(profile={self.profile.name}, next_free_index={self._next_free})"
+
+
+def _short(index: int, sender: Account, amount: int) -> TxRejected:
+    """The refusal of `amount` from account `index`, which holds less."""
+    return TxRejected(
+        REJECT_INSUFFICIENT_BALANCE,
+        f"account {index} holds {sender.balance} < {amount}",
+        {"account": index, "token": sender.token, "balance": sender.balance, "amount": amount},
+    )

@@ -3,8 +3,6 @@ balances everywhere. The CLI verbs and the end-to-end tests both go through here
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from eth_account import Account
@@ -17,25 +15,17 @@ from orchestrator.config import ChainConfig, DevnetConfig
 from orchestrator.contracts.compiler import compile_contracts
 from orchestrator.contracts.deploy import ROLLUP, Deployments, connect, read_deployments, token_contract_key
 from orchestrator.contracts.transact import Transactor
-from orchestrator.errors import RollupError
-from orchestrator.l2.amounts import is_packable, round_down_packable
+from orchestrator.errors import TxRejected
+from orchestrator.jsonrpc.client import RpcFailed, RpcUnavailable
 from orchestrator.l2.params import ETH_TOKEN
 from orchestrator.l2.tx import Transfer, Withdraw
 from orchestrator.wallet.client import SequencerClient
 from orchestrator.wallet.keys import Wallet
+from orchestrator.wallet.resolve import Token, UserError, parse_amount, transfer_amount
+
+__all__ = ["Devnet", "Token", "UserError", "parse_amount"]
 
 FAUCET_WEI = 100 * 10**18
-
-
-class UserError(RollupError):
-    """A user's request that cannot be carried out as asked (unknown chain or token, no such account)."""
-
-
-@dataclass(frozen=True)
-class Token:
-    l2_id: int
-    symbol: str
-    decimals: int
 
 
 class Devnet:
@@ -85,25 +75,6 @@ class Devnet:
         return Transactor(self.w3(chain), chain.name).send(key, fn, value=value, label=label)  # type: ignore[arg-type]
 
 
-def parse_amount(text: str, token: Token) -> int:
-    """'1.5' ETH -> 1.5e18 wei: an amount in the token's units, exact to its decimals."""
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise UserError(f"amount {text!r} is not a number") from None
-    scaled = value * (Decimal(10) ** token.decimals)
-    if value <= 0 or scaled != scaled.to_integral_value():
-        raise UserError(
-            f"amount {text} {token.symbol}: must be positive with at most {token.decimals} decimals"
-        )
-    return int(scaled)
-
-
-def format_amount(raw: int, token: Token) -> str:
-    text = f"{Decimal(raw) / (Decimal(10) ** token.decimals):f}"
-    return (text.rstrip("0").rstrip(".") if "." in text else text) + f" {token.symbol}"
-
-
 # -- L1 --------------------------------------------------------------------------------------------------
 
 
@@ -128,6 +99,11 @@ def deposit(
     """Deposit on `chain`; returns the priority request's serial id (what the sequencer will take)."""
     rollup = net.rollup(chain)
     if token.l2_id == ETH_TOKEN:
+        held = int(net.w3(chain).eth.get_balance(Web3.to_checksum_address(wallet.address)))
+        if held < amount:
+            raise UserError(
+                f"{wallet.name} holds {token.format(held)} on {chain.name}, less than {token.format(amount)}"
+            )
         receipt = net.send(
             chain, wallet.l1_key, rollup.functions.depositETH(wallet.pkh_bytes), amount, "deposit ETH"
         )
@@ -138,7 +114,8 @@ def deposit(
         held = int(erc20.functions.balanceOf(wallet.address).call())
         if held < amount:
             raise UserError(
-                f"{wallet.name} holds {format_amount(held, token)} on {chain.name} (devnet: add --mint)"
+                f"{wallet.name} holds {token.format(held)} on {chain.name}, less than {token.format(amount)}"
+                " (devnet: add --mint)"
             )
         net.send(chain, wallet.l1_key, erc20.functions.approve(rollup.address, amount), label="approve")
         fn = rollup.functions.depositERC20(erc20.address, amount, wallet.pkh_bytes)
@@ -176,22 +153,43 @@ def own_account(client: SequencerClient, wallet: Wallet, token: Token) -> dict[s
     raise UserError(f"{wallet.name} has no L2 account for {token.symbol}: deposit some first")
 
 
-def _packable(amount: int, token: Token) -> int:
-    if not is_packable(amount):
-        nearest = round_down_packable(amount)
+def _covers(wallet: Wallet, account: dict[str, object], token: Token, amount: int) -> None:
+    """Refuse, in token units, an amount above what the account holds once its waiting transactions go."""
+    held = int(str(account["pending_balance"]))
+    if amount > held:
         raise UserError(
-            f"{format_amount(amount, token)} has no exact L2 form; {format_amount(nearest, token)} has"
+            f"{wallet.name}'s L2 {token.symbol} account {account['index']} holds {token.format(held)}: "
+            f"it cannot send {token.format(amount)}"
         )
-    return amount
 
 
 def sign_transfer(
-    client: SequencerClient, wallet: Wallet, token: Token, to_index: int, amount: int
+    client: SequencerClient,
+    wallet: Wallet,
+    token: Token,
+    to_index: int,
+    amount: int,
+    to_name: str | None = None,
+    tokens: dict[int, Token] | None = None,
 ) -> Transfer:
+    """A signed transfer, after the checks a user deserves in their own terms: the amount fits the
+    transfer format, the sender holds it, the receiver exists and holds the same token."""
     sender = own_account(client, wallet, token)
-    tx = Transfer(
-        int(str(sender["index"])), to_index, _packable(amount, token), int(str(sender["pending_nonce"]))
-    )
+    transfer_amount(amount, token)
+    _covers(wallet, sender, token, amount)
+    who = f"{to_name}'s account {to_index}" if to_name else f"account {to_index}"
+    try:
+        receiver = client.account(to_index)
+    except RpcFailed as exc:
+        raise UserError(f"cannot send to {who}: {exc}") from None
+    if not receiver["exists"]:
+        raise UserError(f"{who} does not exist on L2 (an account is made by a deposit)")
+    if int(str(receiver["token"])) != token.l2_id:
+        held = (tokens or {}).get(int(str(receiver["token"])))
+        what = held.symbol if held else f"token {receiver['token']}"
+        hint = f": {to_name} has no L2 {token.symbol} account yet" if to_name else ""
+        raise UserError(f"{who} holds {what}, not {token.symbol}{hint}")
+    tx = Transfer(int(str(sender["index"])), to_index, amount, int(str(sender["pending_nonce"])))
     return tx.sign(wallet.l2_key, client.domain())
 
 
@@ -203,9 +201,95 @@ def sign_withdraw(
     amount: int,
     to: str | None = None,
 ) -> Withdraw:
+    """A signed withdrawal of `amount` to `to` (a checked, checksummed address; default the wallet's own)
+    on `chain`."""
     sender = own_account(client, wallet, token)
+    _covers(wallet, sender, token, amount)
     address = int(to or wallet.address, 16)
     tx = Withdraw(
         int(str(sender["index"])), chain.rollup_chain_id, address, amount, int(str(sender["pending_nonce"]))
     )
     return tx.sign(wallet.l2_key, client.domain())
+
+
+def describe_refusal(exc: TxRejected, net: Devnet) -> str:
+    """The sequencer's refusal in the user's terms: amounts in token units, tokens and chains by name."""
+    facts, tokens = exc.facts, {t.l2_id: t for t in net.tokens.values()}
+    token = tokens.get(facts.get("token", -1))
+    if token is None:
+        return str(exc)
+    if exc.code == "insufficient_liquidity":
+        chain = next((c.name for c in net.config.chains if c.rollup_chain_id == facts.get("chain")), "?")
+        return (
+            f"refused: {chain}'s vault can pay out {token.format(facts['available'])} now, less than "
+            f"{token.format(facts['amount'])}: withdraw less there, or to another chain"
+        )
+    if exc.code == "insufficient_balance":
+        return (
+            f"refused: L2 account {facts['account']} holds {token.format(facts['balance'])}, less than "
+            f"{token.format(facts['amount'])}"
+        )
+    if exc.code == "token_mismatch":
+        held = tokens.get(facts.get("receiver_token", -1))
+        return (
+            f"refused: account {facts['receiver']} holds {held.symbol if held else 'another token'}, "
+            f"not {token.symbol}"
+        )
+    return str(exc)
+
+
+def send_l2(client: SequencerClient, tx: Transfer | Withdraw, net: Devnet) -> str:
+    """Send a signed L2 transaction; its hash, or one line saying why the sequencer refused it."""
+    try:
+        return client.send(tx)
+    except TxRejected as exc:
+        raise UserError(describe_refusal(exc, net)) from None
+
+
+def pending_balance(net: Devnet, chain: ChainConfig, token: Token, address: str) -> int:
+    """What executed withdrawals and full exits left for `address` on `chain`, not yet paid out."""
+    return int(net.rollup(chain).functions.pendingBalances(address, token.l2_id).call())
+
+
+def claim(net: Devnet, wallet: Wallet, chain: ChainConfig, token: Token) -> int:
+    """Pull the wallet's pending balance of `token` on `chain` to its L1 address; the amount."""
+    amount = pending_balance(net, chain, token, wallet.address)
+    if amount == 0:
+        raise UserError(f"{wallet.name} has nothing pending in {token.symbol} on {chain.name}")
+    fn = net.rollup(chain).functions.withdrawPendingBalance(wallet.address, token.l2_id)
+    net.send(chain, wallet.l1_key, fn, label="claim")
+    return amount
+
+
+def request_deadline(net: Devnet, chain: ChainConfig, serial: int) -> int:
+    """The L1 block of `chain` by which the sequencer must have processed priority request `serial`."""
+    return int(net.rollup(chain).functions.priorityRequests(serial).call()[1])
+
+
+def find_account(
+    net: Devnet, client: SequencerClient, home: Path, wallet: Wallet, token: Token
+) -> tuple[int, str]:
+    """(index, where it came from) of the wallet's L2 account for `token`: its own record, else the
+    sequencer, else the deposits committed on L1 (so a full exit needs no sequencer)."""
+    from orchestrator.wallet.keys import recorded_accounts
+    from orchestrator.wallet.l1data import accounts_from_l1
+
+    recorded = recorded_accounts(home, wallet.name).get(token.l2_id)
+    if recorded is not None:
+        return recorded, "from the wallet's record"
+    try:
+        return int(str(own_account(client, wallet, token)["index"])), "from the sequencer"
+    except RpcUnavailable:
+        pass
+    found = accounts_from_l1(net, wallet, token)
+    if len(found) == 1:
+        return found[0], "from L1 data"
+    if not found:
+        raise UserError(
+            f"no committed deposit made {wallet.name} an L2 {token.symbol} account, and the sequencer "
+            "does not answer: pass --account N if you know it"
+        )
+    raise UserError(
+        f"{wallet.name} has several L2 {token.symbol} accounts ({', '.join(map(str, found))}): "
+        "pass --account N"
+    )

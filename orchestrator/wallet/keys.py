@@ -88,3 +88,25 @@ def load_wallet(home: Path, name: str) -> Wallet:
 
 def list_wallets(home: Path) -> list[Wallet]:
     return [load_wallet(home, p.stem) for p in sorted(wallet_dir(home).glob("*.json"))]
+
+
+def recorded_accounts(home: Path, name: str) -> dict[int, int]:
+    """L2 token id -> account index, as this wallet recorded them when its deposits were credited."""
+    path = wallet_dir(home) / f"{name}.json"
+    try:
+        accounts = json.loads(path.read_text()).get("accounts", {})
+        return {int(token): int(index) for token, index in accounts.items()}
+    except (OSError, ValueError, AttributeError, TypeError):
+        return {}
+
+
+def record_account(home: Path, name: str, token: int, index: int) -> None:
+    """Remember that `name`'s L2 account for `token` is `index` (full exits need it without the
+    sequencer). Written atomically: a crash leaves the old file or the new one."""
+    path = wallet_dir(home) / f"{name}.json"
+    data = json.loads(path.read_text())
+    data.setdefault("accounts", {})[str(token)] = index
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
