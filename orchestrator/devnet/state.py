@@ -64,14 +64,23 @@ def write_state(home: Path, state: DevnetState) -> None:
     tmp.replace(state_path(home))
 
 
-DAEMON_STORES = ("sequencer.db", "relayer.db")
+DAEMONS = ("sequencer", "relayer")
+DAEMON_STORES = tuple(f"{name}.db" for name in DAEMONS)
+
+
+def daemon_lock_path(home: Path, name: str) -> Path:
+    """The daemon's lock and heartbeat file (orchestrator/devnet/lifecycle.py)."""
+    return home / f"{name}.lock"
 
 
 def clear_home(home: Path, keep_supervisor_log: bool = False) -> None:
-    """Remove everything a devnet run wrote (state, deployments, logs); leave other files alone."""
+    """Remove everything a devnet run wrote (state, deployments, logs); leave other files alone.
+
+    The daemons' stores and lock files go too: callers stop the daemons first (`launcher.down`)."""
     names = [STATE_FILE, DEPLOYMENTS_FILE] + ([] if keep_supervisor_log else [SUPERVISOR_LOG])
     # the daemons' stores describe chains that are gone with the devnet
     names += [f"{db}{suffix}" for db in DAEMON_STORES for suffix in ("", "-wal", "-shm")]
+    names += [daemon_lock_path(home, name).name for name in DAEMONS]
     for name in names:
         with contextlib.suppress(FileNotFoundError):
             (home / name).unlink()
