@@ -2,6 +2,8 @@
 
 Both read the devnet file and the deployments under --home; both keep their state in --home
 (sequencer.db, relayer.db), so stopping and starting again, or `kill -9`, resumes where they were.
+Each first takes its lock in the home (<name>.lock, orchestrator/devnet/lifecycle.py): a second daemon of
+the kind on the same home is refused with one error line naming the pid that holds it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from types import FrameType
 import click
 
 from orchestrator.cli.main import CliContext, pass_cli
+from orchestrator.devnet.lifecycle import DaemonLock
 
 LOG_FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
 
@@ -36,6 +39,14 @@ def _logging(verbose: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+def _lock(ctx: CliContext, name: str) -> DaemonLock:
+    """The home's lock for `name`, taken before the daemon opens its store (`DaemonRunning` if held)."""
+    from orchestrator.contracts.deploy import read_deployments
+
+    read_deployments(ctx.home)  # no deployments, no daemon: say so before writing into the home
+    return DaemonLock.acquire(ctx.home, name)
+
+
 @click.command()
 @click.option("-v", "--verbose", is_flag=True, help="Log every RPC call and L1 request.")
 @pass_cli
@@ -45,7 +56,9 @@ def sequencer(ctx: CliContext, verbose: bool) -> None:
 
     _logging(verbose)
     stop = _stop_on_signals()
-    SequencerDaemon(ctx.config(), ctx.home).run(stop)
+    config = ctx.config()
+    with _lock(ctx, "sequencer") as lock:
+        SequencerDaemon(config, ctx.home).run(stop, lock)
 
 
 @click.command()
@@ -57,4 +70,6 @@ def relayer(ctx: CliContext, verbose: bool) -> None:
 
     _logging(verbose)
     stop = _stop_on_signals()
-    Relayer(ctx.config(), ctx.home).run(stop)
+    config = ctx.config()
+    with _lock(ctx, "relayer") as lock:
+        Relayer(config, ctx.home).run(stop, lock)

@@ -28,6 +28,7 @@ from orchestrator.contracts.compiler import compile_contracts
 from orchestrator.contracts.deploy import MESSENGER, connect, read_deployments
 from orchestrator.contracts.logscan import LogScanner
 from orchestrator.contracts.sender import Sender
+from orchestrator.devnet.lifecycle import DaemonLock, Lifeline, WatchedChain
 from orchestrator.errors import ChainTxError, ConfigError
 from orchestrator.messaging.attest import Message
 from orchestrator.messaging.relay import message_from_event
@@ -85,7 +86,16 @@ class Relayer:
             keys.validators[: keys.validator_threshold], sources, config.relayer.confirmations
         )
 
-    def run(self, stop: threading.Event) -> None:
+    def run(self, stop: threading.Event, lock: DaemonLock | None = None) -> None:
+        """Rounds until `stop`; with the home's `lock`, each round first beats the heartbeat and checks
+        the lifeline (orchestrator/devnet/lifecycle.py), as the sequencer does."""
+        lifeline = None
+        if lock is not None:
+            chains = [
+                WatchedChain(c.config.name, c.config.rpc_url, c.config.evm_chain_id, c.messenger.address)
+                for c in self.chains.values()
+            ]
+            lifeline = Lifeline(lock, self.store.db.path, chains, log)
         log.info(
             "relayer ready: %d chains, %d-of-%d attestations",
             len(self.chains),
@@ -94,7 +104,8 @@ class Relayer:
         )
         try:
             while not stop.is_set():
-                self.step()
+                if lifeline is None or lifeline.check():
+                    self.step()
                 stop.wait(self.config.relayer.poll_ms / 1000)
         finally:
             self.store.close()

@@ -13,6 +13,7 @@ from typing import Any
 
 from orchestrator import crashpoints
 from orchestrator.config import DevnetConfig
+from orchestrator.devnet.lifecycle import DaemonLock, Lifeline, WatchedChain
 from orchestrator.errors import DevnetError
 from orchestrator.jsonrpc.server import NOT_FOUND, JsonRpcServer, Method, RpcError
 from orchestrator.l2.account import address_to_int
@@ -45,7 +46,17 @@ class SequencerDaemon:
             self.server.server_close()
             raise
 
-    def run(self, stop: threading.Event) -> None:
+    def run(self, stop: threading.Event, lock: DaemonLock | None = None) -> None:
+        """Rounds until `stop`. With the home's `lock` (the CLI's daemon), each round first beats the
+        heartbeat and checks the lifeline: `DaemonLost` ends the daemon when its store or its chains are
+        gone, and a round in which no chain answers does no work."""
+        lifeline = None
+        if lock is not None:
+            chains = [
+                WatchedChain(c.config.name, c.config.rpc_url, c.config.evm_chain_id, c.rollup.address)
+                for c in self.node.driver.chains.values()
+            ]
+            lifeline = Lifeline(lock, self.node.store.db.path, chains, log)
         self.server.start()
         self.node.prover.start()
         log.info("sequencer ready: JSON-RPC on %s", self.config.sequencer.rpc_url)
@@ -53,7 +64,8 @@ class SequencerDaemon:
             while not stop.is_set():
                 if self.node.prover.error is not None:
                     raise self.node.prover.error
-                self.node.step(lambda: self.lock)
+                if lifeline is None or lifeline.check():
+                    self.node.step(lambda: self.lock)
                 stop.wait(self.config.sequencer.poll_ms / 1000)
         finally:
             self.server.stop()
