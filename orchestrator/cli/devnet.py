@@ -36,8 +36,11 @@ def up(ctx: CliContext) -> None:
 @devnet.command()
 @pass_cli
 def down(ctx: CliContext) -> None:
-    """Stop every node of the running devnet and remove its state files (works after a partial start too)."""
+    """Stop the sequencer and relayer of this home, then every node of the running devnet, and remove its
+    state files and the daemons' stores (works after a partial start too)."""
     report = launcher.down(ctx.home)
+    if report.daemons:
+        console.print(f"stopped {report.daemon_names} first (their stores go with the devnet)")
     if not report.was_running:
         console.print("no devnet is running")
         return

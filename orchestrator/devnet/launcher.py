@@ -3,7 +3,9 @@
 `Devnet` is the Python API (tests and the demo use it as a context manager: the nodes die with the
 process that owns them). `up`/`down`/`status` are what the CLI calls across processes: `up` hands the
 nodes to a detached supervisor process (`orchestrator.devnet.supervisor`) so they outlive the command
-but never their owner.
+but never their owner. Stopping a devnet removes the daemons' stores with it, so `down` and `Devnet.stop`
+first stop the home's sequencer and relayer (orchestrator/devnet/lifecycle.py), and `up` refuses while
+one still runs there.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
 from orchestrator.config import DevnetConfig
+from orchestrator.devnet.lifecycle import DaemonStatus, running_daemons, stop_daemons
 from orchestrator.devnet.node import (
     AnvilNode,
     NodeSpec,
@@ -85,6 +88,7 @@ class Devnet:
         write_state(self.home, state)
 
     def stop(self) -> None:
+        stop_daemons(self.home)  # their stores go with the devnet: never from under a running daemon
         for node in reversed(self.nodes):
             node.stop()
         self.nodes.clear()
@@ -109,6 +113,12 @@ def preflight(config: DevnetConfig, home: Path) -> None:
     ):
         raise DevnetError(
             f"a devnet is already running from {home} (owner pid {existing.owner_pid}); "
+            "run `rollup devnet down` first"
+        )
+    daemons = running_daemons(home)
+    if daemons:
+        raise DevnetError(
+            f"{_names(daemons)} {'is' if len(daemons) == 1 else 'are'} still running on {home}; "
             "run `rollup devnet down` first"
         )
     if existing is not None:
@@ -153,14 +163,25 @@ class DownReport:
     stopped: list[str]
     already_dead: list[str]
     was_running: bool
+    daemons: list[DaemonStatus] = field(default_factory=list)  # stopped first
+
+    @property
+    def daemon_names(self) -> str:
+        return _names(self.daemons)
+
+
+def _names(daemons: list[DaemonStatus]) -> str:
+    return " and ".join(f"the {d.name} (pid {d.pid})" for d in daemons)
 
 
 def down(home: Path) -> DownReport:
-    """Stop the devnet recorded in `home`, whatever state it is in (ready, partial, half-dead)."""
+    """Stop the home's daemons, then the devnet recorded in `home`, whatever state it is in (ready,
+    partial, half-dead), and remove its files."""
+    daemons = stop_daemons(home)  # before their stores go, and while the chains still answer them
     state = read_state(home)
     if state is None:
         clear_home(home)
-        return DownReport([], [], was_running=False)
+        return DownReport([], [], was_running=False, daemons=daemons)
     if state.mode == "supervised" and state.owner_pid != os.getpid() and pid_alive(state.owner_pid):
         stop_pid(state.owner_pid)  # the supervisor stops its nodes on SIGTERM
     stopped, dead = [], []
@@ -173,7 +194,7 @@ def down(home: Path) -> DownReport:
         else:
             dead.append(node.name)
     clear_home(home)
-    return DownReport(stopped, dead, was_running=True)
+    return DownReport(stopped, dead, was_running=True, daemons=daemons)
 
 
 @dataclass(frozen=True)
