@@ -1,4 +1,6 @@
-"""`rollup status`: every chain's stage counters side by side, the sequencer's queue, pending messages."""
+"""`rollup status`: every chain's stage counters side by side, whether each daemon is alive (the holder of
+its lock in the home and its heartbeat's age, orchestrator/devnet/lifecycle.py), the sequencer's queue and
+the relayer's pending messages."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ def status(ctx: CliContext) -> None:
     """Committed, proven, synchronized and executed blocks on each chain (read from the chains)."""
     from rich.table import Table
 
+    from orchestrator.devnet.lifecycle import daemon_status, stale_after_s
     from orchestrator.errors import RollupError
     from orchestrator.wallet.actions import Devnet
     from orchestrator.wallet.client import SequencerClient
@@ -36,14 +39,20 @@ def status(ctx: CliContext) -> None:
             str(f.pendingPriorityRequests().call()),
         )
     console.print(table)
-    try:
-        s = SequencerClient(config.sequencer.rpc_url).status()
-        console.print(
-            f"sequencer: last built block {s['last_block']}, {s['mempool']} L2 transactions waiting, "
-            f"{s['queued_requests']} requests seen but not in a block"
-        )
-    except RollupError as exc:
-        console.print(f"sequencer: {exc}")
+    stale = stale_after_s(config.block_time)
+    sequencer = daemon_status(ctx.home, "sequencer", stale)
+    console.print(f"sequencer: {sequencer.describe()}", markup=False)
+    if sequencer.alive:  # ask its RPC only when it runs: a stopped one's port may be anyone's
+        try:
+            s = SequencerClient(config.sequencer.rpc_url).status()
+            console.print(
+                f"  last built block {s['last_block']}, {s['mempool']} L2 transactions waiting, "
+                f"{s['queued_requests']} requests seen but not in a block"
+            )
+        except RollupError as exc:
+            console.print(f"  its RPC: {exc}", markup=False)
+    relayer = daemon_status(ctx.home, "relayer", stale)
+    console.print(f"relayer: {relayer.describe()}", markup=False)
     relayer_db = ctx.home / "relayer.db"
     if relayer_db.exists():
         from orchestrator.relayer.store import RelayerStore
@@ -51,11 +60,12 @@ def status(ctx: CliContext) -> None:
         store = RelayerStore(relayer_db)
         waiting = store.waiting()
         store.close()
-        console.print(f"relayer: {len(waiting)} messages waiting for delivery")
+        console.print(f"  {len(waiting)} messages waiting for delivery in its store")
         for m in waiting[:10]:
             console.print(
-                f"  {m.message.source_chain_id}#{m.message.nonce} -> {m.message.destination_chain_id}"
-                f" ({m.attempts} attempts{': ' + m.last_error if m.last_error else ''})"
+                f"    {m.message.source_chain_id}#{m.message.nonce} -> {m.message.destination_chain_id}"
+                f" ({m.attempts} attempts{': ' + m.last_error if m.last_error else ''})",
+                markup=False,
             )
     else:
-        console.print("relayer: no store yet (has `rollup relayer` run?)")
+        console.print("  no store yet")
