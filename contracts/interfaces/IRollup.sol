@@ -56,7 +56,8 @@ interface IRollup {
     event BlocksSynchronized(uint64 indexed blockNumber, bytes32 syncHash);
     event PeerSet(uint8 indexed rollupChainId, uint256 evmChainId, address rollup);
     event PendingBalanceCredited(address indexed owner, uint16 indexed tokenId, uint128 amount);
-    event PendingBalanceWithdrawn(address indexed owner, uint16 indexed tokenId, uint128 amount);
+    /// @notice `amount` (every credit not pushed out yet, which may exceed 2^128) was paid to `owner`.
+    event PendingBalanceWithdrawn(address indexed owner, uint16 indexed tokenId, uint256 amount);
     event TokenRegistered(uint16 indexed tokenId, address indexed token);
     event OperatorChanged(address indexed operator);
 
@@ -71,12 +72,14 @@ interface IRollup {
     function requestFullExit(uint32 accountIndex, uint16 tokenId) external;
 
     /// @notice Execute blocks up to this chain's synchronized block, in order: withdrawals and full exits
-    ///         become pending balances, consumed priority requests are retired.
+    ///         become pending balances (256-bit: crediting never overflows, so no owner's state can make a
+    ///         synchronized block unexecutable), consumed priority requests are retired.
     function executeBlocks(ExecuteBlockInfo[] calldata blocks) external;
 
     /// @notice Revert committed blocks, newest first, all above the synchronized block (operator only).
     function revertBlocks(StoredBlockInfo[] calldata blocks) external;
 
-    /// @notice Pay `owner` its pending balance of `tokenId` (anyone may push it).
+    /// @notice Pay `owner` its whole pending balance of `tokenId` (anyone may push it). A refusing owner or
+    ///         token fails only this call: execution only credits, so it never depends on it.
     function withdrawPendingBalance(address payable owner, uint16 tokenId) external;
 }

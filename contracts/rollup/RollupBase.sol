@@ -125,7 +125,7 @@ abstract contract RollupBase is IRollup, RollupStorage {
 
     /// @inheritdoc IRollup
     function withdrawPendingBalance(address payable owner_, uint16 tokenId) external nonReentrant {
-        uint128 amount = pendingBalances[owner_][tokenId];
+        uint256 amount = pendingBalances[owner_][tokenId];
         if (amount == 0) revert NothingPending(owner_, tokenId);
         if (tokenId != 0 && tokenAddress[tokenId] == address(0)) revert UnknownTokenId(tokenId);
         pendingBalances[owner_][tokenId] = 0;
@@ -224,9 +224,14 @@ abstract contract RollupBase is IRollup, RollupStorage {
         emit PriorityRequestQueued(serialId, opType, account, tokenId, amount, pkh, accountIndex, requestHash, expiration);
     }
 
+    /// @dev Never reverts: the balance is 256-bit and each credit below 2^128, so the sum would need more
+    ///      than 2^128 credits to overflow (unchecked says so; a revert here would make the block, which is
+    ///      synchronized and can never be reverted, unexecutable forever).
     function _credit(address owner_, uint16 tokenId, uint128 amount) internal {
         if (amount == 0) return;
-        pendingBalances[owner_][tokenId] += amount;
+        unchecked {
+            pendingBalances[owner_][tokenId] += amount;
+        }
         emit PendingBalanceCredited(owner_, tokenId, amount);
     }
 

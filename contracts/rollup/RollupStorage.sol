@@ -58,7 +58,10 @@ abstract contract RollupStorage {
     mapping(address token => uint16) public tokenIdOf;
 
     // ---- pull-based payouts ----
-    mapping(address owner => mapping(uint16 tokenId => uint128)) public pendingBalances;
+    /// @notice What execution credited to `owner` in `tokenId` and nobody has pushed out yet. 256-bit: each
+    ///         credit is below 2^128 and more than 2^128 credits cannot happen, so adding never overflows and
+    ///         execution never reverts on an owner's balance (a mapping value takes a full slot either way).
+    mapping(address owner => mapping(uint16 tokenId => uint256)) public pendingBalances;
 
     uint256 private reentrancyLock = 1;
 

@@ -22,7 +22,9 @@ from orchestrator.contracts.deploy import deploy_all, token_contract_key
 from orchestrator.crypto.eddsa import PrivateKey
 from orchestrator.devnet.launcher import Devnet
 from orchestrator.devnet.node import free_ports
+from orchestrator.l2.block import Block
 from orchestrator.paths import repo_root
+from orchestrator.prover.groth16 import Proof
 from orchestrator.prover.profiles import BlockProver
 from orchestrator.settlement.driver import ChainHandle, SettlementDriver
 from orchestrator.wallet.keys import Wallet
@@ -64,6 +66,22 @@ def write_settlement_devnet(tmp: Path, n: int, base_chain_id: int) -> Path:
     path = tmp / "devnet.toml"
     path.write_text(re.sub(r"(?m)^profile = .*$", 'profile = "test"', head) + "\n".join(chains))
     return path
+
+
+class ReusedProofs(BlockProver):
+    """TEST-ONLY: a `BlockProver` that proves each distinct block once. A block with the same public input
+    (a fresh world deployed and filled the same way, at the same timestamp) gets the same real proof again:
+    the public input is all a Groth16 proof is checked against."""
+
+    def __init__(self, prover: BlockProver) -> None:  # takes over the loaded keys instead of loading them
+        self.profile, self.backend = prover.profile, prover.backend
+        self.circuit, self.keys = prover.circuit, prover.keys
+        self._proofs: dict[int, Proof] = {}
+
+    def prove(self, block: Block) -> Proof:
+        if block.public_input not in self._proofs:
+            self._proofs[block.public_input] = super().prove(block)
+        return self._proofs[block.public_input]
 
 
 @dataclass

@@ -1,0 +1,68 @@
+"""Security review findings on the contracts and the settlement driver (issue 11), each shown on live
+chains with real proofs: a test per finding that fails on the behaviour before the fix.
+
+- 5: pending balances add up beyond 2^128 without making a synchronized block unexecutable.
+
+Each test has a world of its own (any test passes alone and in any order); blocks carry a fixed timestamp,
+so tests that build the same blocks share their proofs (`ReusedProofs`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from orchestrator.prover.profiles import BlockProver
+from orchestrator.settlement.devworld import USERS, ReusedProofs, World, settlement_world
+from tests.chain import expect_revert
+
+pytestmark = pytest.mark.integration
+
+DAVE = USERS["dave"]  # an outsider: no role anywhere
+T0 = int(time.time())  # the timestamp of every block built here: the same blocks, the same proofs
+MAX_DEPOSIT = 2**128 - 1  # the largest deposit (and L2 balance)
+
+
+@pytest.fixture(scope="module")
+def prover(test_prover: BlockProver) -> ReusedProofs:
+    return ReusedProofs(test_prover)
+
+
+@pytest.fixture
+def world(tmp_path: Path, prover: ReusedProofs) -> Iterator[World]:
+    with settlement_world(tmp_path, prover, n=3, base_chain_id=953000) as w:
+        yield w
+
+
+# -- point 5 ----------------------------------------------------------------------------------------------
+
+
+def test_pending_balances_add_up_past_2_128_and_the_owner_claims_them(world: World) -> None:
+    """Two L2 accounts of one L1 owner each hold 2^128 - 1 USDC and full-exit on beta in one block: the
+    credits sum past 2^128. A 128-bit pending balance overflowed there, and the block, synchronized and so
+    never revertible, could never execute."""
+    d, beta, alice = world.driver, world.chain(2), USERS["alice"]
+    usdc = world.token(beta, "USDC")
+    for _ in range(2):  # the second deposit cannot join the first account: a new one takes it
+        world.deposit_token(beta, alice, "USDC", MAX_DEPOSIT)
+    d.build_block(ops=d.new_requests(), timestamp=T0)
+    d.settle()
+    accounts = [i for i, a in d.state.items() if a.eth_address == alice.address_int]
+    assert accounts == [0, 1] and all(d.state.account(i).balance == MAX_DEPOSIT for i in accounts)
+
+    for index in accounts:
+        beta.tx.send(alice.l1_key, beta.rollup.functions.requestFullExit(index, 1), label="full exit")
+    d.build_block(ops=d.new_requests(), timestamp=T0)
+    d.settle()
+    assert beta.counter("lastExecutedBlock") == 2
+    f = beta.rollup.functions
+    assert f.pendingBalances(alice.address, 1).call() == 2 * MAX_DEPOSIT
+    before = usdc.functions.balanceOf(alice.address).call()
+    beta.tx.send(DAVE.l1_key, f.withdrawPendingBalance(alice.address, 1))  # anyone may push it
+    assert usdc.functions.balanceOf(alice.address).call() - before == 2 * MAX_DEPOSIT
+    assert usdc.functions.balanceOf(beta.rollup.address).call() == 0
+    fn = f.withdrawPendingBalance(alice.address, 1)
+    assert expect_revert(beta.w3, DAVE.l1_key, fn, "NothingPending") == (alice.address, 1)
