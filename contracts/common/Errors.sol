@@ -43,6 +43,9 @@ error AccountIndexOutOfRange(uint32 maxIndex, uint32 accountIndex);
 error NothingPending(address owner, uint16 tokenId);
 /// @notice Sending value out failed.
 error TransferFailed(address to, uint256 amount);
+/// @notice The token address holds no contract code: a call to it would succeed without moving anything,
+///         so it is never registered and never called as a token.
+error TokenHasNoCode(uint16 tokenId, address token);
 /// @notice A re-entrant call into a guarded function.
 error Reentrancy();
 

@@ -64,7 +64,8 @@ interface IRollup {
     /// @notice Deposit ETH to the L2 account of `pkh` owned on L1 by the sender.
     function depositETH(bytes20 pkh) external payable;
 
-    /// @notice Deposit an ERC-20 (already approved); credits the amount that actually arrived.
+    /// @notice Deposit an ERC-20 (already approved, registered, so holding code); credits the amount that
+    ///         actually arrived.
     function depositERC20(address token, uint128 amount, bytes20 pkh) external;
 
     /// @notice Ask for the whole balance of `accountIndex` in `tokenId` to be paid on this chain. The
@@ -80,6 +81,7 @@ interface IRollup {
     function revertBlocks(StoredBlockInfo[] calldata blocks) external;
 
     /// @notice Pay `owner` its whole pending balance of `tokenId` (anyone may push it). A refusing owner or
-    ///         token fails only this call: execution only credits, so it never depends on it.
+    ///         token fails only this call: execution only credits, so it never depends on it. ERC-20 payouts
+    ///         need a token with code (`TokenHasNoCode`) that returns true or nothing (`TransferFailed`).
     function withdrawPendingBalance(address payable owner, uint16 tokenId) external;
 }

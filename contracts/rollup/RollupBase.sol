@@ -22,12 +22,14 @@ abstract contract RollupBase is IRollup, RollupStorage {
 
     // ---------------------------------------------------------------- governance
 
-    /// @notice Map L2 token `tokenId` (1..) to the local ERC-20 `token`, once.
+    /// @notice Map L2 token `tokenId` (1..) to the local ERC-20 `token`, once. `token` must hold code: a call
+    ///         to an address without code succeeds, so a "token" there would take deposits that move nothing.
     function registerToken(uint16 tokenId, address token) external onlyOwner {
         if (token == address(0)) revert ZeroAddress();
         if (tokenId == 0 || tokenAddress[tokenId] != address(0) || tokenIdOf[token] != 0) {
             revert TokenAlreadyRegistered(tokenId, token);
         }
+        if (token.code.length == 0) revert TokenHasNoCode(tokenId, token);
         tokenAddress[tokenId] = token;
         tokenIdOf[token] = tokenId;
         emit TokenRegistered(tokenId, token);
@@ -58,7 +60,7 @@ abstract contract RollupBase is IRollup, RollupStorage {
         uint16 tokenId = tokenIdOf[token];
         if (tokenId == 0) revert TokenNotRegistered(token);
         uint256 before = IERC20Minimal(token).balanceOf(address(this));
-        _safeTransferFrom(token, msg.sender, amount);
+        _safeTransferFrom(tokenId, token, msg.sender, amount);
         // Fee-on-transfer and rebasing tokens: credit what actually arrived.
         _queueDeposit(tokenId, IERC20Minimal(token).balanceOf(address(this)) - before, pkh);
     }
@@ -133,9 +135,8 @@ abstract contract RollupBase is IRollup, RollupStorage {
             (bool ok,) = owner_.call{value: amount}("");
             if (!ok) revert TransferFailed(owner_, amount);
         } else {
-            address token = tokenAddress[tokenId];
-            (bool ok, bytes memory data) = token.call(abi.encodeCall(IERC20Minimal.transfer, (owner_, amount)));
-            if (!ok || (data.length != 0 && !abi.decode(data, (bool)))) revert TransferFailed(owner_, amount);
+            bytes memory call = abi.encodeCall(IERC20Minimal.transfer, (owner_, amount));
+            _callToken(tokenId, tokenAddress[tokenId], call, owner_, amount);
         }
         emit PendingBalanceWithdrawn(owner_, tokenId, amount);
     }
@@ -235,9 +236,17 @@ abstract contract RollupBase is IRollup, RollupStorage {
         emit PendingBalanceCredited(owner_, tokenId, amount);
     }
 
-    function _safeTransferFrom(address token, address from, uint256 amount) private {
-        (bool ok, bytes memory data) =
-            token.call(abi.encodeCall(IERC20Minimal.transferFrom, (from, address(this), amount)));
-        if (!ok || (data.length != 0 && !abi.decode(data, (bool)))) revert TransferFailed(address(this), amount);
+    function _safeTransferFrom(uint16 tokenId, address token, address from, uint256 amount) private {
+        bytes memory call = abi.encodeCall(IERC20Minimal.transferFrom, (from, address(this), amount));
+        _callToken(tokenId, token, call, address(this), amount);
+    }
+
+    /// @dev A token call that must succeed and return true or nothing. A call to an address without code
+    ///      succeeds with no data, so an empty answer counts only from an address that holds code (checked
+    ///      only then: a token that returns true costs no extra code lookup).
+    function _callToken(uint16 tokenId, address token, bytes memory call, address to, uint256 amount) private {
+        (bool ok, bytes memory data) = token.call(call);
+        if (!ok || (data.length != 0 && !abi.decode(data, (bool)))) revert TransferFailed(to, amount);
+        if (data.length == 0 && token.code.length == 0) revert TokenHasNoCode(tokenId, token);
     }
 }

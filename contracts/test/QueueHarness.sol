@@ -14,5 +14,12 @@ contract QueueHarness is RollupBase {
         _credit(owner_, tokenId, amount);
     }
 
+    /// @notice TEST-ONLY: map `tokenId` to `token` without `registerToken`'s checks, as if a registered token
+    ///         had lost its code (the payout must then refuse, not report a transfer that moved nothing).
+    function testMapToken(uint16 tokenId, address token) external onlyOperator {
+        tokenAddress[tokenId] = token;
+        tokenIdOf[token] = tokenId;
+    }
+
     function _afterRevert(StoredBlockInfo calldata) internal override {}
 }

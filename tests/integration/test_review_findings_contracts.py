@@ -2,6 +2,7 @@
 chains with real proofs: a test per finding that fails on the behaviour before the fix.
 
 - 5: pending balances add up beyond 2^128 without making a synchronized block unexecutable.
+- 6: a token address without code is never registered, and a payout to such a "token" is refused.
 
 Each test has a world of its own (any test passes alone and in any order); blocks carry a fixed timestamp,
 so tests that build the same blocks share their proofs (`ReusedProofs`).
@@ -14,10 +15,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from eth_account import Account
 
+from orchestrator.config import load_config
+from orchestrator.contracts.deploy import connect
+from orchestrator.devnet.launcher import Devnet
 from orchestrator.prover.profiles import BlockProver
 from orchestrator.settlement.devworld import USERS, ReusedProofs, World, settlement_world
-from tests.chain import expect_revert
+from tests.chain import deploy, expect_revert, transact
+from tests.helpers import write_devnet
 
 pytestmark = pytest.mark.integration
 
@@ -66,3 +72,28 @@ def test_pending_balances_add_up_past_2_128_and_the_owner_claims_them(world: Wor
     assert usdc.functions.balanceOf(beta.rollup.address).call() == 0
     fn = f.withdrawPendingBalance(alice.address, 1)
     assert expect_revert(beta.w3, DAVE.l1_key, fn, "NothingPending") == (alice.address, 1)
+
+
+# -- point 6 ----------------------------------------------------------------------------------------------
+
+
+def test_a_token_address_without_code_is_refused(tmp_path: Path) -> None:
+    """A call to an address without code succeeds: such a "token" would take deposits that pay nothing and
+    payouts that move nothing. Registration refuses it; a payout refuses it too (a test hook maps one)."""
+    path, _ = write_devnet(tmp_path, n=1, base_chain_id=954000)
+    config = load_config(path)
+    with Devnet(config, tmp_path / "home"):
+        w3 = connect(config.chains[0])
+        owner, operator = config.keys.deployer, config.keys.operator
+        operator_address = Account.from_key(operator).address
+        rollup = deploy(w3, owner, "QueueHarness", (2, 8, 100, operator_address, operator_address, bytes(32)))
+        f, eoa = rollup.functions, DAVE.address
+        assert expect_revert(w3, owner, f.registerToken(5, eoa), "TokenHasNoCode") == (5, eoa)
+        assert f.tokenAddress(5).call() == "0x" + "00" * 20
+
+        receiver = Account.create().address
+        transact(w3, operator, f.testMapToken(5, eoa))
+        transact(w3, operator, f.testCredit(receiver, 5, 1000))
+        payout = f.withdrawPendingBalance(receiver, 5)
+        assert expect_revert(w3, DAVE.l1_key, payout, "TokenHasNoCode") == (5, eoa)
+        assert f.pendingBalances(receiver, 5).call() == 1000  # still owed
