@@ -223,8 +223,11 @@ class SettlementDriver:
         return all(bytes(received(c, b).call()) != bytes(32) for c, b in self.report_needs().items())
 
     def relay(self) -> int:
-        """Deliver every message sent since the last call that is not delivered yet; returns how many."""
+        """Deliver every message a rollup contract of this deployment sent since the last call that is not
+        delivered yet; returns how many. Anything else sent through a messenger is not the round's
+        business (a stranger's message would be refused on delivery and stall the round)."""
         by_evm_id = {c.config.evm_chain_id: c for c in self.chains.values()}
+        rollups = {c.rollup.address.lower() for c in self.chains.values()}
         count = 0
         for source in self.chains.values():
             head = int(source.w3.eth.block_number)
@@ -235,7 +238,9 @@ class SettlementDriver:
             )
             source.message_cursor = head + 1
             for message in messages:
-                dest = by_evm_id[message.destination_chain_id]
+                dest = by_evm_id.get(message.destination_chain_id)
+                if dest is None or message.sender.lower() not in rollups:
+                    continue
                 if dest.messenger.functions.delivered(message.source_chain_id, message.nonce).call():
                     continue
                 kind = {REPORT: "deliver report", CONFIRMATION: "deliver confirmation"}.get(

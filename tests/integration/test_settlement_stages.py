@@ -1,11 +1,16 @@
 """Each settlement stage on live chains, and every way it must refuse: each failure asserts its named
-error. The tests share one deployment and run in order, as a round does: commit, prove, synchronize,
-confirm, execute, revert."""
+error. Each test starts from a named stage of a world holding two blocks (`Worlds.at`): the module's world
+is reused while it stands at or before that stage (the driver advances it, step by step, read from the
+on-chain counters), and a fresh one is deployed when a test needs an earlier stage or the world stands at
+none (a test failed half-way). Every world builds the same two blocks at the same timestamp, so their real
+proofs are computed once (`ReusedProofs`). Each test passes alone and in any order; in file order they
+share one world, as a round does: commit, prove, synchronize, confirm, execute, revert."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 
 import pytest
@@ -15,18 +20,20 @@ from orchestrator.l2.block import Block
 from orchestrator.l2.chainhash import ZERO_HASH, next_sync_hash, op_hash
 from orchestrator.l2.tx import OpRecord, Withdraw
 from orchestrator.messaging.attest import Message, attestations
-from orchestrator.messaging.relay import delivery, messages_in_receipt
+from orchestrator.messaging.relay import delivery, messages_in_receipt, sent_messages
 from orchestrator.prover.groth16 import BASE_FIELD_Q
 from orchestrator.prover.profiles import BlockProver
 from orchestrator.settlement import stages
-from orchestrator.settlement.devworld import ETHER, USERS, World, settlement_world
-from orchestrator.settlement.driver import ChainHandle
+from orchestrator.settlement.devworld import ETHER, USERS, ReusedProofs, World, settlement_world
+from orchestrator.settlement.driver import CONFIRMATION, ChainHandle, SettlementDriver
 from orchestrator.settlement.ledger import StoredBlockInfo
 from tests.chain import expect_revert
 
 pytestmark = pytest.mark.integration
 
 DAVE = USERS["dave"]  # an outsider: no role anywhere
+T0 = int(time.time())  # every world's blocks carry this timestamp: the same blocks, the same proofs
+STAGES = ("built", "committed", "proven", "synchronized", "confirmed")
 
 
 @dataclass
@@ -34,7 +41,6 @@ class Staged:
     world: World
     b1: Block  # deposits of alice (alpha) and bob (beta)
     b2: Block  # carol's deposit (gamma); bob withdraws to beta
-    confirmations: dict[int, Message]
 
     @property
     def alpha(self) -> ChainHandle:
@@ -48,19 +54,102 @@ class Staged:
     def gamma(self) -> ChainHandle:
         return self.world.chain(3)
 
+    def confirmations(self) -> dict[int, Message]:
+        """The confirmations the primary rollup sent, by the rollup chain id they are for (from the log)."""
+        alpha, d = self.alpha, self.world.driver
+        since, head = d.deployments.chains[alpha.config.name].deploy_block, int(alpha.w3.eth.block_number)
+        sent = sent_messages(alpha.messenger, alpha.config.evm_chain_id, since, head)
+        by_evm_id = {c.config.evm_chain_id: c.id for c in (self.beta, self.gamma)}
+        ours = [m for m in sent if m.sender == alpha.rollup.address and m.payload[0] == CONFIRMATION]
+        return {by_evm_id[m.destination_chain_id]: m for m in ours}
 
-@pytest.fixture(scope="module")
-def staged(tmp_path_factory: pytest.TempPathFactory, test_prover: BlockProver) -> Iterator[Staged]:
-    with settlement_world(tmp_path_factory.mktemp("stages"), test_prover, n=3, base_chain_id=952000) as world:
+    def stage(self) -> str | None:
+        """The stage the chains stand at; None past `confirmed` or between stages."""
+        d = self.world.driver
+        chains = list(d.chains.values())
+        if d.ledger.last_block != 2:
+            return None
+        if [c.counter("lastCommittedBlock") for c in chains] == [0, 0, 0]:
+            return "built"
+        for c in chains:  # every chain holds exactly the ledger's blocks
+            last = d.ledger.last_stored(c.id)
+            if c.counter("lastCommittedBlock") != last.block_number:
+                return None
+            if bytes(c.rollup.functions.storedBlockHashes(last.block_number).call()) != last.hash():
+                return None
+        proven = self.alpha.counter("lastProvenBlock")
+        synchronized = [c.counter("lastSynchronizedBlock") for c in chains]
+        reported = [int(c.rollup.functions.lastReportedBlock().call()) for c in (self.beta, self.gamma)]
+        if any(c.counter("lastExecutedBlock") for c in chains):
+            return None
+        if synchronized == [0, 0, 0] and reported == [0, 0]:
+            return {0: "committed", 2: "proven"}.get(proven)
+        if synchronized == [2, 0, 0] and len(self.confirmations()) == 2:
+            return "synchronized"
+        return "confirmed" if synchronized == [2, 2, 2] else None
+
+
+def _report_relay_synchronize(d: SettlementDriver) -> None:
+    d.report()
+    d.relay()
+    d.synchronize()
+
+
+# The driver's step from each stage to the next (it reads the counters and does only what is missing).
+STEPS: dict[str, Callable[[SettlementDriver], object]] = {
+    "built": SettlementDriver.commit,
+    "committed": SettlementDriver.prove,
+    "proven": _report_relay_synchronize,
+    "synchronized": SettlementDriver.relay,  # delivers the confirmations
+}
+
+
+class Worlds:
+    """The module's world, one at a time: `at(stage)` returns it at that stage."""
+
+    def __init__(self, tmp: pytest.TempPathFactory, prover: BlockProver) -> None:
+        self.tmp, self.prover = tmp, ReusedProofs(prover)
+        self.nodes = ExitStack()
+        self.current: Staged | None = None
+
+    def at(self, stage: str) -> Staged:
+        now = None if self.current is None else self.current.stage()
+        if self.current is None or now is None or STAGES.index(now) > STAGES.index(stage):
+            self.close()
+            self.current, now = self._fresh(), "built"
+        while now != stage:
+            STEPS[now](self.current.world.driver)
+            reached = self.current.stage()
+            assert reached == STAGES[STAGES.index(now) + 1], f"{now} did not advance: {reached}"
+            now = reached
+        return self.current
+
+    def close(self) -> None:
+        self.nodes.close()
+        self.nodes, self.current = ExitStack(), None
+
+    def _fresh(self) -> Staged:
+        """Three chains, deposits on each, and blocks 1 and 2 built (not committed)."""
+        tmp = self.tmp.mktemp("stages")
+        world = self.nodes.enter_context(settlement_world(tmp, self.prover, n=3, base_chain_id=952000))
         d = world.driver
         for chain_id, user in ((1, USERS["alice"]), (2, USERS["bob"]), (3, USERS["carol"])):
             world.deposit_eth(world.chain(chain_id), user, ETHER)
         requests = {r.chain: r for r in d.new_requests()}
-        b1 = d.build_block(ops=[requests[1], requests[2]])
+        b1 = d.build_block(ops=[requests[1], requests[2]], timestamp=T0)
         bob = USERS["bob"]
         withdraw = Withdraw(1, 2, bob.address_int, ETHER // 2, 0).sign(bob.l2_key, d.domain)
-        b2 = d.build_block(ops=[requests[3], withdraw])
-        yield Staged(world, b1, b2, {})
+        b2 = d.build_block(ops=[requests[3], withdraw], timestamp=T0)
+        return Staged(world, b1, b2)
+
+
+@pytest.fixture(scope="module")
+def worlds(tmp_path_factory: pytest.TempPathFactory, test_prover: BlockProver) -> Iterator[Worlds]:
+    holder = Worlds(tmp_path_factory, test_prover)
+    try:
+        yield holder
+    finally:
+        holder.close()
 
 
 CommitInfo = tuple[int, int, bytes, bytes]
@@ -76,7 +165,8 @@ def _with_record(block: Block, index: int, record: bytes) -> bytes:
     return data[: 64 * index] + record + data[64 * (index + 1) :]
 
 
-def test_commit_checks_order_queue_chain_ids_and_caller(staged: Staged) -> None:
+def test_commit_checks_order_queue_chain_ids_and_caller(worlds: Worlds) -> None:
+    staged = worlds.at("built")
     d, alpha, beta, b1, b2 = staged.world.driver, staged.alpha, staged.beta, staged.b1, staged.b2
     op = d.operator
     genesis, zero_sync = d.ledger.stored(1, 0).as_tuple(), d.ledger.sync_hashes(0)
@@ -125,7 +215,8 @@ def test_commit_checks_order_queue_chain_ids_and_caller(staged: Staged) -> None:
     assert alpha.rollup.functions.pendingPriorityRequests().call() == 0
 
 
-def test_prove_accepts_only_each_blocks_own_proof(staged: Staged) -> None:
+def test_prove_accepts_only_each_blocks_own_proof(worlds: Worlds) -> None:
+    staged = worlds.at("committed")
     d, alpha = staged.world.driver, staged.alpha
     op, f = d.operator, alpha.rollup.functions
     proofs = {n: d.prover.prove(d.ledger.block(n)) for n in (1, 2)}
@@ -178,7 +269,8 @@ def _report(chain: ChainHandle, operator: str, block: int = 2) -> Message:
     return message
 
 
-def test_synchronize_needs_every_secondarys_matching_report(staged: Staged) -> None:
+def test_synchronize_needs_every_secondarys_matching_report(worlds: Worlds) -> None:
+    staged = worlds.at("proven")
     d, alpha, beta, gamma = staged.world.driver, staged.alpha, staged.beta, staged.gamma
     op, keys = d.operator, d.validators
     sync = stages.synchronize(alpha.rollup, d.ledger, 2)
@@ -223,15 +315,16 @@ def test_synchronize_needs_every_secondarys_matching_report(staged: Staged) -> N
     receipt = alpha.tx.send(op, sync)
     assert alpha.rollup.functions.lastSynchronizedBlock().call() == 2
     sent = messages_in_receipt(alpha.messenger, alpha.config.evm_chain_id, receipt)
-    by_evm_id = {c.config.evm_chain_id: c.id for c in (beta, gamma)}
-    staged.confirmations.update({by_evm_id[m.destination_chain_id]: m for m in sent})
-    assert sorted(staged.confirmations) == [2, 3]
+    assert sorted(m.destination_chain_id for m in sent) == [c.config.evm_chain_id for c in (beta, gamma)]
+    assert sorted(staged.confirmations()) == [2, 3]
+    assert staged.stage() == "synchronized"
 
 
-def test_a_secondary_advances_only_on_a_confirmation_of_what_it_committed(staged: Staged) -> None:
+def test_a_secondary_advances_only_on_a_confirmation_of_what_it_committed(worlds: Worlds) -> None:
+    staged = worlds.at("synchronized")
     d, alpha, beta, gamma = staged.world.driver, staged.alpha, staged.beta, staged.gamma
     op, keys = d.operator, d.validators
-    assert len(staged.confirmations) == 2, "needs the synchronize test"
+    confirmations = staged.confirmations()
     # execution before confirmation
     early = stages.execute(beta.rollup, d.ledger, 2, 0, 2)
     assert early is not None
@@ -239,26 +332,26 @@ def test_a_secondary_advances_only_on_a_confirmation_of_what_it_committed(staged
     # gamma swaps its block 2 while the confirmation travels: the confirmed hash is not what it holds now
     bad_records, bad_info = _bad_gamma_block(staged)
     _replace_gamma_block(staged, d.ledger.stored(3, 2), bad_records)
-    confirm_gamma = delivery(gamma.messenger, staged.confirmations[3], keys)
+    confirm_gamma = delivery(gamma.messenger, confirmations[3], keys)
     args = expect_revert(gamma.w3, op, confirm_gamma, "ConfirmationMismatch")
     assert args == (2, bad_info.sync_hash, d.ledger.sync_hashes(2)[2])
     assert gamma.counter("lastSynchronizedBlock") == 0  # its withdrawals cannot pay
     _replace_gamma_block(staged, bad_info, d.ledger.records(3, 2))
     gamma.tx.send(op, confirm_gamma)
-    beta.tx.send(op, delivery(beta.messenger, staged.confirmations[2], keys))
+    beta.tx.send(op, delivery(beta.messenger, confirmations[2], keys))
     assert [c.counter("lastSynchronizedBlock") for c in d.chains.values()] == [2, 2, 2]
     # only the primary rollup may confirm: the same payload sent by an outsider is refused
-    payload = staged.confirmations[2].payload
+    payload = confirmations[2].payload
     fn = alpha.messenger.functions.send(beta.config.evm_chain_id, beta.rollup.address, payload)
     [forged] = messages_in_receipt(alpha.messenger, alpha.config.evm_chain_id, alpha.tx.send(DAVE.l1_key, fn))
     args = expect_revert(beta.w3, op, delivery(beta.messenger, forged, keys), "NotPeer")
     assert args == (alpha.config.evm_chain_id, DAVE.address)
 
 
-def test_execute_pays_once_and_synchronized_blocks_never_revert(staged: Staged) -> None:
+def test_execute_pays_once_and_synchronized_blocks_never_revert(worlds: Worlds) -> None:
+    staged = worlds.at("confirmed")
     d, alpha, beta = staged.world.driver, staged.alpha, staged.beta
     op = d.operator
-    assert beta.counter("lastSynchronizedBlock") == 2, "needs the confirmation test"
     wrong = alpha.rollup.functions.executeBlocks([(d.ledger.stored(1, 1).as_tuple(), bytes(64))])
     expect_revert(alpha.w3, op, wrong, "OpsHashMismatch")
     for c in d.chains.values():
