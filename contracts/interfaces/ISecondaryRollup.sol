@@ -22,7 +22,8 @@ interface ISecondaryRollup is IRollup {
     /// @notice Commit blocks after `lastBlock` (the latest committed here); block numbers may skip.
     function commitBlocks(StoredBlockInfo calldata lastBlock, SecondaryCommitInfo[] calldata blocks) external;
 
-    /// @notice Send (this chain, `blockNumber`, its S_c) to the primary. Open to anyone, for a block
-    ///         committed here, above the synchronized block and above the last reported one.
+    /// @notice Send (this chain, `blockNumber`, its S_c) to the primary (operator only), for a block committed
+    ///         here (`BlockNotCommittedHere`), above the synchronized block and above the last reported one
+    ///         (`NothingToReport`): each report crosses once, in rising block order.
     function sendSyncReport(uint64 blockNumber) external returns (uint64 nonce);
 }

@@ -20,8 +20,8 @@ contract SecondaryRollup is ISecondaryRollup, RollupBase, IMessageReceiver {
     uint16 public immutable opSlots;
     /// @notice S_c after each committed block, which confirmations are checked against.
     mapping(uint64 blockNumber => bytes32) public committedSyncHash;
-    /// @notice The block of the last report sent: reports go out in rising block order only, so nobody can
-    ///         make the relayer carry the same report over and over.
+    /// @notice The block of the last report sent: reports go out in rising block order only, so the relayer
+    ///         never carries the same report twice (a revert below it lowers it again).
     uint64 public lastReportedBlock;
 
     constructor(RollupParams memory params, uint8 primaryChainId_, uint16 opSlots_) RollupBase(params) {
@@ -94,7 +94,10 @@ contract SecondaryRollup is ISecondaryRollup, RollupBase, IMessageReceiver {
     // ---------------------------------------------------------------- synchronize
 
     /// @inheritdoc ISecondaryRollup
-    function sendSyncReport(uint64 blockNumber) external returns (uint64 nonce) {
+    /// @dev Operator only, like `synchronizeBlocks` on the primary: a report for a later block raises the
+    ///      floor above the block the primary needs, so an open call would let anyone stall synchronization
+    ///      of every chain until proving reached the reported block.
+    function sendSyncReport(uint64 blockNumber) external onlyOperator returns (uint64 nonce) {
         uint64 floor = lastReportedBlock > lastSynchronizedBlock ? lastReportedBlock : lastSynchronizedBlock;
         if (blockNumber <= floor) revert NothingToReport(blockNumber, floor);
         bytes32 syncHash = blockNumber <= lastCommittedBlock ? committedSyncHash[blockNumber] : bytes32(0);

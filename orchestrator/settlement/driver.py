@@ -195,32 +195,57 @@ class SettlementDriver:
         if proofs:
             self._send(p, stages.prove(p.rollup, self.ledger, proofs), f"prove {len(proofs)}")
 
-    def report_needs(self) -> dict[int, int]:
-        """Secondary -> the block whose report the primary needs to synchronize its proven block: the
-        secondary's last block at or below it, for every secondary with news since its last confirmation."""
+    def report_needs(self, up_to: int | None = None) -> dict[int, int]:
+        """Secondary -> the block whose report the primary needs to synchronize block `up_to` (default: its
+        proven block): the secondary's last block at or below it, for every secondary with news since its
+        last confirmation. Empty when `up_to` is not above the synchronized block."""
         p = self.primary
-        proven = p.counter("lastProvenBlock")
-        if proven <= p.counter("lastSynchronizedBlock"):
+        n = p.counter("lastProvenBlock") if up_to is None else up_to
+        if n <= p.counter("lastSynchronizedBlock"):
             return {}
-        expected = self.ledger.sync_hashes(proven)
+        expected = self.ledger.sync_hashes(n)
         return {
-            c.id: self.ledger.report_block(c.id, proven)
+            c.id: self.ledger.report_block(c.id, n)
             for c in self.chains.values()
             if c is not p and expected[c.id - 1] != bytes(p.rollup.functions.confirmedSyncHash(c.id).call())
         }
 
     def report(self) -> None:
-        """Each secondary the primary needs a report from sends it (once: the contract refuses repeats)."""
+        """Each secondary the primary needs a report from for its proven block sends it (once: the
+        contract refuses a block at or below the last reported one)."""
         for chain_id, block in self.report_needs().items():
             c = self.chains[chain_id]
             f = c.rollup.functions
             if block > max(c.counter("lastSynchronizedBlock"), int(f.lastReportedBlock().call())):
                 c.tx.send(self.operator, f.sendSyncReport(block), label="send report")
 
-    def reports_arrived(self) -> bool:
-        """True iff the primary holds every report it needs to synchronize its proven block."""
-        received = self.primary.rollup.functions.syncReports
-        return all(bytes(received(c, b).call()) != bytes(32) for c, b in self.report_needs().items())
+    def sync_target(self) -> int | None:
+        """The highest block in (synchronized, proven] on the primary for which it holds every report it
+        needs, each equal to the S_c the ledger derived (a report that differs would only make the call
+        revert); None if there is none. Reports that arrived for a lower block are not wasted while the
+        report for the proven block is still travelling."""
+        p = self.primary
+        synchronized, proven = p.counter("lastSynchronizedBlock"), p.counter("lastProvenBlock")
+        if proven <= synchronized:
+            return None
+        f = p.rollup.functions
+        secondaries = [c.id for c in self.chains.values() if c is not p]
+        confirmed = {c: bytes(f.confirmedSyncHash(c).call()) for c in secondaries}
+        held: dict[tuple[int, int], bytes] = {}  # (chain, block) -> the report the primary holds
+
+        def covered(n: int) -> bool:
+            expected = self.ledger.sync_hashes(n)
+            for c in secondaries:
+                if expected[c - 1] == confirmed[c]:
+                    continue  # nothing new for c up to n
+                key = (c, self.ledger.report_block(c, n))
+                if key not in held:
+                    held[key] = bytes(f.syncReports(*key).call())
+                if held[key] != expected[c - 1]:
+                    return False
+            return True
+
+        return next((n for n in range(proven, synchronized, -1) if covered(n)), None)
 
     def relay(self) -> int:
         """Deliver every message a rollup contract of this deployment sent since the last call that is not
@@ -251,11 +276,11 @@ class SettlementDriver:
         return count
 
     def synchronize(self) -> None:
-        """Synchronize the primary up to its last proven block once the secondaries' reports arrived."""
-        p = self.primary
-        proven = p.counter("lastProvenBlock")
-        if proven > p.counter("lastSynchronizedBlock") and self.reports_arrived():
-            self._send(p, stages.synchronize(p.rollup, self.ledger, proven), "synchronize")
+        """Synchronize the primary up to the highest proven block whose reports all arrived (`sync_target`),
+        not only up to its proven block: a report still travelling for that one delays nothing below it."""
+        p, target = self.primary, self.sync_target()
+        if target is not None:
+            self._send(p, stages.synchronize(p.rollup, self.ledger, target), "synchronize")
 
     def execute(self) -> None:
         """Execute on every chain its blocks up to its synchronized block."""

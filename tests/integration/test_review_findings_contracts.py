@@ -1,11 +1,13 @@
-"""Security review findings on the contracts and the settlement driver (issue 11), each shown on live
-chains with real proofs: a test per finding that fails on the behaviour before the fix.
+"""Security review findings on the contracts and the settlement driver (issue 11, points 5, 6 and 7), each
+shown on live chains with real proofs: a test per finding that fails on the behaviour before the fix.
 
 - 5: pending balances add up beyond 2^128 without making a synchronized block unexecutable.
 - 6: a token address without code is never registered, and a payout to such a "token" is refused.
+- 7: sync reports are the operator's; an outsider's report cannot delay synchronization, and the driver
+  synchronizes the highest proven block whose reports arrived.
 
 Each test has a world of its own (any test passes alone and in any order); blocks carry a fixed timestamp,
-so tests that build the same blocks share their proofs (`ReusedProofs`).
+so the two tests that build the same blocks share their proofs (`ReusedProofs`).
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from eth_account import Account
 from orchestrator.config import load_config
 from orchestrator.contracts.deploy import connect
 from orchestrator.devnet.launcher import Devnet
+from orchestrator.errors import ChainTxError
 from orchestrator.prover.profiles import BlockProver
-from orchestrator.settlement.devworld import USERS, ReusedProofs, World, settlement_world
+from orchestrator.settlement.devworld import ETHER, USERS, ReusedProofs, World, settlement_world
 from tests.chain import deploy, expect_revert, transact
 from tests.helpers import write_devnet
 
@@ -97,3 +100,70 @@ def test_a_token_address_without_code_is_refused(tmp_path: Path) -> None:
         payout = f.withdrawPendingBalance(receiver, 5)
         assert expect_revert(w3, DAVE.l1_key, payout, "TokenHasNoCode") == (5, eoa)
         assert f.pendingBalances(receiver, 5).call() == 1000  # still owed
+
+
+# -- point 7 ----------------------------------------------------------------------------------------------
+
+
+def _two_beta_blocks_committed_first_proven(world: World) -> None:
+    """Blocks 1 and 2, each with a deposit of bob's on beta, committed everywhere; only block 1 proven."""
+    d, beta, bob = world.driver, world.chain(2), USERS["bob"]
+    for _ in range(2):
+        world.deposit_eth(beta, bob, ETHER)
+    first, second = d.new_requests()
+    d.build_block(ops=[first], timestamp=T0)
+    d.build_block(ops=[second], timestamp=T0)
+    d.commit()
+    d.prove(max_blocks=1)
+    assert beta.counter("lastCommittedBlock") == 2 and world.chain(1).counter("lastProvenBlock") == 1
+
+
+def test_an_outsiders_report_does_not_delay_synchronization(world: World) -> None:
+    """Block 1 is proven; an outsider reports beta's block 2. When anyone could, the report raised beta's
+    floor to 2: the operator could no longer report block 1, and nothing synchronized until block 2 was
+    proven. Reports are the operator's now: block 1 synchronizes at once."""
+    d, alpha, beta = world.driver, world.chain(1), world.chain(2)
+    _two_beta_blocks_committed_first_proven(world)
+    outsider = beta.rollup.functions.sendSyncReport(2)
+    try:
+        beta.tx.send(DAVE.l1_key, outsider, label="outsider's report")
+        refused = None
+    except ChainTxError as exc:
+        refused = exc.error
+    d.relay()  # whatever the outsider got sent arrives first
+
+    d.report()
+    d.relay()
+    d.synchronize()
+    assert alpha.counter("lastSynchronizedBlock") == 1
+    assert refused == "Unauthorized"
+    operator = Account.from_key(d.operator).address
+    assert expect_revert(beta.w3, DAVE.l1_key, outsider, "Unauthorized") == (operator, DAVE.address)
+
+    d.settle()  # block 2 proven, reported, synchronized, executed everywhere
+    assert [c.counter("lastExecutedBlock") for c in d.chains.values()] == [2, 2, 0]
+
+
+def test_the_driver_synchronizes_the_highest_block_whose_reports_arrived(world: World) -> None:
+    """Block 1's report arrived; block 2 got proven and its report is still travelling. The driver used to
+    wait for the report of the last proven block; now it synchronizes block 1 meanwhile, then block 2."""
+    d, alpha, beta = world.driver, world.chain(1), world.chain(2)
+    _two_beta_blocks_committed_first_proven(world)
+    d.report()
+    d.relay()
+    d.prove()
+    assert alpha.counter("lastProvenBlock") == 2
+    d.report()  # block 2's report leaves beta; not relayed yet
+    assert beta.rollup.functions.lastReportedBlock().call() == 2
+    assert alpha.rollup.functions.syncReports(2, 2).call() == bytes(32)
+
+    d.synchronize()
+    assert alpha.counter("lastSynchronizedBlock") == 1
+    assert alpha.rollup.functions.syncReports(2, 1).call() == bytes(32)  # used up
+    d.relay()  # block 2's report and block 1's confirmation
+    assert beta.counter("lastSynchronizedBlock") == 1
+    d.synchronize()
+    assert alpha.counter("lastSynchronizedBlock") == 2
+    d.relay()
+    d.execute()
+    assert [c.counter("lastExecutedBlock") for c in d.chains.values()] == [2, 2, 0]
