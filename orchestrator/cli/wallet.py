@@ -38,7 +38,7 @@ def _client(ctx: CliContext) -> SequencerClient:
 
 
 def _say(line: str) -> None:
-    console.print(line, markup=False)
+    console.print(line, markup=False, soft_wrap=True)  # a hash or an address is never cut in two
 
 
 def _watch(client: SequencerClient, chains: list[str]) -> Watch:
@@ -75,7 +75,7 @@ def account_create(ctx: CliContext, name: str, l1_key: str | None) -> None:
     wallet = create_wallet(ctx.home, name, l1_key)
     if net is not None:
         fund(net, wallet)
-    console.print(
+    _say(
         f"wallet {name}: L1 {wallet.address}, L2 key hash {hex(wallet.pkh)}"
         + (" (funded with 100 ETH on every local chain)" if net is not None else "")
     )
@@ -88,7 +88,7 @@ def account_list(ctx: CliContext) -> None:
     from orchestrator.wallet.keys import list_wallets
 
     for w in list_wallets(ctx.home):
-        console.print(f"{w.name:<12} L1 {w.address}  L2 key hash {hex(w.pkh)}")
+        _say(f"{w.name:<12} L1 {w.address}  L2 key hash {hex(w.pkh)}")
 
 
 @click.command(context_settings=AMOUNT_ARGS)
@@ -121,7 +121,7 @@ def deposit(
     client = _client(ctx)
     if not _sequencer_up(client):
         deadline = actions.request_deadline(net, chain, serial)
-        console.print(
+        _say(
             f"the sequencer is not running: the {tok.symbol} is locked in {chain.name}'s priority queue and "
             f"will be credited on L2 once the sequencer runs (it must take the request before "
             f"{chain.name}'s block {deadline})"
@@ -131,7 +131,7 @@ def deposit(
     block = int(wait_included(client, watch, chain.rollup_chain_id, serial)["block"])
     index = int(str(actions.own_account(client, wallet, tok)["index"]))
     record_account(ctx.home, name, tok.l2_id, index)
-    console.print(f"spendable on L2: in block {block}, {name}'s {tok.symbol} account {index}")
+    _say(f"spendable on L2: in block {block}, {name}'s {tok.symbol} account {index}")
 
 
 @click.command(context_settings=AMOUNT_ARGS)
@@ -163,9 +163,9 @@ def transfer(ctx: CliContext, name: str, amount: str, token: str, to: str, wait:
     by_id = {t.l2_id: t for t in net.tokens.values()}
     tx = actions.sign_transfer(client, wallet, tok, to_index, raw, to_name, by_id)
     tx_hash = actions.send_l2(client, tx, net)
-    console.print(f"transfer of {tok.format(raw)} to {to_name or f'account {to_index}'} accepted: {tx_hash}")
+    _say(f"transfer of {tok.format(raw)} to {to_name or f'account {to_index}'} accepted: {tx_hash}")
     if wait:
-        console.print(f"in block {client.wait_transaction(tx_hash)['block']}")
+        _say(f"in block {client.wait_transaction(tx_hash)['block']}")
 
 
 @click.command(context_settings=AMOUNT_ARGS)
@@ -194,11 +194,11 @@ def withdraw(
     tx = actions.sign_withdraw(client, wallet, tok, chain, raw, address)
     tx_hash = actions.send_l2(client, tx, net)
     who = to_name or address
-    console.print(f"withdrawal of {tok.format(raw)} to {who} on {chain.name} accepted: {tx_hash}")
+    _say(f"withdrawal of {tok.format(raw)} to {who} on {chain.name} accepted: {tx_hash}")
     if wait:
         watch = _watch(client, [net.config.primary.name, chain.name])
         wait_transaction_paid(client, watch, tx_hash, chain.name)
-        console.print(f"{tok.format(raw)} paid to {who} on {chain.name}")
+        _say(f"{tok.format(raw)} paid to {who} on {chain.name}")
 
 
 @click.command("full-exit")
@@ -228,7 +228,7 @@ def full_exit(
     if index is None:
         index, source = actions.find_account(net, client, ctx.home, wallet, tok)
     serial = actions.request_full_exit(net, wallet, chain, index, tok)
-    console.print(
+    _say(
         f"full exit of {name}'s {tok.symbol} account {index} ({source}) queued on {chain.name} "
         f"as priority request {serial}"
     )
@@ -236,7 +236,7 @@ def full_exit(
         return
     if not _sequencer_up(client):
         deadline = actions.request_deadline(net, chain, serial)
-        console.print(
+        _say(
             f"the sequencer is not running: the request waits in {chain.name}'s priority queue; the "
             f"sequencer must process it before {chain.name}'s block {deadline}"
         )
@@ -260,7 +260,7 @@ def claim(ctx: CliContext, name: str, token: str, chain_name: str) -> None:
     chain = net.chain(chain_name)
     tok = net.token(token, chain)
     amount = actions.claim(net, wallet, chain, tok)
-    console.print(f"claimed {tok.format(amount)} for {name} on {chain.name}")
+    _say(f"claimed {tok.format(amount)} for {name} on {chain.name}")
 
 
 @click.command()
@@ -279,7 +279,7 @@ def balance(ctx: CliContext, name: str) -> None:
     try:
         accounts = [a for a in client.accounts_of(wallet.address) if int(str(a["pkh"]), 16) == wallet.pkh]
     except RollupError as exc:
-        console.print(f"L2: {exc}", markup=False)
+        _say(f"L2: {exc}")
         accounts = []
     if accounts:
         l2 = Table(title=f"{name} on L2", title_justify="left")

@@ -63,7 +63,7 @@ def parse_amount(text: str, token: Token) -> int:
     if raw > MAX_BALANCE:
         raise UserError(
             f"amount {text} {token.symbol} is more than an L2 balance can hold "
-            f"(at most {token.format(MAX_BALANCE)})"
+            f"(at most about {Decimal(MAX_BALANCE).scaleb(-token.decimals):.2g} {token.symbol})"
         )
     return raw
 

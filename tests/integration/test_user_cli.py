@@ -1,0 +1,171 @@
+"""The user's verbs from the command line, against live chains and the real daemon processes (issue 11,
+points 4, 8, 9, 13, 14, 15): a typo never moves funds, refusals speak the user's units and names, `--wait`
+shows each stage on each chain, and what must work without the sequencer does.
+
+Each test makes its own wallets, so the tests share one running rollup but no state.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from orchestrator.prover.profiles import BlockProver
+from orchestrator.scenario import RunningRollup, running_rollup
+from orchestrator.settlement.devworld import write_settlement_devnet
+from orchestrator.wallet.actions import l1_balance, own_account, pending_balance
+from orchestrator.wallet.keys import load_wallet
+from tests.helpers import assert_one_error_line, run_rollup, wait_until
+
+pytestmark = pytest.mark.integration
+
+ETHER = 10**18
+
+
+@pytest.fixture(scope="module")
+def rollup(tmp_path_factory: pytest.TempPathFactory, test_prover: BlockProver) -> Iterator[RunningRollup]:
+    tmp: Path = tmp_path_factory.mktemp("cli")
+    with running_rollup(write_settlement_devnet(tmp, 3, 964000), tmp / "home") as running:
+        yield running
+
+
+def _cli(rollup: RunningRollup, *args: str, ok: bool = True) -> str:
+    result = run_rollup(*args, config=rollup.config_path, home=rollup.home, timeout=600)
+    if ok:
+        assert result.returncode == 0, (args, result.stdout, result.stderr)
+        assert "Traceback" not in result.stdout + result.stderr
+        return result.stdout
+    return assert_one_error_line(result)
+
+
+def _wallet_with_eth(rollup: RunningRollup, name: str, amount: str, chain: str) -> None:
+    _cli(rollup, "account", "create", name)
+    assert "spendable on L2" in _cli(rollup, "deposit", name, amount, "ETH", "--chain", chain)
+
+
+def _unchanged(rollup: RunningRollup, name: str) -> tuple[object, ...]:
+    """What a refused command must leave as it was: the wallet's L2 account and the sequencer's queue."""
+    client = rollup.client
+    account = own_account(client, load_wallet(rollup.home, name), rollup.net.token("ETH"))
+    status = client.status()
+    return account["pending_nonce"], account["pending_balance"], status["mempool"], status["last_block"]
+
+
+def test_withdraw_to_takes_a_wallet_name_or_a_full_checked_address_and_nothing_else(
+    rollup: RunningRollup,
+) -> None:
+    _wallet_with_eth(rollup, "wendy", "1", "beta")
+    _cli(rollup, "account", "create", "walt")
+    before = _unchanged(rollup, "wendy")
+    wendy = load_wallet(rollup.home, "wendy").address
+    bad_checksum = wendy[:2] + (wendy[2:].swapcase() if wendy[2:] != wendy[2:].swapcase() else wendy[2:])
+    bad_checksum = bad_checksum[:2] + bad_checksum[2].swapcase() + bad_checksum[3:]
+    for to, fragment in (
+        ("nobody", "no wallet named 'nobody'"),  # was a 31-line traceback
+        ("0x1234", "exactly 40 hex digits"),  # was paid to 0x...1234
+        (wendy + "00", "exactly 40 hex digits"),
+        (bad_checksum, "checksum"),
+        ("0x" + "g" * 40, "exactly 40 hex digits"),
+    ):
+        line = _cli(rollup, "withdraw", "wendy", "0.1", "ETH", "--chain", "beta", "--to", to, ok=False)
+        assert fragment in line, (to, line)
+    assert _unchanged(rollup, "wendy") == before
+    # a wallet name pays that wallet; an all-lowercase full address carries no checksum and is accepted
+    walt = load_wallet(rollup.home, "walt").address
+    for to, paid_to in (("walt", walt), (walt.lower(), walt)):
+        out = _cli(rollup, "withdraw", "wendy", "0.1", "ETH", "--chain", "beta", "--to", to, "--no-wait")
+        tx_hash = re.search(r"accepted: (0x[0-9a-f]{64})", out)
+        assert tx_hash is not None, out
+        block = rollup.client.wait_transaction(tx_hash.group(1))["block"]
+        ops = rollup.client.block(block)["ops"]
+        assert any(op["type"] == "withdraw" and op["address"] == paid_to.lower() for op in ops), ops
+
+
+def test_refusals_speak_token_units_and_names_and_change_nothing(rollup: RunningRollup) -> None:
+    _wallet_with_eth(rollup, "rita", "5", "beta")
+    _wallet_with_eth(rollup, "ravi", "0.1", "beta")
+    _cli(rollup, "deposit", "ravi", "10", "USDC", "--chain", "beta", "--mint")
+    _cli(rollup, "account", "create", "rex")
+    usdc = rollup.net.token("USDC")
+    ravi_usdc = str(own_account(rollup.client, load_wallet(rollup.home, "ravi"), usdc)["index"])
+    before = _unchanged(rollup, "rita")
+    cases = [
+        (("transfer", "rita", "-1", "ETH", "--to", "ravi"), "must be positive"),  # was "No such option"
+        (("transfer", "rita", "50", "ETH", "--to", "ravi"), "holds 5 ETH: it cannot send 50 ETH"),
+        (("transfer", "rita", "0.1", "ETH", "--to", ravi_usdc), f"account {ravi_usdc} holds USDC, not ETH"),
+        (("transfer", "rita", "0.1", "ETH", "--to", "rex"), "rex has no L2 account for ETH"),
+        (("transfer", "rita", "0.1", "USDC", "--to", "ravi"), "rita has no L2 account for USDC"),
+        (("transfer", "rita", "1e40", "ETH", "--to", "ravi"), "more than an L2 balance can hold"),
+        (("transfer", "rita", "0.123456789123", "ETH", "--to", "ravi"), "at most 10 significant digits"),
+        (("withdraw", "rita", "4.5", "ETH", "--chain", "gamma"), "gamma's vault can pay out"),
+        (("withdraw", "rita", "-0.1", "ETH", "--chain", "beta"), "must be positive"),
+        (("deposit", "rita", "1000", "ETH", "--chain", "alpha"), "holds 100 ETH on alpha, less than 1000"),
+        (("deposit", "rita", "1", "USDC", "--chain", "gamma"), "chain gamma has no USDC"),
+    ]
+    for args, fragment in cases:
+        line = _cli(rollup, *args, ok=False)
+        assert fragment in line, (args, line)
+        assert not re.search(r"\d{12,}", line.replace("0x", "")) or "significant" in line, line  # no wei
+    assert _unchanged(rollup, "rita") == before
+
+
+def test_wait_shows_every_stage_on_every_chain_involved(rollup: RunningRollup) -> None:
+    _wallet_with_eth(rollup, "pia", "1", "beta")
+    out = _cli(rollup, "withdraw", "pia", "0.3", "ETH", "--chain", "beta")
+    stages = ["committed on alpha", "proven on alpha", "synchronized on alpha", "executed on alpha"]
+    stages += ["committed on beta", "synchronized on beta", "executed on beta", "paid on beta"]
+    for line in stages:
+        assert re.search(rf"\d+\.\d s  (block \d+ )?{line}", out), (line, out)
+    assert "0.3 ETH paid to pia on beta" in out
+
+
+def test_what_needs_no_sequencer_works_while_it_is_down(rollup: RunningRollup) -> None:
+    net, client = rollup.net, rollup.client
+    eth, gamma = net.token("ETH"), net.chain("gamma")
+    primary = net.rollup(net.config.primary).functions
+    # odin's L2 account is known only to L1 data: deposited with --no-wait, so his wallet kept no record
+    _cli(rollup, "account", "create", "odin")
+    _cli(rollup, "deposit", "odin", "1", "ETH", "--chain", "beta", "--no-wait")
+    odin = load_wallet(rollup.home, "odin")
+    wait_until(lambda: _account(rollup, "odin") is not None, 60, "odin's deposit in a block")
+    index = int(str(own_account(client, odin, eth)["index"]))
+    last = client.status()["last_block"]
+    wait_until(lambda: int(primary.lastCommittedBlock().call()) >= last, 60, "odin's deposit committed")
+
+    rollup.sequencer.stop()
+    try:  # the exit the sequencer cannot refuse, asked on gamma, whose vault cannot pay odin's 1 ETH
+        out = _cli(rollup, "full-exit", "odin", "ETH", "--chain", "gamma")
+        assert f"account {index} (from L1 data)" in out and "the sequencer is not running" in out, out
+    finally:
+        rollup.start_sequencer()
+    wait_until(lambda: pending_balance(net, gamma, eth, odin.address) == ETHER, 240, "the exit executed")
+    shown = _cli(rollup, "balance", "odin")
+    assert re.search(r"gamma +│ ETH +│ [0-9.]+ ETH +│ 1 ETH", shown), shown  # the pending balance
+
+    _cli(rollup, "account", "create", "liv")
+    rollup.sequencer.stop()
+    try:
+        # a deposit while the sequencer is down: locked in the queue until it runs (was: an error, exit 1)
+        out = _cli(rollup, "deposit", "liv", "2", "ETH", "--chain", "gamma")
+        assert "the sequencer is not running" in out and "locked in gamma's priority queue" in out, out
+        # liv's ETH is in gamma's vault now: odin pulls his pending balance himself
+        before = l1_balance(net, gamma, eth, odin.address)
+        assert "claimed 1 ETH for odin on gamma" in _cli(rollup, "claim", "odin", "ETH", "--chain", "gamma")
+        assert before < l1_balance(net, gamma, eth, odin.address) < before + ETHER
+        line = _cli(rollup, "claim", "odin", "ETH", "--chain", "gamma", ok=False)
+        assert "nothing pending in ETH on gamma" in line
+    finally:
+        rollup.start_sequencer()
+    wait_until(lambda: _account(rollup, "liv") is not None, 120, "liv's deposit credited")
+
+
+def _account(rollup: RunningRollup, name: str) -> object:
+    from orchestrator.wallet.resolve import UserError
+
+    try:
+        return own_account(rollup.client, load_wallet(rollup.home, name), rollup.net.token("ETH"))
+    except UserError:
+        return None
