@@ -189,6 +189,15 @@ class _Handler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         return "rollup-jsonrpc"
 
+    @property
+    def request_version(self) -> str:
+        return self._request_version
+
+    @request_version.setter
+    def request_version(self, version: str) -> None:
+        # the stdlib answers a request that says HTTP/0.9 without a status line or headers
+        self._request_version = "HTTP/1.0" if version == "HTTP/0.9" else version
+
     def setup(self) -> None:
         limits = self.server.limits
         super().setup()
@@ -204,8 +213,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def handle(self) -> None:
         super().handle()
-        if self.reader.expired and not self.responded:  # timed out in the request line or headers
+        if self.responded:
+            return
+        if self.reader.expired:  # timed out in the request line or the headers
             self._refuse(408, "the request did not arrive in time")
+        elif getattr(self, "raw_requestline", b""):  # a blank request line: the stdlib closes silently
+            self._refuse(400, "an empty request line")
 
     def send_response(self, code: int, message: str | None = None) -> None:
         self.responded = True
@@ -303,6 +316,7 @@ class _Handler(BaseHTTPRequestHandler):
         end = time.monotonic() + limits.linger_s
         dropped = 0
         try:
+            self.connection.shutdown(socket.SHUT_WR)  # the answer is whole: a client reading to the end stops
             while dropped <= limits.max_body and (left := end - time.monotonic()) > 0:
                 self.connection.settimeout(left)
                 chunk = self.connection.recv(65536)

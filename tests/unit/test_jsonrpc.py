@@ -486,11 +486,23 @@ def test_an_idle_connection_is_closed(served: tuple[int, Calls]) -> None:
 
 def test_garbage_on_the_wire_gets_a_json_error(served: tuple[int, Calls]) -> None:
     port, _ = served
-    for data in (b"\x00\xff\xfe garbage\r\n\r\n", b"POST\r\n\r\n", b"POST / HTTP/9.9\r\n\r\n",
-                 b"FROB / HTTP/1.1\r\n\r\n", b"POST / HTTP/1.1\r\n" + b"X: y\r\n" * 200 + b"\r\n",
-                 b"POST /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n"):  # fmt: skip
+    garbage = [
+        *(
+            b"\x00\xff\xfe garbage\r\n\r\n",
+            b"POST\r\n\r\n",
+            b"\r\n",
+            b"   \r\n\r\n",
+            b"POST / HTTP/9.9\r\n\r\n",
+        ),
+        *(b"FROB / HTTP/1.1\r\n\r\n", b"POST / HTTP/1.1\r\n" + b"X: y\r\n" * 200 + b"\r\n"),
+        b"POST /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n",
+        b"POST / HTTP/0.9\r\n" + b"X: y\r\n" * 200 + b"\r\n",
+    ]
+    for data in garbage:
         reply = exchange(port, data)
         assert 400 <= reply.status < 600 and reply.json()["error"]["code"] == INVALID_REQUEST, data[:40]
+    old = exchange(port, b"POST / HTTP/0.9\r\nContent-Length: 2\r\n\r\n{}")  # the stdlib would skip the
+    assert old.status == 200 and old.json()["error"]["code"] == INVALID_REQUEST  # status line and headers
     assert post(port, json.dumps(req("echo", 1)).encode()).json()["result"] == [1]
 
 
