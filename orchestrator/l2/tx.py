@@ -378,7 +378,9 @@ def _int(value: Any) -> int:
     """An int from a JSON int or a decimal / 0x-hex string."""
     if type(value) is int:
         return value
-    if isinstance(value, str) and value.strip():
+    # at most 100 characters: no field holds 256 bits or more, and a longer hex string could make an int too
+    # long for `_uint` to print in its refusal (a ValueError, which the RPC answered as an internal error)
+    if isinstance(value, str) and value.strip() and len(value) <= 100:
         try:
             return int(value, 16) if value[:2].lower() == "0x" else int(value, 10)
         except ValueError:

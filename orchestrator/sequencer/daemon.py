@@ -24,8 +24,8 @@ log = logging.getLogger("sequencer")
 
 
 def _index(value: Any, what: str = "account index") -> int:
-    if type(value) is not int or value < 0:
-        raise RpcError(-32602, f"{what} must be a non-negative integer, got {value!r}")
+    if type(value) is not int or not 0 <= value < 1 << 63:  # the store keeps it in a signed 64-bit INTEGER
+        raise RpcError(-32602, f"{what} must be a non-negative integer below 2^63, got {value!r:.80}")
     return value
 
 
