@@ -234,8 +234,8 @@ class _Handler(BaseHTTPRequestHandler):
         except TimeoutError:
             self._refuse(
                 408,
-                f"the body did not arrive within {limits.request_deadline_s:g} s "
-                f"(nor with pauses under {limits.idle_timeout_s:g} s)",
+                f"the body did not arrive in time (all of it within {limits.request_deadline_s:g} s of "
+                f"connecting, no pause of {limits.idle_timeout_s:g} s)",
             )
             return
         if len(body) < length:

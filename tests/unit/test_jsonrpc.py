@@ -301,7 +301,7 @@ def test_a_server_with_the_daemons_imports_survives_deep_nesting() -> None:
 
 # -- the server over loopback HTTP -----------------------------------------------------------------------
 
-FAST = Limits(max_batch=5, max_body=64 << 10, idle_timeout_s=0.3, request_deadline_s=1.0,
+FAST = Limits(max_batch=5, max_body=64 << 10, idle_timeout_s=0.5, request_deadline_s=1.5,
               max_connections=4, linger_s=0.1)  # fmt: skip
 
 
@@ -466,7 +466,7 @@ def test_a_slow_drip_body_hits_the_deadline(served: tuple[int, Calls]) -> None:
     port, calls = served
     body = json.dumps(req("echo", "x" * 40)).encode()
     head = f"POST / HTTP/1.1\r\nContent-Length: {len(body)}\r\n\r\n".encode()
-    reply = drip(port, head, body, every=FAST.idle_timeout_s / 3)
+    reply = drip(port, head, body, every=0.1)
     assert reply.status == 408, reply
     assert FAST.request_deadline_s - 0.1 < reply.elapsed < FAST.request_deadline_s + 1.5
     assert calls.seen == []
@@ -474,7 +474,7 @@ def test_a_slow_drip_body_hits_the_deadline(served: tuple[int, Calls]) -> None:
 
 def test_a_slow_drip_request_line_hits_the_deadline(served: tuple[int, Calls]) -> None:
     port, _ = served
-    reply = drip(port, b"", b"POST / HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}", every=FAST.idle_timeout_s / 3)
+    reply = drip(port, b"", b"POST / HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}", every=0.1)
     assert reply.status == 408 and reply.elapsed < FAST.request_deadline_s + 1.5
 
 
