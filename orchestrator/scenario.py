@@ -21,6 +21,7 @@ from orchestrator.config import DevnetConfig, load_config
 from orchestrator.contracts.deploy import deploy_all
 from orchestrator.devnet.daemons import DaemonProcess
 from orchestrator.devnet.launcher import Devnet as Launcher
+from orchestrator.devnet.state import LOG_DIR
 from orchestrator.errors import RollupError
 from orchestrator.jsonrpc.client import RpcUnavailable
 from orchestrator.prover.profiles import profile_keys
@@ -81,8 +82,12 @@ class RunningRollup:
 
 
 @contextmanager
-def running_rollup(config_path: Path, home: Path, say: Say = _quiet) -> Iterator[RunningRollup]:
-    """Chains up, contracts deployed, both daemons running; everything stopped on the way out."""
+def running_rollup(
+    config_path: Path, home: Path, say: Say = _quiet, keep_logs: Path | None = None
+) -> Iterator[RunningRollup]:
+    """Chains up, contracts deployed, both daemons running; everything stopped on the way out. The
+    launcher clears `home` then: every log (daemons' and nodes') is copied to `keep_logs` first (default:
+    beside `home`)."""
     config = load_config(config_path)
     _, keys = profile_keys(config.rollup.profile, lambda what: _status(say, what))
     started = time.monotonic()
@@ -103,12 +108,10 @@ def running_rollup(config_path: Path, home: Path, say: Say = _quiet) -> Iterator
         finally:
             rollup.sequencer.stop()
             rollup.relayer.stop()
-            for daemon in (
-                rollup.sequencer,
-                rollup.relayer,
-            ):  # the launcher clears home: keep the logs beside it
-                if daemon.log_path.exists():
-                    shutil.copy(daemon.log_path, home.parent / daemon.log_path.name)
+            target = keep_logs or home.parent
+            target.mkdir(parents=True, exist_ok=True)
+            for log in sorted((home / LOG_DIR).glob("*.log")):
+                shutil.copy(log, target / log.name)
 
 
 @contextmanager
@@ -188,16 +191,15 @@ class Story:
             f"deposits: alice 2 ETH on {s.name}, dave 1 ETH on {t.name}, "
             f"bob 0.1 ETH + 300 DAI on {p.name}, carol 100 USDC on {s.name}"
         )
+        made = [("alice", s, eth, "a", False), ("dave", t, eth, "d", False), ("bob", p, eth, "b", False),
+                ("bob", p, dai, "bd", True), ("carol", s, usdc, "c", True)]  # fmt: skip
         requests = [
-            (s, deposit(net, w["alice"], s, eth, amount["a"])),
-            (t, deposit(net, w["dave"], t, eth, amount["d"])),
-            (p, deposit(net, w["bob"], p, eth, amount["b"])),
-            (p, deposit(net, w["bob"], p, dai, amount["bd"], mint=True)),
-            (s, deposit(net, w["carol"], s, usdc, amount["c"], mint=True)),
+            (who, chain, tok.format(amount[key]), deposit(net, w[who], chain, tok, amount[key], mint=mint))
+            for who, chain, tok, key, mint in made
         ]
-        for chain, serial in requests:
+        for who, chain, what, serial in requests:
             block = client.wait_request_included(chain.rollup_chain_id, serial, timeout)
-            self.say(f"  {chain.name} request {serial} spendable in L2 block {block}")
+            self.say(f"  {who}'s {what} deposit on {chain.name} (request {serial}): in L2 block {block}")
         self.timings["deposits spendable"] = time.monotonic() - started
 
         bob_eth = int(str(own_account(client, w["bob"], eth)["index"]))
@@ -209,16 +211,19 @@ class Story:
         self.say(f"withdrawals: alice 1 ETH to {t.name} (deposited on {s.name}), bob 100 DAI to {p.name}")
         hashes.append(client.send(sign_withdraw(client, w["alice"], eth, t, amount["aw"])))
         hashes.append(client.send(sign_withdraw(client, w["bob"], dai, p, amount["bw"])))
+        labels = ["alice -> bob 0.5 ETH", "bob -> alice 0.25 ETH", f"alice's 1 ETH withdrawal to {t.name}",
+                  f"bob's 100 DAI withdrawal to {p.name}"]  # fmt: skip
         self.say(f"full exit: carol asks {s.name} for all of her USDC (account {carol_usdc})")
         exit_serial = request_full_exit(net, w["carol"], s, carol_usdc, usdc)
         started = time.monotonic()
-        for h in hashes:
+        for h, what in zip(hashes, labels, strict=True):
             tx = client.wait_transaction(h, "paid", timeout)
-            self.say(f"  {tx['type']} {h[:10]} in block {tx['block']}: paid and executed everywhere")
+            paid = ", paid" if "withdrawal" in what else ""
+            self.say(f"  {what} (block {tx['block']}): executed on every chain{paid}")
         self.timings["withdrawals paid"] = time.monotonic() - started
         exit_block = client.wait_request_included(s.rollup_chain_id, exit_serial, timeout)
         self._wait_block_stage(exit_block, "paid", timeout)
-        self.say(f"  full exit in block {exit_block}: paid on {s.name}")
+        self.say(f"  carol's full exit (block {exit_block}): 100 USDC paid on {s.name}")
         self.l2_expected = {
             ("alice", "ETH"): amount["a"] - amount["t1"] + amount["t2"] - amount["aw"],
             ("bob", "ETH"): amount["b"] + amount["t1"] - amount["t2"],

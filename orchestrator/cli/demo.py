@@ -7,6 +7,7 @@ stages are printed as they move; at the end every balance the story moved is che
 
 from __future__ import annotations
 
+import shutil
 import time
 
 import click
@@ -31,8 +32,10 @@ def demo(ctx: CliContext, timeout: float) -> None:
     def say(line: str) -> None:
         console.print(line, markup=False)  # "[alpha] block 3 committed" is text, not rich markup
 
+    logs = ctx.home / "demo-logs"  # kept after the devnet is gone; .devnet is not part of the repository
+    shutil.rmtree(logs, ignore_errors=True)
     started = time.monotonic()
-    with running_rollup(ctx.config_path, ctx.home, say) as rollup:
+    with running_rollup(ctx.config_path, ctx.home, say, keep_logs=logs) as rollup:
         monitor = StageMonitor(rollup.client, say)
         monitor.start()
         story = Story(rollup, say)
@@ -46,11 +49,14 @@ def demo(ctx: CliContext, timeout: float) -> None:
         for col in ("chain", "who", "token", "before", "after", "expected change", "ok"):
             table.add_column(col)
         for e in story.expectations:
-            table.add_row(e.chain, e.who, e.token, str(e.before), str(e.after), f"+{e.delta}",
+            tok = rollup.net.token(e.token)
+            after = "?" if e.after is None else tok.format(e.after)
+            table.add_row(e.chain, e.who, e.token, tok.format(e.before), after, f"+{tok.format(e.delta)}",
                           "[green]yes[/green]" if e.ok else "[red]NO[/red]")  # fmt: skip
         console.print(table)
         for what, seconds in story.timings.items():
             console.print(f"{what}: {seconds:.1f} s")
+    say(f"logs: {', '.join(str(p) for p in sorted(logs.glob('*.log')))}")
     if failures:
         raise RollupError("the demo's checks failed: " + "; ".join(failures))
     console.print(

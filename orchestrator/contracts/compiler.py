@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 from dataclasses import dataclass
 from functools import cache
@@ -83,7 +84,7 @@ def compile_standard_json(sources: dict[str, str]) -> dict[str, ContractArtifact
         output = json.loads(_run_solc(["--standard-json"], payload))
         _raise_on_errors(output, sources)
         cache_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_suffix(".tmp")
+        tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")  # parallel test workers compile too
         tmp.write_text(json.dumps(output))
         tmp.replace(cache_file)
     return _artifacts(output)
