@@ -195,17 +195,16 @@ class SettlementDriver:
         if proofs:
             self._send(p, stages.prove(p.rollup, self.ledger, proofs), f"prove {len(proofs)}")
 
-    def report_needs(self, up_to: int | None = None) -> dict[int, int]:
-        """Secondary -> the block whose report the primary needs to synchronize block `up_to` (default: its
-        proven block): the secondary's last block at or below it, for every secondary with news since its
-        last confirmation. Empty when `up_to` is not above the synchronized block."""
+    def report_needs(self) -> dict[int, int]:
+        """Secondary -> the block whose report the primary needs to synchronize its proven block: the
+        secondary's last block at or below it, for every secondary with news since its last confirmation."""
         p = self.primary
-        n = p.counter("lastProvenBlock") if up_to is None else up_to
-        if n <= p.counter("lastSynchronizedBlock"):
+        proven = p.counter("lastProvenBlock")
+        if proven <= p.counter("lastSynchronizedBlock"):
             return {}
-        expected = self.ledger.sync_hashes(n)
+        expected = self.ledger.sync_hashes(proven)
         return {
-            c.id: self.ledger.report_block(c.id, n)
+            c.id: self.ledger.report_block(c.id, proven)
             for c in self.chains.values()
             if c is not p and expected[c.id - 1] != bytes(p.rollup.functions.confirmedSyncHash(c.id).call())
         }
@@ -219,11 +218,13 @@ class SettlementDriver:
             if block > max(c.counter("lastSynchronizedBlock"), int(f.lastReportedBlock().call())):
                 c.tx.send(self.operator, f.sendSyncReport(block), label="send report")
 
-    def sync_target(self) -> int | None:
+    def sync_target(self, max_lookups: int = 16) -> int | None:
         """The highest block in (synchronized, proven] on the primary for which it holds every report it
         needs, each equal to the S_c the ledger derived (a report that differs would only make the call
         revert); None if there is none. Reports that arrived for a lower block are not wasted while the
-        report for the proven block is still travelling."""
+        report for the proven block is still travelling. Reads at most `max_lookups` reports: a long
+        backlog costs no more per call (at worst the search stops short and the proven block's own report
+        decides, as it always did)."""
         p = self.primary
         synchronized, proven = p.counter("lastSynchronizedBlock"), p.counter("lastProvenBlock")
         if proven <= synchronized:
@@ -233,19 +234,27 @@ class SettlementDriver:
         confirmed = {c: bytes(f.confirmedSyncHash(c).call()) for c in secondaries}
         held: dict[tuple[int, int], bytes] = {}  # (chain, block) -> the report the primary holds
 
-        def covered(n: int) -> bool:
+        def lacking(n: int) -> int | None:
+            """The block of a report that block n needs and the primary lacks; None if it holds them all."""
             expected = self.ledger.sync_hashes(n)
             for c in secondaries:
                 if expected[c - 1] == confirmed[c]:
                     continue  # nothing new for c up to n
-                key = (c, self.ledger.report_block(c, n))
-                if key not in held:
-                    held[key] = bytes(f.syncReports(*key).call())
-                if held[key] != expected[c - 1]:
-                    return False
-            return True
+                m = self.ledger.report_block(c, n)
+                if (c, m) not in held:
+                    held[(c, m)] = bytes(f.syncReports(c, m).call())
+                if held[(c, m)] != expected[c - 1]:
+                    return m
+            return None
 
-        return next((n for n in range(proven, synchronized, -1) if covered(n)), None)
+        n = proven
+        while n > synchronized and len(held) < max_lookups:
+            m = lacking(n)
+            if m is None:
+                return n
+            # c has no block in (m, n]: every block from m up to n needs this same report, and lacks it
+            n = m - 1
+        return None
 
     def relay(self) -> int:
         """Deliver every message a rollup contract of this deployment sent since the last call that is not
