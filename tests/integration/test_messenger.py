@@ -71,9 +71,10 @@ def test_delivery_with_threshold_attestations_then_replay_refused(bridge: Bridge
     message = _send(bridge, b"sync hash report")
     relayer = bridge.config.keys.deployer  # anyone may relay
     deliver = bridge.messenger_b.functions.deliver(message.as_tuple(), attestations(message, bridge.keys[:2]))
-    transact(bridge.b, relayer, deliver)
     receiver = bridge.receiver_b.functions
-    assert receiver.count().call() == 1
+    count = receiver.count().call()  # other tests of the module may have delivered before
+    transact(bridge.b, relayer, deliver)
+    assert receiver.count().call() == count + 1
     assert receiver.lastSourceChainId().call() == bridge.a.eth.chain_id
     assert receiver.lastSender().call() == Account.from_key(bridge.config.keys.operator).address
     assert receiver.lastPayload().call() == b"sync hash report"

@@ -116,6 +116,10 @@ def test_pending_balances_are_pulled_once(queue: Queue) -> None:
     q = queue
     f, operator = q.rollup.functions, q.config.keys.operator
     receiver = Account.create().address
+    # the vault holds what it pays: this test's own deposits, whatever other tests did before
+    transact(q.w3, USER, q.token.functions.approve(q.rollup.address, 1_000_000))
+    transact(q.w3, USER, f.depositERC20(q.token.address, 1_000_000, PKH))
+    transact(q.w3, USER, f.depositETH(PKH), value=10**17)
     transact(q.w3, operator, f.testCredit(receiver, 1, 1_000_000))
     transact(q.w3, operator, f.testCredit(receiver, 0, 10**17))
     transact(q.w3, USER, f.withdrawPendingBalance(receiver, 1))  # anyone may push it

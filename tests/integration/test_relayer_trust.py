@@ -17,6 +17,7 @@ from web3.contract.contract import ContractFunction
 
 from orchestrator.errors import ChainTxError
 from orchestrator.messaging.attest import Message
+from orchestrator.messaging.relay import messages_in_receipt
 from orchestrator.messaging.validators import AttestationRefused
 from orchestrator.prover.profiles import BlockProver
 from orchestrator.relayer.daemon import RelayChain, Relayer
@@ -60,20 +61,28 @@ class Setup:
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory: pytest.TempPathFactory, test_prover: BlockProver) -> Iterator[Setup]:
+def trust_world(tmp_path_factory: pytest.TempPathFactory, test_prover: BlockProver) -> Iterator[World]:
     with settlement_world(tmp_path_factory.mktemp("trust"), test_prover, n=2, base_chain_id=962000) as world:
-        alpha, beta = world.chain(1), world.chain(2)
-        receiver = deploy(alpha.w3, world.driver.config.keys.deployer, "RecordingReceiver")
-        dave = USERS["dave"]
-        send = beta.messenger.functions.send(alpha.config.evm_chain_id, receiver.address, PAYLOAD)
-        beta.tx.send(dave.l1_key, send, label="send")
-        relayer = Relayer(world.driver.config, world.home)
-        try:
-            relayer._scan(relayer.chains[beta.config.evm_chain_id])
-            [stored] = relayer.store.waiting()
-        finally:
-            relayer.store.close()
-        yield Setup(world, receiver, stored)
+        yield world
+
+
+@pytest.fixture
+def setup(trust_world: World) -> Setup:
+    """A message of its own for each test: dave's, from beta to a fresh receiver on alpha, seen by the
+    relayer and not delivered."""
+    world = trust_world
+    alpha, beta = world.chain(1), world.chain(2)
+    receiver = deploy(alpha.w3, world.driver.config.keys.deployer, "RecordingReceiver")
+    send = beta.messenger.functions.send(alpha.config.evm_chain_id, receiver.address, PAYLOAD)
+    receipt = beta.tx.send(USERS["dave"].l1_key, send, label="send")
+    [sent] = messages_in_receipt(beta.messenger, beta.config.evm_chain_id, receipt)
+    relayer = Relayer(world.driver.config, world.home)
+    try:
+        relayer._scan(relayer.chains[beta.config.evm_chain_id])
+        [stored] = [s for s in relayer.store.waiting() if s.message.nonce == sent.nonce]
+    finally:
+        relayer.store.close()
+    return Setup(world, receiver, stored)
 
 
 def _relayer(setup: Setup, kind: type[Relayer] = Relayer) -> Relayer:
@@ -130,7 +139,7 @@ def test_altered_payload_is_not_delivered(setup: Setup, kind: type[Relayer], ref
 def test_replayed_message_is_rejected_on_chain(setup: Setup) -> None:
     honest = _relayer(setup)
     try:
-        assert honest.step() == 1  # the honest relayer delivers it, once
+        assert honest.step() >= 1  # the honest relayer delivers it (and whatever else is waiting)
     finally:
         honest.store.close()
     assert _delivered(setup)
