@@ -8,7 +8,8 @@ JSON-RPC. Everything a user typed is checked before anything is signed or sent (
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -20,8 +21,19 @@ if TYPE_CHECKING:  # web3 is slow to import: only the verbs that talk to chains 
     from orchestrator.wallet.client import SequencerClient
     from orchestrator.wallet.progress import Watch
 
-# "-1" is an amount to refuse with a reason, not an unknown option
-AMOUNT_ARGS = {"ignore_unknown_options": True}
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def amount_verb(name: str | None = None) -> Callable[[F], click.Command]:
+    """A verb taking NAME AMOUNT TOKEN. "-1" is an amount to refuse with its reason, not an unknown
+    option."""
+
+    def wrap(fn: F) -> click.Command:
+        fn = click.argument("name")(click.argument("amount")(click.argument("token")(fn)))
+        return click.command(name, context_settings={"ignore_unknown_options": True})(fn)
+
+    return wrap
+
 WAIT_TIMEOUT_S = 900.0
 
 
@@ -91,10 +103,7 @@ def account_list(ctx: CliContext) -> None:
         _say(f"{w.name:<12} L1 {w.address}  L2 key hash {hex(w.pkh)}")
 
 
-@click.command(context_settings=AMOUNT_ARGS)
-@click.argument("name")
-@click.argument("amount")
-@click.argument("token")
+@amount_verb()
 @click.option("--chain", "chain_name", required=True, help="Chain to deposit on (name or rollup id).")
 @click.option("--mint", is_flag=True, help="TEST-ONLY: mint the devnet test token first.")
 @click.option("--wait/--no-wait", default=True, help="Wait until the deposit is spendable on L2.")
@@ -134,10 +143,7 @@ def deposit(
     _say(f"spendable on L2: in block {block}, {name}'s {tok.symbol} account {index}")
 
 
-@click.command(context_settings=AMOUNT_ARGS)
-@click.argument("name")
-@click.argument("amount")
-@click.argument("token")
+@amount_verb()
 @click.option("--to", "to", required=True, help="Receiver: a wallet name or an L2 account index.")
 @click.option("--wait/--no-wait", default=True, help="Wait until the transfer is in a block.")
 @pass_cli
@@ -168,10 +174,7 @@ def transfer(ctx: CliContext, name: str, amount: str, token: str, to: str, wait:
         _say(f"in block {client.wait_transaction(tx_hash)['block']}")
 
 
-@click.command(context_settings=AMOUNT_ARGS)
-@click.argument("name")
-@click.argument("amount")
-@click.argument("token")
+@amount_verb()
 @click.option("--chain", "chain_name", required=True, help="Chain to be paid on (name or rollup id).")
 @click.option("--to", "to", help="Who is paid: a wallet name or a full 0x-address (default: NAME itself).")
 @click.option("--wait/--no-wait", default=True, help="Wait until the withdrawal is paid on L1.")

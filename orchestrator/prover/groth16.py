@@ -25,6 +25,7 @@ with `Groth16PyBackend.import_ceremony_zkey`:
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -284,7 +285,7 @@ class Groth16PyBackend:
         vk = VerifyingKey.from_snarkjs(json.loads(gvk.to_json()))
         if vk.n_public != circuit.n_public:
             raise ProverError(f"key has {vk.n_public} public inputs, {circuit.name} has {circuit.n_public}")
-        staging = directory.with_name(directory.name + ".tmp")
+        staging = directory.with_name(f"{directory.name}.{os.getpid()}.tmp")  # parallel test workers
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
         pk.save(str(staging / "proving_key.bin"))
@@ -298,11 +299,22 @@ class Groth16PyBackend:
         if unsafe:
             meta["warning"] = UNSAFE_WARNING
         (staging / "keys.json").write_text(json.dumps(meta, indent=2) + "\n")
-        shutil.rmtree(directory, ignore_errors=True)
-        staging.rename(directory)
+        theirs = self._load_cached(directory) if unsafe else None  # another process finished first
+        if theirs is None:
+            shutil.rmtree(directory, ignore_errors=True)
+            try:
+                staging.rename(directory)
+            except OSError:  # another process renamed its keys into place in between
+                theirs = self._load_cached(directory)
+                if theirs is None:
+                    raise
+        shutil.rmtree(staging, ignore_errors=True)
+        if theirs is not None:
+            return theirs  # its keys are the keys; ours are dropped
         keys = self._load_cached(directory)
         assert keys is not None  # just written
-        self._proving_keys[keys.proving_key] = pk
+        if keys.verifying_key == vk:  # still ours (not replaced by a racing process): keep the key loaded
+            self._proving_keys[keys.proving_key] = pk
         return keys
 
     def cached_keys(self, circuit: CompiledCircuit) -> CircuitKeys | None:
