@@ -15,7 +15,6 @@ The budget is fixed: `derandomize=True` (the same examples on every run, no exam
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import inspect
 import json
@@ -25,7 +24,6 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, cast
 
 import pytest
@@ -38,6 +36,8 @@ from orchestrator.l2.tx import Transfer
 from orchestrator.scenario import RunningRollup, running_rollup
 from orchestrator.sequencer.daemon import SequencerDaemon
 from orchestrator.settlement.devworld import write_settlement_devnet
+from tests import rawhttp
+from tests.rawhttp import Reply, read_reply
 
 pytestmark = pytest.mark.integration
 
@@ -108,46 +108,19 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzed]:
 # -- talking HTTP over a raw socket -----------------------------------------------------------------------
 
 
-@dataclass
-class Reply:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-    elapsed: float
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
 def _port(f: Fuzzed) -> int:
     return f.rollup.config.sequencer.rpc_port
-
-
-def read_reply(s: socket.socket, started: float) -> Reply:
-    chunks = []
-    while chunk := s.recv(65536):
-        chunks.append(chunk)
-    data = b"".join(chunks)
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    assert lines[0].startswith("HTTP/1."), f"not an HTTP answer: {data[:200]!r}"
-    headers = {k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:])}
-    return Reply(int(lines[0].split()[1]), headers, body, time.monotonic() - started)
 
 
 def exchange(f: Fuzzed, data: bytes, timeout: float = 20.0) -> Reply:
     """Send exactly `data` on a fresh connection, then read until the daemon closes it."""
     f.sent += 1
-    started = time.monotonic()
-    with socket.create_connection(("127.0.0.1", _port(f)), timeout=timeout) as s:
-        with contextlib.suppress(OSError):  # refused and closed before taking everything: read the answer
-            s.sendall(data)
-        return read_reply(s, started)
+    return rawhttp.exchange(_port(f), data, timeout)
 
 
 def post(f: Fuzzed, body: bytes, headers: str | None = None) -> Reply:
-    head = f"Content-Length: {len(body)}\r\n" if headers is None else headers
-    return exchange(f, f"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n{head}\r\n".encode() + body)
+    f.sent += 1
+    return rawhttp.post(_port(f), body, headers, timeout=20.0)
 
 
 def check_answer(answer: Any) -> None:
@@ -454,15 +427,8 @@ def test_deep_nesting_negative_and_huge_lengths(fuzzed: Fuzzed) -> None:
 
 
 def drip(f: Fuzzed, head: bytes, body: bytes, every: float, out: dict[str, Reply], key: str) -> None:
-    """Send `head`, then `body` a byte at a time, until the daemon answers."""
-    started = time.monotonic()
-    with socket.create_connection(("127.0.0.1", _port(f)), timeout=LIMITS.request_deadline_s + 10) as s:
-        s.sendall(head)
-        for b in body:
-            if select.select([s], [], [], every)[0]:
-                break
-            s.sendall(bytes([b]))
-        out[key] = read_reply(s, started)
+    """Send `head`, then `body` a byte at a time, until the daemon answers (for a thread: into `out`)."""
+    out[key] = rawhttp.drip(_port(f), head, body, every, timeout=LIMITS.request_deadline_s + 10)
 
 
 def test_short_and_slow_bodies_time_out_while_others_are_served(fuzzed: Fuzzed) -> None:

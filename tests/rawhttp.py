@@ -1,0 +1,66 @@
+"""HTTP over a raw loopback socket, so that a test controls every byte a server receives (truncated
+bodies, lying lengths, slow drips) and reads whatever comes back until the server closes."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import select
+import socket
+import time
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    elapsed: float
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def read_reply(s: socket.socket, started: float) -> Reply:
+    """Read until the server closes; the status, headers and body of what it sent."""
+    chunks = []
+    while chunk := s.recv(65536):
+        chunks.append(chunk)
+    data = b"".join(chunks)
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    assert lines[0].startswith("HTTP/1."), f"not an HTTP answer: {data[:200]!r}"
+    headers = {k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:])}
+    return Reply(int(lines[0].split()[1]), headers, body, time.monotonic() - started)
+
+
+def exchange(port: int, data: bytes = b"", timeout: float = 5.0, half_close: bool = False) -> Reply:
+    """Send exactly `data` on a fresh connection, then read until the server closes (a test fails rather
+    than hang: `timeout`)."""
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        with contextlib.suppress(OSError):  # refused and closed before taking everything: read the answer
+            s.sendall(data)
+        if half_close:
+            s.shutdown(socket.SHUT_WR)
+        return read_reply(s, started)
+
+
+def post(port: int, body: bytes, headers: str | None = None, timeout: float = 5.0) -> Reply:
+    """POST `body` with its true Content-Length, or with the raw `headers` given instead."""
+    head = f"Content-Length: {len(body)}\r\n" if headers is None else headers
+    return exchange(port, f"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n{head}\r\n".encode() + body, timeout)
+
+
+def drip(port: int, head: bytes, body: bytes, every: float, timeout: float = 5.0) -> Reply:
+    """Send `head`, then the body one byte every `every` seconds, until the server answers."""
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(head)
+        for b in body:
+            if select.select([s], [], [], every)[0]:  # the server answered (or closed): stop sending
+                break
+            s.sendall(bytes([b]))
+        return read_reply(s, started)

@@ -1,0 +1,219 @@
+"""The JSON-RPC server over loopback HTTP survives any input: a Content-Length must be present, numeric
+and bounded; a short or slow body times out; a connection cap refuses extra connections at once; other
+verbs than POST are refused; notifications get 204. And the wallets' client maps every answer.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from orchestrator.devnet.node import free_ports
+from orchestrator.errors import TxRejected
+from orchestrator.jsonrpc import client
+from orchestrator.jsonrpc.server import (
+    INVALID_REQUEST,
+    PARSE_ERROR,
+    UNAVAILABLE,
+    JsonRpcServer,
+    Limits,
+)
+from tests.rawhttp import drip, exchange, post
+from tests.unit.rpc_calls import DEEP, Calls, notification, req
+
+# -- the server over loopback HTTP -----------------------------------------------------------------------
+
+FAST = Limits(max_batch=5, max_body=64 << 10, idle_timeout_s=0.5, request_deadline_s=1.5,
+              max_connections=4, linger_s=0.1)  # fmt: skip
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[int, Calls]]:
+    with serving(FAST) as server:
+        yield server
+
+
+@contextmanager
+def serving(limits: Limits) -> Iterator[tuple[int, Calls]]:
+    calls = Calls()
+    port = free_ports(1)[0]
+    server = JsonRpcServer("127.0.0.1", port, calls.methods(), limits)
+    server.start()
+    try:
+        yield port, calls
+    finally:
+        stopper = threading.Thread(target=server.stop, daemon=True)
+        stopper.start()
+        stopper.join(10)
+    assert not stopper.is_alive(), "the server did not stop: a handler thread is stuck"
+
+
+def test_a_post_answers_200_and_notifications_204(served: tuple[int, Calls]) -> None:
+    port, calls = served
+    reply = post(port, json.dumps(req("echo", "hi")).encode())
+    assert reply.status == 200 and reply.headers["content-type"] == "application/json"
+    assert reply.json() == {"jsonrpc": "2.0", "id": 1, "result": ["hi"]}
+    quiet = post(port, json.dumps(notification("echo", "psst")).encode())
+    assert quiet.status == 204 and quiet.body == b"" and "content-length" not in quiet.headers
+    batch = post(port, json.dumps([req("echo", 1, id=1), notification("echo", 2), req("two", id=3)]).encode())
+    assert [a["id"] for a in batch.json()] == [1, 3]
+    assert post(port, json.dumps([notification("echo", 3)]).encode()).status == 204
+    assert calls.seen == [("hi",), ("psst",), (1,), (2,), (3,)]
+
+
+def test_deep_nesting_over_http_is_refused(served: tuple[int, Calls]) -> None:
+    port, _ = served
+    big = Limits(max_body=1 << 20, idle_timeout_s=2, request_deadline_s=5)
+    with serving(big) as (p, _):
+        reply = post(p, DEEP)
+        assert reply.status == 200 and reply.json()["error"]["code"] == INVALID_REQUEST
+        assert post(p, json.dumps(req("echo", 1)).encode()).json()["result"] == [1]
+    invalid_utf8 = post(port, b'{"jsonrpc": "2.0", "id": 1, "method": "echo", "params": ["\xff"]}')
+    assert invalid_utf8.json()["error"]["code"] == PARSE_ERROR
+
+
+@pytest.mark.parametrize("verb", ["GET", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"])
+def test_other_verbs_than_post_get_405(served: tuple[int, Calls], verb: str) -> None:
+    port, _ = served
+    reply = exchange(port, f"{verb} / HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    assert reply.status == 405 and reply.headers["allow"] == "POST"
+    if verb != "HEAD":
+        assert reply.json()["error"]["code"] == INVALID_REQUEST and verb in reply.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ("", 411),
+        ("Content-Length: -1\r\n", 400),
+        ("Content-Length: -99999999999\r\n", 400),
+        ("Content-Length: abc\r\n", 400),
+        ("Content-Length: +2\r\n", 400),
+        ("Content-Length: 1e3\r\n", 400),
+        ("Content-Length: 2 2\r\n", 400),
+        ("Content-Length: \r\n", 400),
+        ("Content-Length: 2\r\nContent-Length: 3\r\n", 400),
+        ("Content-Length: 65537\r\n", 413),
+        ("Content-Length: 99999999999999999999999999999999999999999999\r\n", 413),
+        ("Transfer-Encoding: chunked\r\n", 411),
+    ],
+    ids=["missing", "negative", "very-negative", "letters", "plus", "exponent", "two-numbers", "empty",
+         "conflicting", "over-the-limit", "huge", "chunked"],
+)  # fmt: skip
+def test_content_length_must_be_there_numeric_and_bounded(
+    served: tuple[int, Calls], headers: str, status: int
+) -> None:
+    port, calls = served
+    reply = post(port, b"{}", headers)
+    assert reply.status == status and reply.json()["error"]["code"] == INVALID_REQUEST, reply
+    assert reply.elapsed < 3.0
+    assert calls.seen == []
+    assert post(port, json.dumps(req("echo", 1)).encode()).json()["result"] == [1]
+
+
+def test_the_largest_body_is_accepted_and_one_more_byte_is_not(served: tuple[int, Calls]) -> None:
+    port, _ = served
+    template = json.dumps(req("echo", "")).encode()
+    body = template.replace(b'[""]', b'["' + b"a" * (FAST.max_body - len(template)) + b'"]')
+    assert len(body) == FAST.max_body
+    assert post(port, body).json()["result"] == ["a" * (FAST.max_body - len(template))]
+    over = body.replace(b'"a', b'"aa', 1)
+    assert post(port, over).status == 413
+
+
+def test_a_short_body_times_out(served: tuple[int, Calls]) -> None:
+    port, _ = served
+    reply = exchange(port, b'POST / HTTP/1.1\r\nContent-Length: 100\r\n\r\n{"jsonrpc"')
+    assert reply.status == 408 and reply.json()["error"]["code"] == INVALID_REQUEST
+    assert reply.elapsed < 2.0
+    early = exchange(port, b"POST / HTTP/1.1\r\nContent-Length: 100\r\n\r\n{}", half_close=True)
+    assert early.status == 400 and "after 2 of 100 bytes" in early.json()["error"]["message"]
+
+
+def test_a_slow_drip_body_hits_the_deadline(served: tuple[int, Calls]) -> None:
+    port, calls = served
+    body = json.dumps(req("echo", "x" * 40)).encode()
+    head = f"POST / HTTP/1.1\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+    reply = drip(port, head, body, every=0.1)
+    assert reply.status == 408, reply
+    assert FAST.request_deadline_s - 0.1 < reply.elapsed < FAST.request_deadline_s + 1.5
+    assert calls.seen == []
+
+
+def test_a_slow_drip_request_line_hits_the_deadline(served: tuple[int, Calls]) -> None:
+    port, _ = served
+    reply = drip(port, b"", b"POST / HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}", every=0.1)
+    assert reply.status == 408 and reply.elapsed < FAST.request_deadline_s + 1.5
+
+
+def test_an_idle_connection_is_closed(served: tuple[int, Calls]) -> None:
+    port, _ = served
+    reply = exchange(port, b"")
+    assert reply.status == 408 and reply.elapsed < FAST.idle_timeout_s + 1.5
+
+
+def test_garbage_on_the_wire_gets_a_json_error(served: tuple[int, Calls]) -> None:
+    port, _ = served
+    garbage = [
+        *(
+            b"\x00\xff\xfe garbage\r\n\r\n",
+            b"POST\r\n\r\n",
+            b"\r\n",
+            b"   \r\n\r\n",
+            b"POST / HTTP/9.9\r\n\r\n",
+        ),
+        *(b"FROB / HTTP/1.1\r\n\r\n", b"POST / HTTP/1.1\r\n" + b"X: y\r\n" * 200 + b"\r\n"),
+        b"POST /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n",
+        b"POST / HTTP/0.9\r\n" + b"X: y\r\n" * 200 + b"\r\n",
+    ]
+    for data in garbage:
+        reply = exchange(port, data)
+        assert 400 <= reply.status < 600 and reply.json()["error"]["code"] == INVALID_REQUEST, data[:40]
+    old = exchange(port, b"POST / HTTP/0.9\r\nContent-Length: 2\r\n\r\n{}")  # the stdlib would skip the
+    assert old.status == 200 and old.json()["error"]["code"] == INVALID_REQUEST  # status line and headers
+    assert post(port, json.dumps(req("echo", 1)).encode()).json()["result"] == [1]
+
+
+def test_past_the_connection_cap_connections_are_refused_at_once_and_the_server_recovers() -> None:
+    limits = Limits(idle_timeout_s=5, request_deadline_s=5, max_connections=4, linger_s=0.1)
+    with serving(limits) as (port, _):
+        threads = threading.active_count()
+        idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(4)]
+        try:
+            time.sleep(0.3)  # accepted, each in its handler thread, waiting for a request line
+            assert threading.active_count() == threads + limits.max_connections
+            started = time.monotonic()
+            for _ in range(40):
+                refused = exchange(port, b"", timeout=3)
+                assert refused.status == 503 and refused.json()["error"]["code"] == UNAVAILABLE
+            assert time.monotonic() - started < 3.0
+            assert threading.active_count() == threads + limits.max_connections
+        finally:
+            for s in idle:
+                s.close()
+        deadline = time.monotonic() + 3
+        while (reply := post(port, json.dumps(req("echo", 1)).encode())).status == 503:
+            assert time.monotonic() < deadline, "the slots were never given back"
+            time.sleep(0.05)
+        assert reply.json()["result"] == [1]
+
+
+# -- the wallets' client -----------------------------------------------------------------------------------
+
+
+def test_the_client_maps_errors_and_http_refusals(served: tuple[int, Calls]) -> None:
+    port, _ = served
+    url = f"http://127.0.0.1:{port}"
+    assert client.call(url, "echo", 1, "a") == [1, "a"]
+    with pytest.raises(TxRejected) as refused:
+        client.call(url, "rejected")
+    assert refused.value.code == "bad_nonce"
+    with pytest.raises(client.RpcFailed) as failed:
+        client.call(url, "echo", "x" * FAST.max_body)  # 413, its JSON-RPC body read
+    assert failed.value.code == INVALID_REQUEST and "at most" in str(failed.value)
