@@ -49,6 +49,13 @@ def status(ctx: CliContext) -> None:
                 f"  last built block {s['last_block']}, {s['mempool']} L2 transactions waiting, "
                 f"{s['queued_requests']} requests seen but not in a block"
             )
+            names = {c.rollup_chain_id: c.name for c in config.chains}
+            for p in s.get("payouts_waiting", []):
+                tried = f"attempt {p['attempts']} failed: {p['error']}" if p["attempts"] else "not tried yet"
+                chain = names.get(p["chain"], p["chain"])
+                what = f"payout of block {p['block']} to {p['owner']} (token {p['token']}) on {chain}"
+                line = f"  {what}: {tried}"
+                console.print(line, markup=False, soft_wrap=True)
         except RollupError as exc:
             console.print(f"  its RPC: {exc}", markup=False)
     relayer = daemon_status(ctx.home, "relayer", stale)

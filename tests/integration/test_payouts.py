@@ -7,6 +7,7 @@ not one on a chain after it in the sequencer's loop. Once the receiver accepts, 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from orchestrator.sequencer.payouts import PAYOUT_GAS_CAP
 from orchestrator.settlement.devworld import USERS, write_settlement_devnet
 from orchestrator.wallet.actions import deposit, l1_balance, parse_amount, sign_withdraw
 from tests.chain import deploy, transact
-from tests.helpers import wait_until
+from tests.helpers import run_rollup, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -89,6 +90,9 @@ def test_a_failing_payout_holds_up_no_other_and_is_retried_until_paid(rollup: Ru
     # the payouts still waiting are shown by the sequencer's status, with their reasons
     waiting = {(p["owner"], p["status"]) for p in client.status()["payouts_waiting"]}
     assert (refuser.address, "waiting") in waiting
+    shown = run_rollup("status", config=rollup.config_path, home=rollup.home).stdout
+    assert re.search(rf"payout of block \d+ to {refuser.address} \(token 0\) on alpha: attempt \d+ failed: "
+                     r".*TransferFailed", shown), shown  # fmt: skip
 
     # the receiver starts accepting: the back-off retry pays it, without anyone's help
     transact(w3, USERS["dave"].l1_key, refuser.functions.setMode(ACCEPT))
