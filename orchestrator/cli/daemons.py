@@ -15,7 +15,7 @@ from types import FrameType
 
 import click
 
-from orchestrator.cli.main import CliContext, pass_cli
+from orchestrator.cli.context import CliContext, pass_cli
 from orchestrator.devnet.lifecycle import DaemonLock
 
 LOG_FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"

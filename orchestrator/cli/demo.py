@@ -12,7 +12,7 @@ import time
 
 import click
 
-from orchestrator.cli.main import CliContext, pass_cli
+from orchestrator.cli.context import CliContext, pass_cli
 from orchestrator.cli.render import console
 
 

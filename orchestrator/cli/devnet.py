@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from orchestrator.cli.main import CliContext, pass_cli
+from orchestrator.cli.context import CliContext, pass_cli
 from orchestrator.cli.render import chain_status_table, console, contracts_table
 from orchestrator.devnet import launcher
 from orchestrator.devnet.compose import render_compose

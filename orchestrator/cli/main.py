@@ -7,26 +7,14 @@ Every command group lives in its own module; this one wires them together, carri
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
-from orchestrator.config import DevnetConfig, load_config
+from orchestrator.cli import circuit, daemons, demo, deploy, devnet, status, wallet
+from orchestrator.cli.context import CliContext
 from orchestrator.errors import RollupError
 from orchestrator.paths import default_config_path, default_home
-
-
-@dataclass
-class CliContext:
-    config_path: Path
-    home: Path
-
-    def config(self) -> DevnetConfig:
-        return load_config(self.config_path)
-
-
-pass_cli = click.make_pass_decorator(CliContext)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -66,23 +54,10 @@ def cli(ctx: click.Context, config_path: Path | None, home: Path | None) -> None
     )
 
 
-def _register() -> None:
-    from orchestrator.cli import circuit, daemons, demo, deploy, devnet, status, wallet
-
-    cli.add_command(devnet.devnet)
-    cli.add_command(deploy.deploy)
-    cli.add_command(demo.demo)
-    cli.add_command(circuit.circuit)
-    cli.add_command(daemons.sequencer)
-    cli.add_command(daemons.relayer)
-    cli.add_command(status.status)
-    cli.add_command(wallet.account)
-    w = wallet
-    for verb in (w.deposit, w.transfer, w.withdraw, w.full_exit, w.claim, w.balance):
-        cli.add_command(verb)
-
-
-_register()
+w = wallet
+for command in (devnet.devnet, deploy.deploy, demo.demo, circuit.circuit, daemons.sequencer, daemons.relayer,
+                status.status, w.account, w.deposit, w.transfer, w.withdraw, w.full_exit, w.claim, w.balance):
+    cli.add_command(command)
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from orchestrator.cli.main import CliContext, pass_cli
+from orchestrator.cli.context import CliContext, pass_cli
 from orchestrator.cli.render import console
 
 

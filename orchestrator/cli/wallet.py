@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from orchestrator.cli.main import CliContext, pass_cli
+from orchestrator.cli.context import CliContext, pass_cli
 from orchestrator.cli.render import console
 
 if TYPE_CHECKING:  # web3 is slow to import: only the verbs that talk to chains pay for it
