@@ -32,8 +32,9 @@ from orchestrator.l2.params import DEPOSIT, FULL_EXIT, WITHDRAW
 from orchestrator.l2.tx import OpRecord, Transfer, Withdraw
 from orchestrator.paths import repo_root
 from orchestrator.prover.profiles import BlockProver
-from orchestrator.settlement.devworld import ETHER, USERS, World, settlement_world
 from orchestrator.settlement.ledger import StoredBlockInfo, sync_hashes_hash
+from orchestrator.testing.users import ETHER, USERS
+from orchestrator.testing.world import World, settlement_world
 
 USDC = 10**6
 TARGETS = {"prove": 215_000, "transfer": 300, "sync": 120_000}

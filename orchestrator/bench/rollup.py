@@ -28,10 +28,12 @@ from orchestrator.l2.params import get_profile
 from orchestrator.l2.state import L2State
 from orchestrator.l2.tx import Deposit, Transfer
 from orchestrator.paths import repo_root
-from orchestrator.scenario import Story, running_rollup
 from orchestrator.sequencer.mempool import Mempool
-from orchestrator.settlement.devworld import USERS, write_settlement_devnet
 from orchestrator.store.sequencer import SequencerStore
+from orchestrator.testing.devnets import write_settlement_devnet
+from orchestrator.testing.running import running_rollup
+from orchestrator.testing.story import Story
+from orchestrator.testing.users import USERS
 from orchestrator.wallet.actions import own_account
 
 STAGES = ("committed", "proven", "synchronized", "executed", "paid")

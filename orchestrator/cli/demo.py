@@ -24,7 +24,8 @@ def demo(ctx: CliContext, timeout: float) -> None:
     from rich.table import Table
 
     from orchestrator.errors import RollupError
-    from orchestrator.scenario import StageMonitor, Story, running_rollup
+    from orchestrator.testing.running import running_rollup
+    from orchestrator.testing.story import StageMonitor, Story
 
     config = ctx.config()
     if len(config.chains) < 2 or not {"USDC", "DAI"} <= {t.symbol for t in config.tokens}:

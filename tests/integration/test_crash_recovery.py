@@ -22,8 +22,9 @@ from web3 import Web3
 
 from orchestrator.crashpoints import ENV
 from orchestrator.prover.profiles import BlockProver
-from orchestrator.scenario import RunningRollup, running_rollup
-from orchestrator.settlement.devworld import USERS, write_settlement_devnet
+from orchestrator.testing.devnets import write_settlement_devnet
+from orchestrator.testing.running import RunningRollup, running_rollup
+from orchestrator.testing.users import USERS
 from orchestrator.wallet.actions import deposit, own_account
 
 SEQUENCER_POINTS = [

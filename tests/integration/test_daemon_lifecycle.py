@@ -21,8 +21,8 @@ from orchestrator.devnet.daemons import DaemonProcess
 from orchestrator.devnet.launcher import Devnet as Launcher
 from orchestrator.devnet.node import pid_alive, port_in_use
 from orchestrator.devnet.state import read_state
-from orchestrator.scenario import RunningRollup, running_rollup
-from orchestrator.settlement.devworld import write_settlement_devnet
+from orchestrator.testing.devnets import write_settlement_devnet
+from orchestrator.testing.running import RunningRollup, running_rollup
 from tests.helpers import assert_one_error_line, run_rollup, wait_until
 
 pytestmark = pytest.mark.integration

@@ -11,7 +11,7 @@ import pytest
 from orchestrator.config import load_config
 from orchestrator.devnet.node import port_in_use
 from orchestrator.prover.profiles import BlockProver
-from orchestrator.settlement.devworld import write_settlement_devnet
+from orchestrator.testing.devnets import write_settlement_devnet
 from tests.helpers import run_rollup
 
 pytestmark = pytest.mark.integration

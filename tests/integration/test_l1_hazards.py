@@ -27,10 +27,11 @@ from orchestrator.messaging.attest import Message
 from orchestrator.prover.profiles import BlockProver
 from orchestrator.relayer.daemon import Relayer
 from orchestrator.sequencer.watcher import RequestWatcher
-from orchestrator.settlement.devworld import USERS, World, settlement_world
 from orchestrator.store.db import Database
 from orchestrator.store.sent import MINED, REPLACED, SENT, SENT_TXS_TABLE
 from orchestrator.store.sequencer import SequencerStore
+from orchestrator.testing.users import USERS
+from orchestrator.testing.world import World, settlement_world
 from tests.helpers import wait_until
 
 pytestmark = pytest.mark.integration

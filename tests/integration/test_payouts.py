@@ -16,9 +16,10 @@ import pytest
 from web3 import Web3
 
 from orchestrator.prover.profiles import BlockProver
-from orchestrator.scenario import RunningRollup, running_rollup
 from orchestrator.sequencer.payouts import PAYOUT_GAS_CAP
-from orchestrator.settlement.devworld import USERS, write_settlement_devnet
+from orchestrator.testing.devnets import write_settlement_devnet
+from orchestrator.testing.running import RunningRollup, running_rollup
+from orchestrator.testing.users import USERS
 from orchestrator.wallet.actions import deposit, l1_balance, parse_amount, sign_withdraw
 from tests.chain import deploy, transact
 from tests.helpers import run_rollup, wait_until

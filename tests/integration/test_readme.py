@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from orchestrator.prover.profiles import BlockProver
-from orchestrator.scenario import running_rollup
-from orchestrator.settlement.devworld import write_settlement_devnet
+from orchestrator.testing.devnets import write_settlement_devnet
+from orchestrator.testing.running import running_rollup
 from tests.helpers import REPO
 
 pytestmark = pytest.mark.integration

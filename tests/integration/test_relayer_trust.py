@@ -22,7 +22,8 @@ from orchestrator.messaging.validators import AttestationRefused
 from orchestrator.prover.profiles import BlockProver
 from orchestrator.relayer.daemon import RelayChain, Relayer
 from orchestrator.relayer.store import StoredMessage
-from orchestrator.settlement.devworld import USERS, World, settlement_world
+from orchestrator.testing.users import USERS
+from orchestrator.testing.world import World, settlement_world
 from tests.chain import deploy
 
 pytestmark = pytest.mark.integration

@@ -24,7 +24,8 @@ from orchestrator.contracts.deploy import connect
 from orchestrator.devnet.launcher import Devnet
 from orchestrator.errors import ChainTxError
 from orchestrator.prover.profiles import BlockProver
-from orchestrator.settlement.devworld import ETHER, USERS, ReusedProofs, World, settlement_world
+from orchestrator.testing.users import ETHER, USERS
+from orchestrator.testing.world import ReusedProofs, World, settlement_world
 from tests.chain import deploy, expect_revert, transact
 from tests.helpers import write_devnet
 

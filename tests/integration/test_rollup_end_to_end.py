@@ -18,8 +18,9 @@ from orchestrator.errors import TxRejected
 from orchestrator.jsonrpc.client import RpcFailed
 from orchestrator.l2.tx import Transfer, Withdraw
 from orchestrator.prover.profiles import BlockProver
-from orchestrator.scenario import RunningRollup, Story, running_rollup
-from orchestrator.settlement.devworld import write_settlement_devnet
+from orchestrator.testing.devnets import write_settlement_devnet
+from orchestrator.testing.running import RunningRollup, running_rollup
+from orchestrator.testing.story import Story
 from orchestrator.wallet.actions import own_account
 from tests.helpers import run_rollup
 

@@ -33,9 +33,9 @@ from hypothesis import strategies as st
 from orchestrator.crypto.eddsa import PrivateKey
 from orchestrator.jsonrpc.server import DEFAULT_LIMITS, INTERNAL, INVALID_REQUEST, REJECTED, UNAVAILABLE
 from orchestrator.l2.tx import Transfer
-from orchestrator.scenario import RunningRollup, running_rollup
 from orchestrator.sequencer.daemon import SequencerDaemon
-from orchestrator.settlement.devworld import write_settlement_devnet
+from orchestrator.testing.devnets import write_settlement_devnet
+from orchestrator.testing.running import RunningRollup, running_rollup
 from tests import rawhttp
 from tests.rawhttp import Reply, read_reply
 

@@ -12,8 +12,9 @@ from web3 import Web3
 
 from orchestrator.l2.tx import Transfer, Withdraw
 from orchestrator.prover.profiles import BlockProver
-from orchestrator.settlement.devworld import ETHER, USERS, World, settlement_world
 from orchestrator.settlement.driver import ChainHandle
+from orchestrator.testing.users import ETHER, USERS
+from orchestrator.testing.world import World, settlement_world
 from tests.chain import expect_revert
 
 pytestmark = pytest.mark.integration

@@ -24,9 +24,10 @@ from orchestrator.messaging.relay import delivery, messages_in_receipt, sent_mes
 from orchestrator.prover.groth16 import BASE_FIELD_Q
 from orchestrator.prover.profiles import BlockProver
 from orchestrator.settlement import stages
-from orchestrator.settlement.devworld import ETHER, USERS, ReusedProofs, World, settlement_world
 from orchestrator.settlement.driver import CONFIRMATION, ChainHandle, SettlementDriver
 from orchestrator.settlement.ledger import StoredBlockInfo
+from orchestrator.testing.users import ETHER, USERS
+from orchestrator.testing.world import ReusedProofs, World, settlement_world
 from tests.chain import expect_revert
 
 pytestmark = pytest.mark.integration

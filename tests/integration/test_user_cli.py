@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from orchestrator.prover.profiles import BlockProver
-from orchestrator.scenario import RunningRollup, running_rollup
-from orchestrator.settlement.devworld import write_settlement_devnet
+from orchestrator.testing.devnets import write_settlement_devnet
+from orchestrator.testing.running import RunningRollup, running_rollup
 from orchestrator.wallet.actions import l1_balance, own_account, pending_balance
 from orchestrator.wallet.keys import load_wallet
 from tests.helpers import assert_one_error_line, run_rollup, wait_until

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orchestrator.l2 import bench
+from orchestrator.bench import model as bench
 
 
 def test_bench_smoke(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,33 +1,18 @@
-"""A running rollup (devnet, contracts, sequencer, relayer) and the demo's story on it.
-
-`running_rollup` is what `rollup demo`, the end-to-end tests and the latency benchmark stand on; `Story`
-is the demo scenario: deposits of ETH and tokens on different chains, transfers on L2, withdrawals to
-other chains, one full exit, then checks of every balance it moved, on L2 and on each chain.
-
-TEST-ONLY: the users are anvil's funded default accounts (orchestrator/settlement/devworld.py).
+"""TEST-ONLY: the demo's story on a running rollup. Deposits of ETH and tokens on different chains,
+transfers on L2, withdrawals to other chains, one full exit, then checks of every balance it moved, on L2
+and on each chain. The users are anvil's funded default accounts (orchestrator/testing/users.py).
 """
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from orchestrator.config import DevnetConfig, load_config
-from orchestrator.contracts.deploy import deploy_all
-from orchestrator.devnet.daemons import DaemonProcess
-from orchestrator.devnet.launcher import Devnet as Launcher
-from orchestrator.devnet.state import LOG_DIR
 from orchestrator.errors import RollupError
-from orchestrator.jsonrpc.client import RpcUnavailable
-from orchestrator.prover.profiles import profile_keys
-from orchestrator.settlement.devworld import USERS
+from orchestrator.testing.running import RunningRollup, Say, _quiet
+from orchestrator.testing.users import USERS
 from orchestrator.wallet.actions import (
-    Devnet,
     Token,
     deposit,
     l1_balance,
@@ -39,88 +24,6 @@ from orchestrator.wallet.actions import (
 )
 from orchestrator.wallet.client import SequencerClient
 from orchestrator.wallet.keys import Wallet
-
-Say = Callable[[str], None]
-
-
-def _quiet(_: str) -> None:
-    pass
-
-
-@dataclass
-class RunningRollup:
-    config: DevnetConfig
-    config_path: Path
-    home: Path
-    net: Devnet
-    client: SequencerClient
-    sequencer: DaemonProcess
-    relayer: DaemonProcess
-
-    def sequencer_ready(self) -> bool:
-        try:
-            self.client.status()
-            return True
-        except RpcUnavailable:
-            return False
-
-    def relayer_ready(self) -> bool:
-        log = self.relayer.log_path
-        return log.exists() and log.read_text(errors="replace").count("relayer ready") > self.relayer_starts
-
-    relayer_starts: int = 0
-
-    def start_sequencer(self, env: dict[str, str] | None = None) -> None:
-        self.sequencer = DaemonProcess("sequencer", self.config_path, self.home, env)
-        self.sequencer.start(self.sequencer_ready)
-
-    def start_relayer(self, env: dict[str, str] | None = None) -> None:
-        log = self.relayer.log_path
-        self.relayer_starts = log.read_text(errors="replace").count("relayer ready") if log.exists() else 0
-        self.relayer = DaemonProcess("relayer", self.config_path, self.home, env)
-        self.relayer.start(self.relayer_ready)
-
-
-@contextmanager
-def running_rollup(
-    config_path: Path, home: Path, say: Say = _quiet, keep_logs: Path | None = None
-) -> Iterator[RunningRollup]:
-    """Chains up, contracts deployed, both daemons running; everything stopped on the way out. The
-    launcher clears `home` then: every log (daemons' and nodes') is copied to `keep_logs` first (default:
-    beside `home`)."""
-    config = load_config(config_path)
-    _, keys = profile_keys(config.rollup.profile, lambda what: _status(say, what))
-    started = time.monotonic()
-    with Launcher(config, home):
-        say(f"devnet up: {len(config.chains)} chains in {time.monotonic() - started:.1f} s")
-        deploy_all(config, home, keys.verifying_key)
-        say(f"contracts deployed on every chain ({time.monotonic() - started:.1f} s since start)")
-        client = SequencerClient(config.sequencer.rpc_url)
-        placeholder = DaemonProcess("relayer", config_path, home)
-        rollup = RunningRollup(
-            config, config_path, home, Devnet(config, home), client, placeholder, placeholder
-        )
-        try:
-            rollup.start_sequencer()
-            rollup.start_relayer()
-            say(f"sequencer ({config.sequencer.rpc_url}) and relayer running")
-            yield rollup
-        finally:
-            rollup.sequencer.stop()
-            rollup.relayer.stop()
-            target = keep_logs or home.parent
-            target.mkdir(parents=True, exist_ok=True)
-            for log in sorted((home / LOG_DIR).glob("*.log")):
-                shutil.copy(log, target / log.name)
-
-
-@contextmanager
-def _status(say: Say, what: str) -> Iterator[None]:
-    say(what + " ...")
-    yield
-
-
-# -- the story --------------------------------------------------------------------------------------------
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Speed of the L2 model: `python -m orchestrator.l2.bench [--depth 24] [--accounts N] [--transfers N]`.
+"""Speed of the L2 model: `python -m orchestrator.bench.model [--depth 24] [--accounts N] [--transfers N]`.
 
 Measures, on one core:
 - tree updates per second (one leaf set, then the root read: 1 path of D/2 Poseidon_4 each);
@@ -129,7 +129,7 @@ def bench_block(profile: Profile) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m orchestrator.l2.bench")
+    parser = argparse.ArgumentParser(prog="python -m orchestrator.bench.model")
     parser.add_argument("--depth", type=int, default=24)
     parser.add_argument("--accounts", type=int, default=64)
     parser.add_argument("--transfers", type=int, default=300)

@@ -1,0 +1,32 @@
+"""TEST-ONLY devnet files: devnet/devnet.toml reshaped to n chains on free ports, for tests and benchmarks
+that need a devnet of their own beside any other."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from orchestrator.devnet.node import free_ports
+from orchestrator.paths import repo_root
+
+NAMES = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"]
+
+def write_settlement_devnet(tmp: Path, n: int, base_chain_id: int) -> Path:
+    """devnet/devnet.toml with n chains on free ports (USDC on chains 1-2, DAI on 1 and 3), test profile,
+    the sequencer's JSON-RPC on a free port too."""
+    text = (repo_root() / "devnet" / "devnet.toml").read_text()
+    head = text[: text.index("[[chains]]")]
+    *ports, rpc_port = free_ports(n + 1)
+    head = re.sub(r"(?m)^rpc_port = .*$", f"rpc_port = {rpc_port}", head)
+    chains = []
+    for i, port in enumerate(ports):
+        tokens = [s for s, on in (("USDC", i in (0, 1)), ("DAI", i in (0, 2))) if on]
+        chains.append(
+            f'[[chains]]\nname = "{NAMES[i]}"\nrole = "{"primary" if i == 0 else "secondary"}"\n'
+            f"evm_chain_id = {base_chain_id + i + 1}\nrollup_chain_id = {i + 1}\nport = {port}\n"
+            f"tokens = {tokens!r}\n".replace("'", '"')
+        )
+    tmp.mkdir(parents=True, exist_ok=True)
+    path = tmp / "devnet.toml"
+    path.write_text(re.sub(r"(?m)^profile = .*$", 'profile = "test"', head) + "\n".join(chains))
+    return path
