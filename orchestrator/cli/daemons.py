@@ -41,7 +41,7 @@ def _logging(verbose: bool) -> None:
 
 def _lock(ctx: CliContext, name: str) -> DaemonLock:
     """The home's lock for `name`, taken before the daemon opens its store (`DaemonRunning` if held)."""
-    from orchestrator.contracts.deploy import read_deployments
+    from orchestrator.chain.addresses import read_deployments
 
     read_deployments(ctx.home)  # no deployments, no daemon: say so before writing into the home
     return DaemonLock.acquire(ctx.home, name)

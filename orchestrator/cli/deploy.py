@@ -14,7 +14,9 @@ from orchestrator.cli.render import console, contracts_table
 @pass_cli
 def deploy(ctx: CliContext) -> None:
     """Deploy the contracts to every chain and write the deployments file the other commands read."""
-    from orchestrator.contracts.deploy import connect, deploy_all, deployments_path  # imports web3
+    from orchestrator.chain.addresses import deployments_path
+    from orchestrator.chain.connect import connect
+    from orchestrator.contracts.deploy import deploy_all  # imports web3
     from orchestrator.prover.profiles import profile_keys
 
     config = ctx.config()

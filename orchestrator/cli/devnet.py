@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
+from orchestrator.chain.addresses import DEPLOYMENTS_FILE
 from orchestrator.cli.context import CliContext, pass_cli
 from orchestrator.cli.render import chain_status_table, console, contracts_table
 from orchestrator.devnet import launcher
 from orchestrator.devnet.compose import render_compose
-from orchestrator.devnet.state import DEPLOYMENTS_FILE
 
 
 @click.group()
@@ -57,7 +57,7 @@ def status(ctx: CliContext) -> None:
     config = ctx.config()
     console.print(chain_status_table(launcher.status(config, ctx.home)))
     if (ctx.home / DEPLOYMENTS_FILE).is_file():
-        from orchestrator.contracts.deploy import read_deployments  # imports web3: only when needed
+        from orchestrator.chain.addresses import read_deployments
 
         console.print(contracts_table(read_deployments(ctx.home)))
 

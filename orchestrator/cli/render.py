@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 if TYPE_CHECKING:  # web3 costs ~1.4 s to import: commands that do not talk to chains skip it
-    from orchestrator.contracts.deploy import Deployments
+    from orchestrator.chain.addresses import Deployments
     from orchestrator.devnet.launcher import ChainStatus
 
 console = Console(highlight=False, width=None if Console().is_terminal else 120)

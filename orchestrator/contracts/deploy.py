@@ -8,9 +8,7 @@ the Groth16 verifier generated from the circuit profile's verifying key.
 
 from __future__ import annotations
 
-import json
 import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +20,19 @@ from web3.contract.contract import ContractFunction
 from web3.exceptions import Web3Exception
 from web3.types import Nonce, TxParams
 
+from orchestrator.chain.addresses import (
+    MESSENGER,
+    ROLLUP,
+    VERIFIER,
+    ChainDeployment,
+    DeployedContract,
+    Deployments,
+    deployments_path,
+    token_contract_key,
+)
+from orchestrator.chain.connect import connect
 from orchestrator.config import ChainConfig, DevnetConfig
 from orchestrator.contracts.compiler import ContractArtifact, compile_contracts
-from orchestrator.devnet.state import DEPLOYMENTS_FILE
 from orchestrator.errors import DeployError
 from orchestrator.l2.params import get_profile
 from orchestrator.l2.state import L2State
@@ -37,84 +45,6 @@ DEPLOY_GAS = 8_000_000
 """Gas limits of wiring calls and deployments. They are sent without waiting, so they are not estimated:
 an estimate races the previous transaction's block, and anvil with --prune-history answers an estimate
 against a block it has just pruned with BlockOutOfRangeError (seen in the gas benchmark)."""
-
-
-@dataclass
-class DeployedContract:
-    name: str
-    address: str
-    block: int
-    tx_hash: str
-
-
-@dataclass
-class ChainDeployment:
-    name: str
-    role: str
-    evm_chain_id: int
-    rollup_chain_id: int
-    rpc_url: str
-    deployer: str
-    deploy_block: int
-    contracts: dict[str, DeployedContract] = field(default_factory=dict)
-
-
-@dataclass
-class Deployments:
-    config_path: str
-    deployed_at: float
-    chains: dict[str, ChainDeployment]
-
-    def write(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2))
-        tmp.replace(path)
-
-
-def deployments_path(home: Path) -> Path:
-    return home / DEPLOYMENTS_FILE
-
-
-def read_deployments(home: Path) -> Deployments:
-    path = deployments_path(home)
-    try:
-        raw = json.loads(path.read_text())
-        chains = {
-            name: ChainDeployment(
-                **{k: v for k, v in c.items() if k != "contracts"},
-                contracts={n: DeployedContract(**d) for n, d in c["contracts"].items()},
-            )
-            for name, c in raw["chains"].items()
-        }
-        return Deployments(raw["config_path"], raw["deployed_at"], chains)
-    except FileNotFoundError:
-        raise DeployError(f"no deployments at {path}: run `rollup deploy` first") from None
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise DeployError(f"{path} is corrupt ({exc}); run `rollup deploy` again") from None
-
-
-def connect(chain: ChainConfig, timeout: float = 10.0) -> Web3:
-    """A Web3 for `chain`, checked to answer with the configured chain id (guards against a wrong URL)."""
-    w3 = Web3(Web3.HTTPProvider(chain.rpc_url, request_kwargs={"timeout": timeout}))
-    try:
-        reported = w3.eth.chain_id
-    except (OSError, Web3Exception) as exc:
-        reason = type(exc).__name__
-        raise DeployError(f"chain {chain.name!r} at {chain.rpc_url} is not reachable: {reason}") from None
-    if reported != chain.evm_chain_id:
-        raise DeployError(f"chain {chain.name!r} at {chain.rpc_url} reports chain id {reported}, "
-                          f"expected {chain.evm_chain_id}")  # fmt: skip
-    return w3
-
-
-def token_contract_key(symbol: str) -> str:
-    return f"TestToken:{symbol}"
-
-
-MESSENGER = "AttestedMessenger"
-ROLLUP = "Rollup"
-VERIFIER = "Groth16Verifier"
 
 
 def deploy_all(config: DevnetConfig, home: Path, verifying_key: VerifyingKey) -> Deployments:

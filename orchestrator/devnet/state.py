@@ -13,10 +13,10 @@ import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from orchestrator.chain.addresses import DEPLOYMENTS_FILE
 from orchestrator.errors import DevnetError
 
 STATE_FILE = "devnet.json"
-DEPLOYMENTS_FILE = "deployments.json"
 LOG_DIR = "logs"
 NODE_HOMES = "node-homes"  # each anvil's $HOME (see devnet/node.py HISTORY_STATES)
 SUPERVISOR_LOG = "supervisor.log"

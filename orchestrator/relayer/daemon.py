@@ -23,10 +23,11 @@ from web3.contract.contract import ContractFunction
 from web3.exceptions import Web3Exception
 
 from orchestrator import crashpoints
+from orchestrator.chain.addresses import MESSENGER, read_deployments
+from orchestrator.chain.connect import connect
+from orchestrator.chain.logscan import LogScanner
 from orchestrator.config import ChainConfig, DevnetConfig
 from orchestrator.contracts.compiler import compile_contracts
-from orchestrator.contracts.deploy import MESSENGER, connect, read_deployments
-from orchestrator.contracts.logscan import LogScanner
 from orchestrator.contracts.sender import Sender
 from orchestrator.devnet.lifecycle import DaemonLock, Lifeline, WatchedChain
 from orchestrator.errors import ChainTxError, ConfigError

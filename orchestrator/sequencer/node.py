@@ -24,8 +24,8 @@ from typing import Any
 
 from web3.exceptions import Web3Exception
 
+from orchestrator.chain.addresses import read_deployments
 from orchestrator.config import DevnetConfig
-from orchestrator.contracts.deploy import read_deployments
 from orchestrator.contracts.sender import Sender
 from orchestrator.crashpoints import crashpoint
 from orchestrator.devnet.node import die_with_parent

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 
-from orchestrator.contracts.logscan import LogScanner
+from orchestrator.chain.logscan import LogScanner
 from orchestrator.sequencer.codec import request_to_json
 from orchestrator.settlement.driver import ChainHandle
 from orchestrator.settlement.requests import request_from_event

@@ -17,9 +17,10 @@ from web3.contract import Contract
 from web3.contract.contract import ContractConstructor, ContractFunction
 from web3.types import TxReceipt
 
+from orchestrator.chain.addresses import MESSENGER, ROLLUP, Deployments
+from orchestrator.chain.connect import connect
 from orchestrator.config import ChainConfig, DevnetConfig
 from orchestrator.contracts.compiler import compile_contracts
-from orchestrator.contracts.deploy import MESSENGER, ROLLUP, Deployments, connect
 from orchestrator.contracts.transact import GasRecord, Transactor
 from orchestrator.l2.block import Block, build_block
 from orchestrator.l2.params import ETH_TOKEN, get_profile

@@ -11,9 +11,10 @@ from pathlib import Path
 from web3 import Web3
 from web3.contract import Contract
 
+from orchestrator.chain.addresses import token_contract_key
 from orchestrator.config import load_config
 from orchestrator.contracts.compiler import compile_contracts
-from orchestrator.contracts.deploy import deploy_all, token_contract_key
+from orchestrator.contracts.deploy import deploy_all
 from orchestrator.devnet.launcher import Devnet
 from orchestrator.l2.block import Block
 from orchestrator.prover.groth16 import Proof

@@ -11,9 +11,10 @@ from web3.contract import Contract
 from web3.logs import DISCARD
 from web3.types import TxReceipt
 
+from orchestrator.chain.addresses import ROLLUP, Deployments, read_deployments, token_contract_key
+from orchestrator.chain.connect import connect
 from orchestrator.config import ChainConfig, DevnetConfig
 from orchestrator.contracts.compiler import compile_contracts
-from orchestrator.contracts.deploy import ROLLUP, Deployments, connect, read_deployments, token_contract_key
 from orchestrator.contracts.transact import Transactor
 from orchestrator.errors import TxRejected
 from orchestrator.jsonrpc.client import RpcFailed, RpcUnavailable

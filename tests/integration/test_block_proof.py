@@ -12,9 +12,9 @@ import pytest
 from web3 import Web3
 from web3.contract import Contract
 
+from orchestrator.chain.connect import connect
 from orchestrator.config import load_config
 from orchestrator.contracts.compiler import compile_standard_json
-from orchestrator.contracts.deploy import connect
 from orchestrator.crypto.eddsa import PrivateKey
 from orchestrator.devnet.launcher import Devnet
 from orchestrator.l2.account import pkh_of

@@ -10,18 +10,18 @@ import pytest
 from eth_account import Account
 from web3 import Web3
 
-from orchestrator.config import ChainConfig, DevnetConfig
-from orchestrator.contracts.compiler import compile_contracts
-from orchestrator.contracts.deploy import (
+from orchestrator.chain.addresses import (
     MESSENGER,
     ROLLUP,
     VERIFIER,
     Deployments,
-    connect,
-    deploy_all,
     read_deployments,
     token_contract_key,
-)  # fmt: skip
+)
+from orchestrator.chain.connect import connect
+from orchestrator.config import ChainConfig, DevnetConfig
+from orchestrator.contracts.compiler import compile_contracts
+from orchestrator.contracts.deploy import deploy_all  # fmt: skip
 from orchestrator.devnet.launcher import Devnet
 from orchestrator.errors import CompileError, DeployError
 from orchestrator.paths import build_dir

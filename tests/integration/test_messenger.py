@@ -10,8 +10,8 @@ from eth_account import Account
 from web3 import Web3
 from web3.contract import Contract
 
+from orchestrator.chain.connect import connect
 from orchestrator.config import DevnetConfig, load_config
-from orchestrator.contracts.deploy import connect
 from orchestrator.devnet.launcher import Devnet
 from orchestrator.messaging.attest import Message, attestations, message_digest
 from orchestrator.messaging.relay import messages_in_receipt

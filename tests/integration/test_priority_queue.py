@@ -14,8 +14,8 @@ from web3.contract import Contract
 from web3.logs import DISCARD
 from web3.types import RPCEndpoint
 
+from orchestrator.chain.connect import connect
 from orchestrator.config import DevnetConfig, load_config
-from orchestrator.contracts.deploy import connect
 from orchestrator.devnet.launcher import Devnet
 from tests.chain import deploy, expect_revert, transact
 from tests.helpers import write_devnet

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 
+from orchestrator.chain.connect import connect
 from orchestrator.config import load_config
-from orchestrator.contracts.deploy import connect
 from orchestrator.devnet.launcher import Devnet
 from orchestrator.errors import ChainTxError
 from orchestrator.prover.profiles import BlockProver
