@@ -11,9 +11,9 @@ from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractCustomError, ContractLogicError
 from web3.types import Wei
 
+from orchestrator.chain.sender import Sender
 from orchestrator.contracts.compiler import ContractArtifact, compile_contracts
 from orchestrator.contracts.reverts import decode_revert, describe_revert_data
-from orchestrator.contracts.transact import Transactor
 from orchestrator.errors import ChainTxError
 
 
@@ -35,7 +35,7 @@ def transact(w3: Web3, key: str, fn: ContractFunction, value: int = 0) -> Any:
 
 def _send(w3: Web3, key: str, fn: Any, value: int = 0) -> Any:
     try:
-        return Transactor(w3, "test chain").send(key, fn, value=value)
+        return Sender(w3, "test chain", key).send(fn, value=value)
     except ChainTxError as exc:
         raise AssertionError(str(exc)) from None
 

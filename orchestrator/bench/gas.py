@@ -26,8 +26,8 @@ from pathlib import Path
 from eth_account import Account
 from web3.contract import Contract
 
+from orchestrator.chain.sender import GasRecord
 from orchestrator.contracts.compiler import compile_contracts
-from orchestrator.contracts.transact import GasRecord
 from orchestrator.l2.params import DEPOSIT, FULL_EXIT, WITHDRAW
 from orchestrator.l2.tx import OpRecord, Transfer, Withdraw
 from orchestrator.paths import repo_root
@@ -118,9 +118,7 @@ def three_chain_rounds(world: World) -> list[tuple[str, list[GasRecord]]]:
     settle("Round 4: block 6, transfers only")
     mark = len(d.gas_log)
     for chain, user, token in ((gamma, alice, 0), (beta, bob, 1)):
-        chain.tx.send(
-            d.operator,
-            chain.rollup.functions.withdrawPendingBalance(user.address, token),
+        chain.tx.send(chain.rollup.functions.withdrawPendingBalance(user.address, token),
             label="withdraw ETH" if token == 0 else "withdraw ERC-20",
         )
     rounds.append(("Payouts (anyone pushes a pending balance to its owner)", d.gas_log[mark:]))
@@ -163,9 +161,8 @@ def _shape_contract(world: World, n_op: int, n_tx: int) -> Contract:
     operator = Account.from_key(d.operator).address
     params = (1, 24, 10_000, operator, alpha.messenger.address, bytes(32))
     factory = alpha.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
-    receipt = alpha.tx.send(
-        d.config.keys.deployer, factory.constructor(params, 3, n_op, n_tx), label="deploy shape"
-    )
+    deployer = alpha.sender(d.config.keys.deployer)
+    receipt = deployer.send(factory.constructor(params, 3, n_op, n_tx), label="deploy shape")
     address = receipt["contractAddress"]
     assert address is not None
     return alpha.w3.eth.contract(address=address, abi=artifact.abi)
@@ -181,10 +178,9 @@ def commit_shapes(world: World) -> dict[str, int]:
     genesis = StoredBlockInfo(0, 0, zero, zero, zero, sync_hashes_hash([zero] * 3), 0, 0).as_tuple()
     now = int(alpha.w3.eth.get_block("latest")["timestamp"])
     for rollup in contracts.values():
-        alpha.tx.send(
-            dave.l1_key, rollup.functions.depositETH(dave.pkh_bytes), value=ETHER, label="deposit ETH"
-        )
-        alpha.tx.send(dave.l1_key, rollup.functions.requestFullExit(0, 0), label="request full exit")
+        deposit = rollup.functions.depositETH(dave.pkh_bytes)
+        alpha.sender(dave.l1_key).send(deposit, value=ETHER, label="deposit ETH")
+        alpha.sender(dave.l1_key).send(rollup.functions.requestFullExit(0, 0), label="request full exit")
     records = {
         "deposit (own chain)": OpRecord(DEPOSIT, 1, 0, 0, ETHER, dave.address_int, dave.pkh),
         "withdraw (own chain)": OpRecord(WITHDRAW, 1, 0, 0, ETHER, dave.address_int),

@@ -26,9 +26,9 @@ from orchestrator import crashpoints
 from orchestrator.chain.addresses import MESSENGER, read_deployments
 from orchestrator.chain.connect import connect
 from orchestrator.chain.logscan import LogScanner
+from orchestrator.chain.sender import Sender
 from orchestrator.config import ChainConfig, DevnetConfig
 from orchestrator.contracts.compiler import compile_contracts
-from orchestrator.contracts.sender import Sender
 from orchestrator.devnet.lifecycle import DaemonLock, Lifeline, WatchedChain
 from orchestrator.errors import ChainTxError, ConfigError
 from orchestrator.messaging.attest import Message
@@ -152,7 +152,7 @@ class Relayer:
             return 0
         crashpoints.crashpoint("relayer-before-deliver")
         try:
-            receipt = dest.sender.send(self.key, self._delivery(dest, m), label="deliver")
+            receipt = dest.sender.send(self._delivery(dest, m), label="deliver")
         except (AttestationRefused, ChainTxError) as exc:
             if isinstance(exc, ChainTxError) and exc.error == "AlreadyDelivered":
                 self.store.delivered(m, None)

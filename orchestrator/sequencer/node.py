@@ -25,8 +25,8 @@ from typing import Any
 from web3.exceptions import Web3Exception
 
 from orchestrator.chain.addresses import read_deployments
+from orchestrator.chain.sender import Sender
 from orchestrator.config import DevnetConfig
-from orchestrator.contracts.sender import Sender
 from orchestrator.crashpoints import crashpoint
 from orchestrator.devnet.node import die_with_parent
 from orchestrator.errors import ChainTxError, ProverError, RollupError, TxRejected

@@ -17,7 +17,7 @@ from eth_account import Account
 from web3 import Web3
 from web3.exceptions import Web3Exception
 
-from orchestrator.contracts.transact import prepare
+from orchestrator.chain.sender import prepare
 from orchestrator.errors import ChainTxError
 from orchestrator.l2.params import FULL_EXIT, WITHDRAW
 from orchestrator.settlement.driver import ChainHandle
@@ -101,7 +101,7 @@ class PayoutPusher:
                 f"{chain.config.name}: payout would use {gas} gas, over the cap of {PAYOUT_GAS_CAP}: "
                 "the owner can claim it (rollup claim)"
             )
-        receipt = chain.tx.send(self.operator_key, fn, label="payout")
+        receipt = chain.tx.send(fn, label="payout")
         self._ended(p, PAID, "0x" + bytes(receipt["transactionHash"]).hex())
         name = chain.config.name
         log.info("paid block %d's payout to %s (token %d) on %s", p.block, p.owner, p.token, name)

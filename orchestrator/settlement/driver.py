@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
 
 from web3 import Web3
 from web3.contract import Contract
-from web3.contract.contract import ContractConstructor, ContractFunction
+from web3.contract.contract import ContractFunction
 from web3.types import TxReceipt
 
 from orchestrator.chain.addresses import MESSENGER, ROLLUP, Deployments
 from orchestrator.chain.connect import connect
+from orchestrator.chain.sender import GasRecord, Sender
 from orchestrator.config import ChainConfig, DevnetConfig
 from orchestrator.contracts.compiler import compile_contracts
-from orchestrator.contracts.transact import GasRecord, Transactor
 from orchestrator.l2.block import Block, build_block
 from orchestrator.l2.params import ETH_TOKEN, get_profile
 from orchestrator.l2.state import L2State
@@ -36,24 +35,8 @@ from orchestrator.settlement.requests import queued_requests
 REPORT, CONFIRMATION = 1, 2  # first payload byte (contracts/libraries/SyncMessages.sol)
 
 
-class TxSender(Protocol):
-    """What sends the driver's calls on one chain: `Transactor` (tests, tools) or the daemons' `Sender`."""
-
-    def send(
-        self,
-        key: str,
-        fn: ContractFunction | ContractConstructor,
-        *,
-        value: int = 0,
-        label: str | None = None,
-    ) -> TxReceipt: ...
-
-
-SenderFactory = Callable[[Web3, ChainConfig, list[GasRecord]], TxSender]
-
-
-def transactor(w3: Web3, chain: ChainConfig, gas_log: list[GasRecord]) -> TxSender:
-    return Transactor(w3, chain.name, gas_log)
+SenderFactory = Callable[[Web3, ChainConfig, list[GasRecord]], Sender]
+"""How the driver gets the operator's sender on one chain (the sequencer passes one backed by its store)."""
 
 
 @dataclass
@@ -64,13 +47,20 @@ class ChainHandle:
     w3: Web3
     rollup: Contract
     messenger: Contract
-    tx: TxSender
+    tx: Sender  # the operator's
     message_cursor: int
     request_cursor: int
+    _senders: dict[str, Sender] = field(default_factory=dict)
 
     @property
     def id(self) -> int:
         return self.config.rollup_chain_id
+
+    def sender(self, key: str) -> Sender:
+        """Another account's sender on this chain (a user's, in tests and tools)."""
+        if key not in self._senders:
+            self._senders[key] = Sender(self.w3, self.config.name, key)
+        return self._senders[key]
 
     def counter(self, name: str) -> int:
         return int(getattr(self.rollup.functions, name)().call())
@@ -85,7 +75,7 @@ class SettlementDriver:
         config: DevnetConfig,
         deployments: Deployments,
         prover: BlockProver,
-        sender: SenderFactory = transactor,
+        sender: SenderFactory | None = None,
     ) -> None:
         self.config = config
         self.deployments = deployments
@@ -109,7 +99,7 @@ class SettlementDriver:
                 w3,
                 rollup,
                 messenger,
-                sender(w3, chain, self.gas_log),
+                (sender or self._operator_sender)(w3, chain, self.gas_log),
                 deployed.deploy_block,
                 deployed.deploy_block,
             )
@@ -122,6 +112,9 @@ class SettlementDriver:
         self.ledger = SettlementLedger(self.primary.id, self.chains, self.state.root)
         self.operator = config.keys.operator
         self.validators = list(config.keys.validators[: config.keys.validator_threshold])
+
+    def _operator_sender(self, w3: Web3, chain: ChainConfig, gas_log: list[GasRecord]) -> Sender:
+        return Sender(w3, chain.name, self.config.keys.operator, gas_log=gas_log)
 
     # -- reading ---------------------------------------------------------------------------------------
 
@@ -168,7 +161,7 @@ class SettlementDriver:
     # -- the stages ------------------------------------------------------------------------------------
 
     def _send(self, chain: ChainHandle, fn: ContractFunction | None, label: str) -> TxReceipt | None:
-        return None if fn is None else chain.tx.send(self.operator, fn, label=label)
+        return None if fn is None else chain.tx.send(fn, label=label)
 
     def commit(self) -> None:
         """Commit every ledger block a chain does not hold yet (each chain from its own counter)."""
@@ -217,7 +210,7 @@ class SettlementDriver:
             c = self.chains[chain_id]
             f = c.rollup.functions
             if block > max(c.counter("lastSynchronizedBlock"), int(f.lastReportedBlock().call())):
-                c.tx.send(self.operator, f.sendSyncReport(block), label="send report")
+                c.tx.send(f.sendSyncReport(block), label="send report")
 
     def sync_target(self, max_lookups: int = 16) -> int | None:
         """The highest block in (synchronized, proven] on the primary for which it holds every report it
@@ -281,7 +274,7 @@ class SettlementDriver:
                 kind = {REPORT: "deliver report", CONFIRMATION: "deliver confirmation"}.get(
                     message.payload[0], "deliver"
                 )
-                dest.tx.send(self.operator, delivery(dest.messenger, message, self.validators), label=kind)
+                dest.tx.send(delivery(dest.messenger, message, self.validators), label=kind)
                 count += 1
         return count
 

@@ -1,4 +1,4 @@
-"""The sent-transactions table, shared by every daemon's schema (see orchestrator/contracts/sender.py)."""
+"""The sent-transactions table, shared by every daemon's schema (see orchestrator/chain/sender.py)."""
 
 from __future__ import annotations
 

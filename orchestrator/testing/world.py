@@ -55,16 +55,15 @@ class World:
         )
 
     def deposit_eth(self, chain: ChainHandle, user: User, amount: int) -> None:
-        chain.tx.send(
-            user.l1_key, chain.rollup.functions.depositETH(user.pkh_bytes), value=amount, label="deposit ETH"
-        )
+        deposit = chain.rollup.functions.depositETH(user.pkh_bytes)
+        chain.sender(user.l1_key).send(deposit, value=amount, label="deposit ETH")
 
     def deposit_token(self, chain: ChainHandle, user: User, symbol: str, amount: int) -> None:
         token = self.token(chain, symbol)
-        chain.tx.send(user.l1_key, token.functions.mint(user.address, amount), label="mint")
-        chain.tx.send(user.l1_key, token.functions.approve(chain.rollup.address, amount), label="approve")
+        chain.sender(user.l1_key).send(token.functions.mint(user.address, amount), label="mint")
+        chain.sender(user.l1_key).send(token.functions.approve(chain.rollup.address, amount), label="approve")
         fn = chain.rollup.functions.depositERC20(token.address, amount, user.pkh_bytes)
-        chain.tx.send(user.l1_key, fn, label="deposit ERC-20")
+        chain.sender(user.l1_key).send(fn, label="deposit ERC-20")
 
 
 @contextmanager

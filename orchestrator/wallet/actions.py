@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eth_account import Account
 from web3 import Web3
 from web3.contract import Contract
 from web3.logs import DISCARD
@@ -13,9 +12,9 @@ from web3.types import TxReceipt
 
 from orchestrator.chain.addresses import ROLLUP, Deployments, read_deployments, token_contract_key
 from orchestrator.chain.connect import connect
+from orchestrator.chain.sender import Call, Sender
 from orchestrator.config import ChainConfig, DevnetConfig
 from orchestrator.contracts.compiler import compile_contracts
-from orchestrator.contracts.transact import Transactor
 from orchestrator.errors import TxRejected
 from orchestrator.jsonrpc.client import RpcFailed, RpcUnavailable
 from orchestrator.l2.params import ETH_TOKEN
@@ -72,8 +71,8 @@ class Devnet:
         abi = compile_contracts()["TestToken"].abi
         return self.w3(chain).eth.contract(address=Web3.to_checksum_address(address), abi=abi)
 
-    def send(self, chain: ChainConfig, key: str, fn: object, value: int = 0, label: str = "") -> TxReceipt:
-        return Transactor(self.w3(chain), chain.name).send(key, fn, value=value, label=label)  # type: ignore[arg-type]
+    def send(self, chain: ChainConfig, key: str, fn: Call, value: int = 0, label: str = "") -> TxReceipt:
+        return Sender(self.w3(chain), chain.name, key).send(fn, value=value, label=label)
 
 
 # -- L1 --------------------------------------------------------------------------------------------------
@@ -81,17 +80,9 @@ class Devnet:
 
 def fund(net: Devnet, wallet: Wallet) -> None:
     """TEST-ONLY faucet: 100 ETH from the devnet deployer on every local chain."""
-    deployer = Account.from_key(net.config.keys.deployer)
     for chain in net.config.chains:
-        if not chain.is_local:
-            continue
-        w3 = net.w3(chain)
-        fee = 2 * int(w3.eth.gas_price) + 1
-        tx = {"to": wallet.address, "value": FAUCET_WEI, "gas": 21_000, "chainId": chain.evm_chain_id,
-              "nonce": w3.eth.get_transaction_count(deployer.address), "maxFeePerGas": fee,
-              "maxPriorityFeePerGas": 1}  # fmt: skip
-        signed = deployer.sign_transaction(tx)
-        w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(signed.raw_transaction))
+        if chain.is_local:
+            Sender(net.w3(chain), chain.name, net.config.keys.deployer).transfer(wallet.address, FAUCET_WEI)
 
 
 def deposit(

@@ -21,7 +21,7 @@ from web3 import Web3
 from web3.contract.contract import ContractFunction
 from web3.types import Nonce, RPCEndpoint, TxParams, Wei
 
-from orchestrator.contracts.sender import Sender
+from orchestrator.chain.sender import Sender
 from orchestrator.devnet.state import NODE_HOMES
 from orchestrator.messaging.attest import Message
 from orchestrator.prover.profiles import BlockProver
@@ -136,7 +136,7 @@ def test_relayer_forgets_reorged_messages(world: World) -> None:
     w3 = source.w3
     try:
         send = source.messenger.functions.send(primary_id, dave.address, b"first")
-        world.chain(BETA).tx.send(dave.l1_key, send, label="send")
+        world.chain(BETA).sender(dave.l1_key).send(send, label="send")
         _mine(w3, DEPTH)
         relayer._scan(source)
         ours = (b"first", b"second")  # other tests of the module may have sent messages of their own
@@ -185,7 +185,7 @@ def test_sender_bumps_fees_of_a_stuck_transaction(world: World, sent_db: Databas
 
     def send() -> None:
         try:
-            result["receipt"] = sender.send(dave.l1_key, fn, label="send")
+            result["receipt"] = sender.send(fn, label="send")
         except Exception as exc:  # raised again in the test below
             result["error"] = exc
 

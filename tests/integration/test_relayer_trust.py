@@ -75,7 +75,7 @@ def setup(trust_world: World) -> Setup:
     alpha, beta = world.chain(1), world.chain(2)
     receiver = deploy(alpha.w3, world.driver.config.keys.deployer, "RecordingReceiver")
     send = beta.messenger.functions.send(alpha.config.evm_chain_id, receiver.address, PAYLOAD)
-    receipt = beta.tx.send(USERS["dave"].l1_key, send, label="send")
+    receipt = beta.sender(USERS["dave"].l1_key).send(send, label="send")
     [sent] = messages_in_receipt(beta.messenger, beta.config.evm_chain_id, receipt)
     relayer = Relayer(world.driver.config, world.home)
     try:
@@ -153,7 +153,7 @@ def test_replayed_message_is_rejected_on_chain(setup: Setup) -> None:
         )
         alpha = setup.world.chain(1)
         with pytest.raises(ChainTxError, match="AlreadyDelivered"):
-            alpha.tx.send(USERS["dave"].l1_key, fn, label="replay")
+            alpha.sender(USERS["dave"].l1_key).send(fn, label="replay")
         assert replaying._deliver(setup.message) == 0  # the daemon's path: rejected, then taken as delivered
     finally:
         replaying.store.close()

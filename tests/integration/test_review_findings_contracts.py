@@ -64,14 +64,14 @@ def test_pending_balances_add_up_past_2_128_and_the_owner_claims_them(world: Wor
     assert accounts == [0, 1] and all(d.state.account(i).balance == MAX_DEPOSIT for i in accounts)
 
     for index in accounts:
-        beta.tx.send(alice.l1_key, beta.rollup.functions.requestFullExit(index, 1), label="full exit")
+        beta.sender(alice.l1_key).send(beta.rollup.functions.requestFullExit(index, 1), label="full exit")
     d.build_block(ops=d.new_requests(), timestamp=T0)
     d.settle()
     assert beta.counter("lastExecutedBlock") == 2
     f = beta.rollup.functions
     assert f.pendingBalances(alice.address, 1).call() == 2 * MAX_DEPOSIT
     before = usdc.functions.balanceOf(alice.address).call()
-    beta.tx.send(DAVE.l1_key, f.withdrawPendingBalance(alice.address, 1))  # anyone may push it
+    beta.sender(DAVE.l1_key).send(f.withdrawPendingBalance(alice.address, 1))  # anyone may push it
     assert usdc.functions.balanceOf(alice.address).call() - before == 2 * MAX_DEPOSIT
     assert usdc.functions.balanceOf(beta.rollup.address).call() == 0
     fn = f.withdrawPendingBalance(alice.address, 1)
@@ -127,7 +127,7 @@ def test_an_outsiders_report_does_not_delay_synchronization(world: World) -> Non
     _two_beta_blocks_committed_first_proven(world)
     outsider = beta.rollup.functions.sendSyncReport(2)
     try:
-        beta.tx.send(DAVE.l1_key, outsider, label="outsider's report")
+        beta.sender(DAVE.l1_key).send(outsider, label="outsider's report")
         refused = None
     except ChainTxError as exc:
         refused = exc.error

@@ -84,13 +84,13 @@ def test_a_whole_round_on_three_chains(world: World) -> None:
     for chain, user, token_id, amount in paid:
         assert chain.rollup.functions.pendingBalances(user.address, token_id).call() == amount
         before = _balance(world, chain, user.address, token_id)
-        chain.tx.send(d.operator, chain.rollup.functions.withdrawPendingBalance(user.address, token_id))
+        chain.tx.send(chain.rollup.functions.withdrawPendingBalance(user.address, token_id))
         assert _balance(world, chain, user.address, token_id) - before == amount
         fn = chain.rollup.functions.withdrawPendingBalance(user.address, token_id)
         assert expect_revert(chain.w3, d.operator, fn, "NothingPending") == (user.address, token_id)
     assert usdc_beta.functions.balanceOf(beta.rollup.address).call() == 60 * USDC
     # The censorship-resistant way out: carol asks gamma for all her ETH; the next round pays it there.
-    gamma.tx.send(carol.l1_key, gamma.rollup.functions.requestFullExit(1, 0))
+    gamma.sender(carol.l1_key).send(gamma.rollup.functions.requestFullExit(1, 0))
     [exit_request] = d.new_requests()
     left = d.state.account(1).balance
     d.build_block(ops=[exit_request])

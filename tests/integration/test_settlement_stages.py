@@ -236,7 +236,7 @@ def test_prove_accepts_only_each_blocks_own_proof(worlds: Worlds) -> None:
     mismatch = f.proveBlocks([altered.as_tuple()], [proofs[1].evm_args()])
     expect_revert(alpha.w3, op, mismatch, "StoredBlockMismatch")
     expect_revert(alpha.w3, DAVE.l1_key, stages.prove(alpha.rollup, d.ledger, proofs), "Unauthorized")
-    alpha.tx.send(op, stages.prove(alpha.rollup, d.ledger, proofs))
+    alpha.tx.send(stages.prove(alpha.rollup, d.ledger, proofs))
     assert f.lastProvenBlock().call() == 2
 
 
@@ -254,18 +254,18 @@ def _bad_gamma_block(staged: Staged) -> tuple[bytes, StoredBlockInfo]:
 
 def _replace_gamma_block(staged: Staged, current: StoredBlockInfo, records: bytes) -> None:
     d, gamma = staged.world.driver, staged.gamma
-    gamma.tx.send(d.operator, gamma.rollup.functions.revertBlocks([current.as_tuple()]))
+    gamma.tx.send(gamma.rollup.functions.revertBlocks([current.as_tuple()]))
     if records == d.ledger.records(3, 2):
         d.commit()
     else:
         root = staged.b2.new_root.to_bytes(32, "big")
         genesis = d.ledger.stored(3, 0).as_tuple()
         fn = gamma.rollup.functions.commitBlocks(genesis, [(2, staged.b2.timestamp, root, records)])
-        gamma.tx.send(d.operator, fn)
+        gamma.tx.send(fn)
 
 
 def _report(chain: ChainHandle, operator: str, block: int = 2) -> Message:
-    receipt = chain.tx.send(operator, chain.rollup.functions.sendSyncReport(block))
+    receipt = chain.tx.send(chain.rollup.functions.sendSyncReport(block))
     [message] = messages_in_receipt(chain.messenger, chain.config.evm_chain_id, receipt)
     return message
 
@@ -291,14 +291,15 @@ def test_synchronize_needs_every_secondarys_matching_report(worlds: Worlds) -> N
     expect_revert(gamma.w3, op, delivery(gamma.messenger, report, keys), "WrongDestination")
     altered = replace(report, payload=report.payload[:-1] + bytes([report.payload[-1] ^ 1]))
     expect_revert(alpha.w3, op, m.deliver(altered.as_tuple(), attestations(report, keys)), "UnknownValidator")
-    alpha.tx.send(op, delivery(alpha.messenger, report, keys))
+    alpha.tx.send(delivery(alpha.messenger, report, keys))
     assert bytes(alpha.rollup.functions.syncReports(2, 2).call()) == d.ledger.sync_hashes(2)[1]
     expect_revert(alpha.w3, op, delivery(alpha.messenger, report, keys), "AlreadyDelivered")  # replayed
 
     # a non-peer: anyone can send through beta's messenger and validators attest what was sent, but the
     # primary takes reports only from beta's rollup contract
     fn = beta.messenger.functions.send(alpha.config.evm_chain_id, alpha.rollup.address, report.payload)
-    [forged] = messages_in_receipt(beta.messenger, beta.config.evm_chain_id, beta.tx.send(DAVE.l1_key, fn))
+    by_dave = beta.sender(DAVE.l1_key).send(fn)
+    [forged] = messages_in_receipt(beta.messenger, beta.config.evm_chain_id, by_dave)
     args = expect_revert(alpha.w3, op, delivery(alpha.messenger, forged, keys), "NotPeer")
     assert args == (beta.config.evm_chain_id, DAVE.address)
     beta_evm = beta.config.evm_chain_id
@@ -311,13 +312,13 @@ def test_synchronize_needs_every_secondarys_matching_report(worlds: Worlds) -> N
     # gamma's committed block differs from the proven one: its report never matches
     bad_records, bad_info = _bad_gamma_block(staged)
     _replace_gamma_block(staged, d.ledger.stored(3, 2), bad_records)
-    alpha.tx.send(op, delivery(alpha.messenger, _report(gamma, op), keys))
+    alpha.tx.send(delivery(alpha.messenger, _report(gamma, op), keys))
     good_sync = d.ledger.sync_hashes(2)[2]
     assert expect_revert(alpha.w3, op, sync, "SyncHashMismatch") == (3, good_sync, bad_info.sync_hash)
     # gamma puts the proven data back (its block is above its synchronized block) and reports again
     _replace_gamma_block(staged, bad_info, d.ledger.records(3, 2))
-    alpha.tx.send(op, delivery(alpha.messenger, _report(gamma, op), keys))
-    receipt = alpha.tx.send(op, sync)
+    alpha.tx.send(delivery(alpha.messenger, _report(gamma, op), keys))
+    receipt = alpha.tx.send(sync)
     assert alpha.rollup.functions.lastSynchronizedBlock().call() == 2
     sent = messages_in_receipt(alpha.messenger, alpha.config.evm_chain_id, receipt)
     assert sorted(m.destination_chain_id for m in sent) == [c.config.evm_chain_id for c in (beta, gamma)]
@@ -342,13 +343,14 @@ def test_a_secondary_advances_only_on_a_confirmation_of_what_it_committed(worlds
     assert args == (2, bad_info.sync_hash, d.ledger.sync_hashes(2)[2])
     assert gamma.counter("lastSynchronizedBlock") == 0  # its withdrawals cannot pay
     _replace_gamma_block(staged, bad_info, d.ledger.records(3, 2))
-    gamma.tx.send(op, confirm_gamma)
-    beta.tx.send(op, delivery(beta.messenger, confirmations[2], keys))
+    gamma.tx.send(confirm_gamma)
+    beta.tx.send(delivery(beta.messenger, confirmations[2], keys))
     assert [c.counter("lastSynchronizedBlock") for c in d.chains.values()] == [2, 2, 2]
     # only the primary rollup may confirm: the same payload sent by an outsider is refused
     payload = confirmations[2].payload
     fn = alpha.messenger.functions.send(beta.config.evm_chain_id, beta.rollup.address, payload)
-    [forged] = messages_in_receipt(alpha.messenger, alpha.config.evm_chain_id, alpha.tx.send(DAVE.l1_key, fn))
+    by_dave = alpha.sender(DAVE.l1_key).send(fn)
+    [forged] = messages_in_receipt(alpha.messenger, alpha.config.evm_chain_id, by_dave)
     args = expect_revert(beta.w3, op, delivery(beta.messenger, forged, keys), "NotPeer")
     assert args == (alpha.config.evm_chain_id, DAVE.address)
 
@@ -371,7 +373,7 @@ def test_execute_pays_once_and_synchronized_blocks_never_revert(worlds: Worlds) 
     bob = USERS["bob"]
     pay = beta.rollup.functions.withdrawPendingBalance(bob.address, 0)
     before = beta.w3.eth.get_balance(bob.address)  # type: ignore[arg-type]
-    beta.tx.send(op, pay)
+    beta.tx.send(pay)
     assert beta.w3.eth.get_balance(bob.address) - before == ETHER // 2  # type: ignore[arg-type]
     assert expect_revert(beta.w3, op, pay, "NothingPending") == (bob.address, 0)
     # above the synchronized block a revert is allowed, and the request goes back to the queue
@@ -380,6 +382,6 @@ def test_execute_pays_once_and_synchronized_blocks_never_revert(worlds: Worlds) 
     d.build_block(ops=[request])
     d.commit()
     assert alpha.rollup.functions.pendingPriorityRequests().call() == 0
-    alpha.tx.send(op, stages.revert(alpha.rollup, d.ledger, 1, 2))
+    alpha.tx.send(stages.revert(alpha.rollup, d.ledger, 1, 2))
     assert alpha.counter("lastCommittedBlock") == 2
     assert alpha.rollup.functions.pendingPriorityRequests().call() == 1

@@ -1,17 +1,25 @@
-"""The daemons' transaction sender: one account on one chain, its nonces, its stuck transactions.
+"""The one way a transaction is sent: one account (its key owned here) on one chain.
 
-Every transaction is written to the store before it is broadcast, so a restart finds what a crash left
-in flight (`reconcile`): mined ones are recorded, ones the node still knows are waited for, ones it forgot
-are broadcast again from the stored bytes. A transaction not mined within `stuck_after_s` is sent again
-with the same nonce and fees raised by an eighth (nodes want at least a tenth: 12.5 % clears it), so
-exactly one of the copies can ever mine.
+- `send(fn)`: send and wait. The gas is estimated, so a call that would revert fails before anything is
+  signed, with the contract's custom error decoded (`ChainTxError`). A transaction not mined within
+  `stuck_after_s` is sent again with the same nonce and fees raised by an eighth (nodes want at least a
+  tenth: 12.5 % clears it), so exactly one copy can ever mine.
+- `submit(fn, gas=...)` then `wait(tx_hash)`: pipelined. No estimate (a fixed gas limit) and no wait
+  between submissions, each at the next nonce: deployments send dozens of transactions this way.
+- `transfer(to, value)`: plain ETH (the devnet faucet).
+
+Every transaction is written to a `sent_txs` table before it is broadcast. A daemon passes its store, so a
+restart finds what a crash left in flight (`reconcile`): mined ones are recorded, ones the node still knows
+are waited for, ones it forgot are broadcast again from the stored bytes. Without a store the table lives
+in memory, for one process's life (CLI commands, tests, tools).
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, cast
 
 from eth_account import Account
@@ -20,67 +28,115 @@ from eth_typing import ChecksumAddress
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract.contract import ContractConstructor, ContractFunction
-from web3.exceptions import TransactionNotFound, Web3Exception
+from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound, Web3Exception
 from web3.types import Nonce, TxParams, TxReceipt, Wei
 
-from orchestrator.contracts.reverts import node_error_text
-from orchestrator.contracts.transact import GasRecord, prepare
+from orchestrator.contracts.reverts import describe_revert_data, node_error_text
 from orchestrator.crashpoints import crashpoint
 from orchestrator.errors import ChainTxError
 from orchestrator.store.db import Database
-from orchestrator.store.sent import FAILED, MINED, REPLACED, SENT
+from orchestrator.store.sent import FAILED, MINED, REPLACED, SENT, SENT_TXS_TABLE
 
 FEE_BUMP = (9, 8)  # x 1.125
 POLL_S = 0.05
+TRANSFER_GAS = 21_000
+
+Call = ContractFunction | ContractConstructor
+
+
+@dataclass(frozen=True)
+class GasRecord:
+    label: str
+    chain: str
+    gas_used: int
+    calldata_bytes: int
 
 
 @dataclass
 class Sender:
-    """Sends `key`'s transactions on `chain`, one at a time, and waits for each (as `Transactor`)."""
+    """Sends `key`'s transactions on `chain` (see the module docstring)."""
 
     w3: Web3
     chain: str
     key: str
-    db: Database
+    db: Database | None = None
     stuck_after_s: float = 15.0
     give_up_after_s: float = 180.0
-    gas_log: list[GasRecord] | None = None
+    gas_log: list[GasRecord] | None = None  # every mined transaction's gas, if given (may be shared)
+    account: LocalAccount = field(init=False)
+    address: ChecksumAddress = field(init=False)
 
     def __post_init__(self) -> None:
-        self.account: LocalAccount = Account.from_key(self.key)
-        self.address: ChecksumAddress = self.account.address
+        self.account = Account.from_key(self.key)
+        self.address = self.account.address
+        if self.db is None:
+            self.db = Database(Path(":memory:"), [SENT_TXS_TABLE], kind="sender")
 
-    # -- sending ---------------------------------------------------------------------------------------
+    @property
+    def store(self) -> Database:
+        assert self.db is not None  # set in __post_init__
+        return self.db
 
-    def send(
-        self,
-        key: str,
-        fn: ContractFunction | ContractConstructor,
-        *,
-        value: int = 0,
-        label: str | None = None,
-    ) -> TxReceipt:
-        """Send `fn` from this sender's account (`key` must be it), wait until mined, resubmitting when
-        stuck. Raises `ChainTxError` if it would revert, reverted, or never mined."""
-        if Account.from_key(key).address != self.address:
-            raise ChainTxError(f"{self.chain}: this sender signs for {self.address} only")
+    # -- send and wait ---------------------------------------------------------------------------------
+
+    def send(self, fn: Call, *, value: int = 0, label: str | None = None) -> TxReceipt:
+        """Send `fn`, wait until mined, resubmitting when stuck. Raises `ChainTxError` if it would revert,
+        reverted, or never mined."""
         what = label or str(getattr(fn, "fn_name", "deploy"))
         self.reconcile()
         tx = self.build(fn, value, what)
-        receipt = self._broadcast_and_wait(tx, what)
+        return self._record_gas(tx, self._broadcast_and_wait(tx, what), what)
+
+    def transfer(self, to: str, value: int, label: str = "transfer") -> TxReceipt:
+        """Send `value` wei to `to` and wait."""
+        self.reconcile()
+        fee = 2 * int(self.w3.eth.gas_price) + 1
+        tx = {"to": Web3.to_checksum_address(to), "value": value, "gas": TRANSFER_GAS, "maxFeePerGas": fee,
+              "maxPriorityFeePerGas": 1, "nonce": self._next_nonce(), "chainId": int(self.w3.eth.chain_id)}
+        return self._record_gas(tx, self._broadcast_and_wait(tx, label), label)
+
+    def build(self, fn: Call, value: int, what: str) -> dict[str, Any]:
+        """`fn` as an unsigned transaction at this account's next nonce, gas estimated."""
+        params: TxParams = {"from": self.address, "value": Wei(value), "nonce": Nonce(self._next_nonce())}
+        return cast(dict[str, Any], prepare(self.chain, fn, params, what))
+
+    # -- pipelined -------------------------------------------------------------------------------------
+
+    def submit(self, fn: Call, *, gas: int, value: int = 0, label: str | None = None) -> str:
+        """Sign, store and broadcast `fn` with a fixed gas limit at the next nonce; its hash. No estimate
+        (it would race the previous submission's block) and no wait: `wait` for it later."""
+        what = label or str(getattr(fn, "fn_name", "deploy"))
+        params: TxParams = {"from": self.address, "value": Wei(value), "nonce": Nonce(self._next_nonce()),
+                            "gas": gas, "chainId": int(self.w3.eth.chain_id)}
+        try:
+            tx = cast(dict[str, Any], fn.build_transaction(params))
+        except (OSError, Web3Exception) as exc:
+            reason = node_error_text(exc)
+            raise ChainTxError(f"{self.chain}: {what} could not be prepared: {reason}") from None
+        return self.broadcast(tx, what)
+
+    def wait(self, tx_hash: str) -> TxReceipt:
+        """The receipt of a submitted transaction once mined; `ChainTxError` if it reverted or never mined."""
+        rows = self.store.query("SELECT label FROM sent_txs WHERE tx_hash = ?", (tx_hash,))
+        what = str(rows[0]["label"]) if rows else tx_hash
+        deadline = time.monotonic() + self.give_up_after_s
+        while (receipt := self._receipt(tx_hash)) is None:
+            if time.monotonic() > deadline:
+                raise ChainTxError(f"{self.chain}: {what} not mined after {self.give_up_after_s:.0f} s")
+            time.sleep(POLL_S)
+        return self._settle(tx_hash, [tx_hash], receipt, what)
+
+    # -- internals -------------------------------------------------------------------------------------
+
+    def _record_gas(self, tx: dict[str, Any], receipt: TxReceipt, what: str) -> TxReceipt:
         if self.gas_log is not None:
             data = str(tx.get("data", "0x"))
             self.gas_log.append(GasRecord(what, self.chain, int(receipt["gasUsed"]), (len(data) - 2) // 2))
         return receipt
 
-    def build(self, fn: ContractFunction | ContractConstructor, value: int, what: str) -> dict[str, Any]:
-        """`fn` as an unsigned transaction at this account's next nonce, gas estimated."""
-        params: TxParams = {"from": self.address, "value": Wei(value), "nonce": Nonce(self._next_nonce())}
-        return cast(dict[str, Any], prepare(self.chain, fn, params, what))
-
     def _next_nonce(self) -> int:
         pending = int(self.w3.eth.get_transaction_count(self.address, "pending"))
-        rows = self.db.query(
+        rows = self.store.query(
             "SELECT MAX(nonce) FROM sent_txs WHERE chain = ? AND sender = ? AND status = ?",
             (self.chain, self.address, SENT),
         )
@@ -113,7 +169,7 @@ class Sender:
         its hash. Does not wait."""
         signed = self.account.sign_transaction(tx)
         tx_hash = "0x" + bytes(signed.hash).hex()
-        with self.db.write() as c:
+        with self.store.write() as c:
             c.execute(
                 "INSERT OR IGNORE INTO sent_txs VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
                 (tx_hash, self.chain, self.address, int(tx["nonce"]), what,
@@ -148,7 +204,7 @@ class Sender:
 
     def _settle(self, mined: str, copies: list[str], receipt: TxReceipt, what: str) -> TxReceipt:
         ok = receipt["status"] == 1
-        with self.db.write() as c:
+        with self.store.write() as c:
             c.execute(
                 "UPDATE sent_txs SET status = ?, mined_block = ?, gas_used = ? WHERE tx_hash = ?",
                 (MINED if ok else FAILED, int(receipt["blockNumber"]), int(receipt["gasUsed"]), mined),
@@ -166,7 +222,7 @@ class Sender:
         """Settle every transaction a previous run left in flight: record the mined ones, wait for (and
         rebroadcast) the ones whose nonce is still open. A reverted leftover is recorded, not raised:
         the stages re-read the chains and decide again."""
-        rows = self.db.query(
+        rows = self.store.query(
             "SELECT tx_hash, nonce, label, raw FROM sent_txs WHERE chain = ? AND sender = ? AND status = ? "
             "ORDER BY nonce",
             (self.chain, self.address, SENT),
@@ -182,7 +238,7 @@ class Sender:
                     self._broadcast(bytes.fromhex(str(r["raw"])[2:]), str(r["label"]))
                 found = self._wait_any(hashes, nonce)
             if found is None:
-                with self.db.write() as c:
+                with self.store.write() as c:
                     c.executemany(
                         "UPDATE sent_txs SET status = ? WHERE tx_hash = ?", [(REPLACED, h) for h in hashes]
                     )
@@ -203,11 +259,25 @@ class Sender:
         raise ChainTxError(f"{self.chain}: transaction at nonce {nonce} still not mined after a restart")
 
 
+def prepare(chain: str, fn: Call, params: TxParams, what: str) -> TxParams:
+    """The transaction for `fn` with gas estimated; a call that would revert raises `ChainTxError` naming
+    the contract's custom error, before anything is signed."""
+    try:
+        return fn.build_transaction(params)
+    except (ContractCustomError, ContractLogicError) as exc:
+        described = describe_revert_data(getattr(exc, "data", None))
+        name = described.split("(", 1)[0] if described else None
+        reason = described or node_error_text(exc)
+        raise ChainTxError(f"{chain}: {what} would revert: {reason}", name) from None
+    except (OSError, Web3Exception) as exc:
+        raise ChainTxError(f"{chain}: {what} could not be prepared: {node_error_text(exc)}") from None
+
+
 def _bumped(tx: dict[str, Any]) -> dict[str, Any]:
     """The same transaction with every fee field raised by FEE_BUMP (rounded up)."""
     out = dict(tx)
     num, den = FEE_BUMP
-    for field in ("maxFeePerGas", "maxPriorityFeePerGas", "gasPrice"):
-        if field in out:
-            out[field] = -(-int(out[field]) * num // den)
+    for name in ("maxFeePerGas", "maxPriorityFeePerGas", "gasPrice"):
+        if name in out:
+            out[name] = -(-int(out[name]) * num // den)
     return out
