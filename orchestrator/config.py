@@ -106,7 +106,10 @@ class RelayerConfig:
 
 
 @dataclass(frozen=True)
-class DevnetConfig:
+class DeploymentConfig:
+    """The whole deployment as devnet/devnet.toml describes it: chains, tokens, keys, the rollup's
+    parameters and the daemons' settings."""
+
     path: Path
     block_time: int
     keys: TestKeys
@@ -138,7 +141,7 @@ class DevnetConfig:
         raise ConfigError(f"unknown token {symbol!r}; the devnet has {known}")
 
 
-def load_config(path: Path) -> DevnetConfig:
+def load_config(path: Path) -> DeploymentConfig:
     """Read and validate a devnet file; raises ConfigError with the file name and the broken rule."""
     if not path.is_file():
         raise ConfigError(f"devnet config {path} not found (run from the project root or pass --config)")
@@ -149,7 +152,7 @@ def load_config(path: Path) -> DevnetConfig:
     return parse_config(raw, path)
 
 
-def parse_config(raw: dict[str, Any], path: Path) -> DevnetConfig:
+def parse_config(raw: dict[str, Any], path: Path) -> DeploymentConfig:
     r = _Reader(path)
     r.only_keys(
         raw, "top level", {"devnet", "rollup", "sequencer", "relayer", "test_keys", "tokens", "chains"}
@@ -166,7 +169,7 @@ def parse_config(raw: dict[str, Any], path: Path) -> DevnetConfig:
     rollup = _parse_rollup(r, r.table(raw, "rollup", required=False))
     sequencer = _parse_sequencer(r, r.table(raw, "sequencer", required=False))
     relayer = _parse_relayer(r, r.table(raw, "relayer", required=False))
-    return DevnetConfig(path=path, block_time=block_time, keys=keys, tokens=tokens, chains=chains,
+    return DeploymentConfig(path=path, block_time=block_time, keys=keys, tokens=tokens, chains=chains,
                         rollup=rollup, sequencer=sequencer, relayer=relayer)  # fmt: skip
 
 

@@ -14,14 +14,14 @@ import os
 import signal
 from collections import Counter
 
-from orchestrator.config import DevnetConfig
+from orchestrator.config import DeploymentConfig
 
 ENV = "ROLLUP_TEST_CRASH_AT"
 _armed: str | None = None
 _passes: Counter[str] = Counter()
 
 
-def arm(config: DevnetConfig) -> None:
+def arm(config: DeploymentConfig) -> None:
     global _armed
     wanted = os.environ.get(ENV)
     if wanted and all(c.is_local for c in config.chains):

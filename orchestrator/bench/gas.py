@@ -57,7 +57,7 @@ def _by_label(records: Sequence[GasRecord]) -> dict[tuple[str, str], list[int]]:
 
 def three_chain_rounds(world: World) -> list[tuple[str, list[GasRecord]]]:
     """Four rounds on three chains; each settles its blocks completely. Returns (title, calls) per round."""
-    d = world.driver
+    d = world
     alpha, beta, gamma = world.chain(1), world.chain(2), world.chain(3)
     alice, bob, carol = USERS["alice"], USERS["bob"], USERS["carol"]
     dom = d.domain
@@ -156,7 +156,7 @@ def round_summary(rounds: list[tuple[str, list[GasRecord]]]) -> list[tuple[str, 
 
 
 def _shape_contract(world: World, n_op: int, n_tx: int) -> Contract:
-    d, alpha = world.driver, world.chain(1)
+    d, alpha = world, world.chain(1)
     artifact = compile_contracts()["PrimaryRollup"]
     operator = Account.from_key(d.operator).address
     params = (1, 24, 10_000, operator, alpha.messenger.address, bytes(32))
@@ -170,7 +170,7 @@ def _shape_contract(world: World, n_op: int, n_tx: int) -> Contract:
 
 def commit_shapes(world: World) -> dict[str, int]:
     """Estimated commit gas of crafted blocks on bench-shaped primaries (no proof is needed to commit)."""
-    d, alpha = world.driver, world.chain(1)
+    d, alpha = world, world.chain(1)
     dave = USERS["dave"]
     out: dict[str, int] = {}
     contracts = {shape: _shape_contract(world, *shape) for shape in SHAPES}
@@ -222,7 +222,7 @@ def commit_shapes(world: World) -> dict[str, int]:
 def k_chain_round(tmp: Path, prover: BlockProver, k: int, prove_one: int) -> dict[str, int]:
     """Two rounds where every chain has one deposit (two per block); gas by stage of the second."""
     with settlement_world(tmp / f"k{k}", prover, n=k, base_chain_id=960000 + 100 * k) as world:
-        d = world.driver
+        d = world
         for _ in range(2):
             for c in d.chains.values():
                 world.deposit_eth(c, USERS["alice"], ETHER)

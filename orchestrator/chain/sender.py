@@ -232,11 +232,13 @@ class Sender:
             by_nonce.setdefault(int(r["nonce"]), []).append(r)
         for nonce, copies in by_nonce.items():
             hashes = [str(r["tx_hash"]) for r in copies]
-            found = next(((h, rc) for h in hashes if (rc := self._receipt(h)) is not None), None)
+            found = self._any_receipt(hashes)
             if found is None and self._nonce_open(nonce):
                 for r in copies:
                     self._broadcast(bytes.fromhex(str(r["raw"])[2:]), str(r["label"]))
                 found = self._wait_any(hashes, nonce)
+            elif found is None:  # the nonce closed since the first look: perhaps by one of these copies
+                found = self._any_receipt(hashes)
             if found is None:
                 with self.store.write() as c:
                     c.executemany(
@@ -246,15 +248,17 @@ class Sender:
             with contextlib.suppress(ChainTxError):
                 self._settle(found[0], hashes, found[1], str(copies[0]["label"]))
 
+    def _any_receipt(self, hashes: list[str]) -> tuple[str, TxReceipt] | None:
+        return next(((h, rc) for h in hashes if (rc := self._receipt(h)) is not None), None)
+
     def _wait_any(self, hashes: list[str], nonce: int) -> tuple[str, TxReceipt] | None:
         deadline = time.monotonic() + self.give_up_after_s
         while time.monotonic() < deadline:
-            for h in hashes:
-                receipt = self._receipt(h)
-                if receipt is not None:
-                    return h, receipt
+            found = self._any_receipt(hashes)
+            if found is not None:
+                return found
             if not self._nonce_open(nonce):
-                return None  # something else took the nonce
+                return self._any_receipt(hashes)  # mined between the two looks, or taken by another
             time.sleep(POLL_S)
         raise ChainTxError(f"{self.chain}: transaction at nonce {nonce} still not mined after a restart")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from orchestrator.config import DevnetConfig, load_config
+from orchestrator.config import DeploymentConfig, load_config
 
 
 @dataclass
@@ -18,7 +18,7 @@ class CliContext:
     config_path: Path
     home: Path
 
-    def config(self) -> DevnetConfig:
+    def config(self) -> DeploymentConfig:
         return load_config(self.config_path)
 
 

@@ -9,7 +9,7 @@ import click
 
 from orchestrator.chain.addresses import DEPLOYMENTS_FILE
 from orchestrator.cli.context import CliContext, pass_cli
-from orchestrator.cli.render import chain_status_table, console, contracts_table
+from orchestrator.cli.render import console, contracts_table, node_status_table
 from orchestrator.devnet import launcher
 from orchestrator.devnet.compose import render_compose
 
@@ -30,7 +30,7 @@ def up(ctx: CliContext) -> None:
     started = time.monotonic()
     launcher.up(config, ctx.home)
     console.print(f"devnet up: {len(config.chains)} chain(s) in {time.monotonic() - started:.1f} s")
-    console.print(chain_status_table(launcher.status(config, ctx.home)))
+    console.print(node_status_table(launcher.status(config, ctx.home)))
 
 
 @devnet.command()
@@ -55,7 +55,7 @@ def down(ctx: CliContext) -> None:
 def status(ctx: CliContext) -> None:
     """Show each chain's node: running or not, the chain id it reports, its height, deployed contracts."""
     config = ctx.config()
-    console.print(chain_status_table(launcher.status(config, ctx.home)))
+    console.print(node_status_table(launcher.status(config, ctx.home)))
     if (ctx.home / DEPLOYMENTS_FILE).is_file():
         from orchestrator.chain.addresses import read_deployments
 

@@ -9,14 +9,14 @@ from rich.table import Table
 
 if TYPE_CHECKING:  # web3 costs ~1.4 s to import: commands that do not talk to chains skip it
     from orchestrator.chain.addresses import Deployments
-    from orchestrator.devnet.launcher import ChainStatus
+    from orchestrator.devnet.launcher import NodeStatus
 
 console = Console(highlight=False, width=None if Console().is_terminal else 120)
 
 _STATE_STYLE = {"running": "green", "stopped": "red", "unreachable": "red", "not started": "dim"}
 
 
-def chain_status_table(rows: list[ChainStatus]) -> Table:
+def node_status_table(rows: list[NodeStatus]) -> Table:
     table = Table(title="chains", title_justify="left")
     for col in ("chain", "role", "EVM id", "rollup id", "RPC", "pid", "state", "block"):
         table.add_column(col)

@@ -18,11 +18,11 @@ def status(ctx: CliContext) -> None:
 
     from orchestrator.devnet.lifecycle import daemon_status, stale_after_s
     from orchestrator.errors import RollupError
-    from orchestrator.wallet.actions import Devnet
+    from orchestrator.wallet.actions import Network
     from orchestrator.wallet.client import SequencerClient
 
     config = ctx.config()
-    net = Devnet(config, ctx.home)
+    net = Network(config, ctx.home)
     table = Table(title="stages per chain", title_justify="left")
     for col in ("chain", "role", "committed", "proven", "synchronized", "executed", "queued requests"):
         table.add_column(col)

@@ -17,7 +17,7 @@ from orchestrator.cli.context import CliContext, pass_cli
 from orchestrator.cli.render import console
 
 if TYPE_CHECKING:  # web3 is slow to import: only the verbs that talk to chains pay for it
-    from orchestrator.wallet.actions import Devnet
+    from orchestrator.wallet.actions import Network
     from orchestrator.wallet.client import SequencerClient
     from orchestrator.wallet.progress import Watch
 
@@ -37,10 +37,10 @@ def amount_verb(name: str | None = None) -> Callable[[F], click.Command]:
 WAIT_TIMEOUT_S = 900.0
 
 
-def _net(ctx: CliContext) -> Devnet:
-    from orchestrator.wallet.actions import Devnet
+def _net(ctx: CliContext) -> Network:
+    from orchestrator.wallet.actions import Network
 
-    return Devnet(ctx.config(), ctx.home)
+    return Network(ctx.config(), ctx.home)
 
 
 def _client(ctx: CliContext) -> SequencerClient:

@@ -27,7 +27,7 @@ from orchestrator.chain.addresses import (
 )
 from orchestrator.chain.connect import connect
 from orchestrator.chain.sender import Sender
-from orchestrator.config import ChainConfig, DevnetConfig
+from orchestrator.config import ChainConfig, DeploymentConfig
 from orchestrator.contracts.compiler import ContractArtifact, compile_contracts
 from orchestrator.l2.params import get_profile
 from orchestrator.l2.state import L2State
@@ -41,7 +41,7 @@ an estimate races the previous transaction's block, and anvil with --prune-histo
 against a block it has just pruned with BlockOutOfRangeError (seen in the gas benchmark)."""
 
 
-def deploy_all(config: DevnetConfig, home: Path, verifying_key: VerifyingKey) -> Deployments:
+def deploy_all(config: DeploymentConfig, home: Path, verifying_key: VerifyingKey) -> Deployments:
     """Deploy and wire every chain, then write the deployments file; nothing is written if a chain fails.
 
     Per chain: its test tokens, an AttestedMessenger and its rollup contract (the primary also gets the
@@ -59,7 +59,9 @@ def deploy_all(config: DevnetConfig, home: Path, verifying_key: VerifyingKey) ->
     return deployments
 
 
-def _rollup_constructor(config: DevnetConfig, chain: ChainConfig, messenger: str) -> tuple[str, list[Any]]:
+def _rollup_constructor(
+    config: DeploymentConfig, chain: ChainConfig, messenger: str
+) -> tuple[str, list[Any]]:
     profile = get_profile(config.rollup.profile)
     genesis_root = L2State(profile).root.to_bytes(32, "big")
     operator = Account.from_key(config.keys.operator).address
@@ -71,7 +73,7 @@ def _rollup_constructor(config: DevnetConfig, chain: ChainConfig, messenger: str
 
 
 def _deploy_chain(
-    config: DevnetConfig, chain: ChainConfig, sender: Sender, artifacts: dict[str, ContractArtifact]
+    config: DeploymentConfig, chain: ChainConfig, sender: Sender, artifacts: dict[str, ContractArtifact]
 ) -> ChainDeployment:
     validators = [Account.from_key(k).address for k in config.keys.validators]
     pending: dict[str, str] = {}
@@ -104,7 +106,7 @@ def _deployed(sender: Sender, key: str, tx_hash: str) -> DeployedContract:
 
 
 def _wire(
-    config: DevnetConfig,
+    config: DeploymentConfig,
     chains: dict[str, ChainDeployment],
     senders: dict[str, Sender],
     artifacts: dict[str, ContractArtifact],

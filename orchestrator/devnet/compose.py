@@ -7,7 +7,7 @@ what this renders.
 
 from __future__ import annotations
 
-from orchestrator.config import DevnetConfig
+from orchestrator.config import DeploymentConfig
 from orchestrator.devnet.node import HISTORY_STATES
 
 FOUNDRY_IMAGE = "ghcr.io/foundry-rs/foundry:v1.7.1"
@@ -19,7 +19,7 @@ HEADER = """\
 """
 
 
-def render_compose(config: DevnetConfig) -> str:
+def render_compose(config: DeploymentConfig) -> str:
     lines = [HEADER.rstrip("\n"), f"name: {_project_name(config)}", "services:"]
     for chain in config.chains:
         if not chain.is_local:
@@ -76,5 +76,5 @@ def _orchestrator_service(name: str, command: list[str], depends: dict[str, str]
     return lines
 
 
-def _project_name(config: DevnetConfig) -> str:
+def _project_name(config: DeploymentConfig) -> str:
     return "multichain-rollup-devnet"

@@ -1,9 +1,9 @@
 """Start, inspect and stop the devnet's anvil nodes.
 
-`Devnet` is the Python API (tests and the demo use it as a context manager: the nodes die with the
+`LocalNodes` is the Python API (tests and the demo use it as a context manager: the nodes die with the
 process that owns them). `up`/`down`/`status` are what the CLI calls across processes: `up` hands the
 nodes to a detached supervisor process (`orchestrator.devnet.supervisor`) so they outlive the command
-but never their owner. Stopping a devnet removes the daemons' stores with it, so `down` and `Devnet.stop`
+but never their owner. Stopping a devnet removes the daemons' stores with it, so `down` and `LocalNodes.stop`
 first stop the home's sequencer and relayer (orchestrator/devnet/lifecycle.py), and `up` refuses while
 one still runs there.
 """
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from orchestrator.config import DevnetConfig
+from orchestrator.config import DeploymentConfig
 from orchestrator.devnet.lifecycle import DaemonStatus, running_daemons, stop_daemons
 from orchestrator.devnet.node import (
     AnvilNode,
@@ -46,10 +46,10 @@ from orchestrator.paths import anvil_binary
 SUPERVISOR_START_TIMEOUT_S = 40.0
 
 
-class Devnet:
+class LocalNodes:
     """The anvil nodes of one devnet, owned by this process."""
 
-    def __init__(self, config: DevnetConfig, home: Path, mode: str = "attached") -> None:
+    def __init__(self, config: DeploymentConfig, home: Path, mode: str = "attached") -> None:
         self.config = config
         self.home = home
         self.mode = mode
@@ -95,7 +95,7 @@ class Devnet:
         # The supervisor's log carries its last error to `up`, which removes it after reading.
         clear_home(self.home, keep_supervisor_log=self.mode == "supervised")
 
-    def __enter__(self) -> Devnet:
+    def __enter__(self) -> LocalNodes:
         self.start()
         return self
 
@@ -105,7 +105,7 @@ class Devnet:
         self.stop()
 
 
-def preflight(config: DevnetConfig, home: Path) -> None:
+def preflight(config: DeploymentConfig, home: Path) -> None:
     """Everything that can be checked before a node starts: nothing running here, binary, free ports."""
     existing = read_state(home)
     if existing is not None and (
@@ -129,7 +129,7 @@ def preflight(config: DevnetConfig, home: Path) -> None:
             raise DevnetError(f"port {chain.port} for chain {chain.name!r} is already in use")
 
 
-def up(config: DevnetConfig, home: Path) -> DevnetState:
+def up(config: DeploymentConfig, home: Path) -> DevnetState:
     """Start the devnet under a detached supervisor and return once every node is ready."""
     preflight(config, home)
     home.mkdir(parents=True, exist_ok=True)
@@ -198,7 +198,7 @@ def down(home: Path) -> DownReport:
 
 
 @dataclass(frozen=True)
-class ChainStatus:
+class NodeStatus:
     name: str
     role: str
     evm_chain_id: int
@@ -210,7 +210,7 @@ class ChainStatus:
     detail: str
 
 
-def status(config: DevnetConfig, home: Path) -> list[ChainStatus]:
+def status(config: DeploymentConfig, home: Path) -> list[NodeStatus]:
     """Each chain's node: alive or not, answering or not, with the chain id and height it reports."""
     state = read_state(home)
     records = {n.name: n for n in state.nodes} if state else {}
@@ -233,7 +233,7 @@ def status(config: DevnetConfig, home: Path) -> list[ChainStatus]:
             except (OSError, DevnetError) as exc:
                 run_state, detail = "unreachable", str(exc)[:80]
         result.append(
-            ChainStatus(
+            NodeStatus(
                 chain.name, chain.role.value, chain.evm_chain_id, chain.rollup_chain_id,
                 chain.rpc_url, pid, run_state, block, detail,
             )

@@ -34,10 +34,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from orchestrator.devnet.node import pid_alive
 from orchestrator.devnet.state import DAEMONS, daemon_lock_path
 from orchestrator.errors import DevnetError
+
+if TYPE_CHECKING:
+    from orchestrator.chain.handle import Chain
 
 STOP_GRACE_S = 15.0  # SIGTERM lets a daemon finish its round; the sequencer may wait for a proof
 UNREACHABLE_ENV = "ROLLUP_UNREACHABLE_EXIT_S"
@@ -281,14 +285,6 @@ def stop_daemons(home: Path, grace: float = STOP_GRACE_S) -> list[DaemonStatus]:
 # -- the daemon's lifeline ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class WatchedChain:
-    name: str
-    rpc_url: str
-    evm_chain_id: int
-    contract: str  # a contract the daemon drives there: it has code as long as this is the same devnet
-
-
 class _Unanswered(Exception):
     pass
 
@@ -320,7 +316,7 @@ class Lifeline:
     """What a daemon checks at the start of every round (see the module docstring)."""
 
     def __init__(
-        self, lock: DaemonLock, store: Path, chains: Sequence[WatchedChain], log: logging.Logger
+        self, lock: DaemonLock, store: Path, chains: Sequence[Chain], log: logging.Logger
     ) -> None:
         self.lock, self.store, self.chains, self.log = lock, store, list(chains), log
         self.name = lock.name
@@ -371,23 +367,25 @@ class Lifeline:
         if current != self.store_id:
             raise DaemonLost(f"the {self.name} exits: its store {self.store} was replaced by another file")
 
-    def _check_chain(self, chain: WatchedChain) -> None:
-        chain_id, genesis, code = _batch(
-            chain.rpc_url,
-            [("eth_chainId", []), ("eth_getBlockByNumber", ["0x0", False]),
-             ("eth_getCode", [chain.contract, "latest"])],
-            CHAIN_TIMEOUT_S,
-        )  # fmt: skip
-        where = f"the {self.name} exits: chain {chain.name} at {chain.rpc_url} is not the chain it started on"
+    def _check_chain(self, chain: Chain) -> None:
+        # the rollup contract has code as long as this is the same devnet
+        url, contract, evm_chain_id = chain.config.rpc_url, chain.rollup.address, chain.config.evm_chain_id
+        calls: list[tuple[str, list[object]]] = [
+            ("eth_chainId", []),
+            ("eth_getBlockByNumber", ["0x0", False]),
+            ("eth_getCode", [contract, "latest"]),
+        ]
+        chain_id, genesis, code = _batch(url, calls, CHAIN_TIMEOUT_S)
+        where = f"the {self.name} exits: chain {chain.name} at {url} is not the chain it started on"
         try:
             reported = int(str(chain_id), 16)
             genesis_hash = str(genesis["hash"]) if isinstance(genesis, dict) else ""
         except (ValueError, KeyError) as exc:
             raise _Unanswered(f"malformed reply: {exc}") from None
-        if reported != chain.evm_chain_id:
-            raise DaemonLost(f"{where}: it reports chain id {reported}, not {chain.evm_chain_id}")
+        if reported != evm_chain_id:
+            raise DaemonLost(f"{where}: it reports chain id {reported}, not {evm_chain_id}")
         known = self.genesis.setdefault(chain.name, genesis_hash)
         if genesis_hash != known:
             raise DaemonLost(f"{where}: its genesis block changed (a new devnet on the same port?)")
         if code in ("0x", "0x0", "", None):
-            raise DaemonLost(f"{where}: no contract at {chain.contract} any more (a new devnet?)")
+            raise DaemonLost(f"{where}: no contract at {contract} any more (a new devnet?)")

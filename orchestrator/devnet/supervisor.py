@@ -14,7 +14,7 @@ from pathlib import Path
 from types import FrameType
 
 from orchestrator.config import load_config
-from orchestrator.devnet.launcher import Devnet
+from orchestrator.devnet.launcher import LocalNodes
 from orchestrator.errors import RollupError
 
 
@@ -27,7 +27,7 @@ def run(config_path: Path, home: Path) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, on_signal)
     try:
-        devnet = Devnet(load_config(config_path), home, mode="supervised")
+        devnet = LocalNodes(load_config(config_path), home, mode="supervised")
         devnet.start()
     except RollupError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)

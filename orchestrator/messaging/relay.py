@@ -1,7 +1,8 @@
-"""Carrying messages between messengers: read `MessageSent` on the source, deliver with attestations.
+"""Messages as the messengers announce them (`MessageSent`), and the `deliver` call that carries one.
 
-The relayer daemon (issue 5) wraps these with a store and retries; the settlement driver and the tests
-use them directly. The relayer is untrusted: `deliver` checks the validators' signatures, not who calls.
+The relayer daemon (orchestrator/relayer) reads and delivers with these, a store and retries; tests build
+deliveries by hand to show what the destination refuses. The relayer is untrusted: `deliver` checks the
+validators' signatures, not who calls.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.logs import DISCARD
 
+from orchestrator.chain.clients import MessengerClient
 from orchestrator.messaging.attest import Message, attestations
 
 
@@ -24,20 +26,24 @@ def message_from_event(source_chain_id: int, args: Mapping[str, Any]) -> Message
     )  # fmt: skip
 
 
-def sent_messages(messenger: Contract, source_chain_id: int, from_block: int, to_block: int) -> list[Message]:
+def sent_messages(
+    messenger: MessengerClient | Contract, source_chain_id: int, from_block: int, to_block: int
+) -> list[Message]:
     """Messages sent through `messenger` in L1 blocks from_block..to_block, by nonce."""
     logs = messenger.events.MessageSent().get_logs(from_block=from_block, to_block=to_block)
     return sorted((message_from_event(source_chain_id, log["args"]) for log in logs), key=lambda m: m.nonce)
 
 
-def messages_in_receipt(messenger: Contract, source_chain_id: int, receipt: Any) -> list[Message]:
+def messages_in_receipt(
+    messenger: MessengerClient | Contract, source_chain_id: int, receipt: Any
+) -> list[Message]:
     """Messages a transaction sent (its receipt also holds other contracts' events: skip those)."""
     events = messenger.events.MessageSent().process_receipt(receipt, errors=DISCARD)
     return [message_from_event(source_chain_id, e["args"]) for e in events]
 
 
 def delivery(
-    destination_messenger: Contract, message: Message, validator_keys: Sequence[str]
+    destination_messenger: MessengerClient | Contract, message: Message, validator_keys: Sequence[str]
 ) -> ContractFunction:
     """`deliver` of `message` on its destination with the given validators' attestations."""
     return destination_messenger.functions.deliver(message.as_tuple(), attestations(message, validator_keys))

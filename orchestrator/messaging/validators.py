@@ -12,12 +12,9 @@ process; a real validator runs this check in its own process, against its own no
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 
-from web3 import Web3
-from web3.contract import Contract
-
+from orchestrator.chain.handle import Chain
 from orchestrator.errors import RollupError
 from orchestrator.messaging.attest import Message, attestations
 from orchestrator.messaging.relay import message_from_event
@@ -27,17 +24,8 @@ class AttestationRefused(RollupError):
     """The validators will not sign this message: its source chain did not send it (as it stands)."""
 
 
-@dataclass(frozen=True)
-class SourceChain:
-    """Where a validator reads what a chain sent: its node, its messenger, where the messenger began."""
-
-    w3: Web3
-    messenger: Contract
-    deploy_block: int
-
-
 class ValidatorSet:
-    def __init__(self, keys: Sequence[str], sources: dict[int, SourceChain], confirmations: int) -> None:
+    def __init__(self, keys: Sequence[str], sources: Mapping[int, Chain], confirmations: int) -> None:
         self.keys = list(keys)
         self.sources = sources  # by EVM chain id
         self.confirmations = confirmations

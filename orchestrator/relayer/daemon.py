@@ -14,77 +14,53 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
-from web3 import Web3
-from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.exceptions import Web3Exception
 
 from orchestrator import crashpoints
-from orchestrator.chain.addresses import MESSENGER, read_deployments
-from orchestrator.chain.connect import connect
+from orchestrator.chain.addresses import read_deployments
+from orchestrator.chain.handle import Chain, open_chains
 from orchestrator.chain.logscan import LogScanner
-from orchestrator.chain.sender import Sender
-from orchestrator.config import ChainConfig, DevnetConfig
-from orchestrator.contracts.compiler import compile_contracts
-from orchestrator.devnet.lifecycle import DaemonLock, Lifeline, WatchedChain
+from orchestrator.chain.sender import GasRecord
+from orchestrator.config import DeploymentConfig
+from orchestrator.devnet.lifecycle import DaemonLock, Lifeline
 from orchestrator.errors import ChainTxError, ConfigError
 from orchestrator.messaging.attest import Message
 from orchestrator.messaging.relay import message_from_event
-from orchestrator.messaging.validators import AttestationRefused, SourceChain, ValidatorSet
+from orchestrator.messaging.validators import AttestationRefused, ValidatorSet
 from orchestrator.relayer.store import RelayerStore, StoredMessage
+from orchestrator.settlement.messages import kind_name
 
 log = logging.getLogger("relayer")
 
-KINDS = {1: "sync report", 2: "confirmation"}  # first payload byte (contracts/libraries/SyncMessages.sol)
-
-
-@dataclass
-class RelayChain:
-    config: ChainConfig
-    w3: Web3
-    messenger: Contract
-    sender: Sender
-    scanner: LogScanner
 
 
 class Relayer:
-    def __init__(self, config: DevnetConfig, home: Path) -> None:
+    def __init__(self, config: DeploymentConfig, home: Path, gas_log: list[GasRecord] | None = None) -> None:
         crashpoints.arm(config)
         if config.keys.relayer is None:
             raise ConfigError(
                 f"{config.path}: [test_keys] needs a relayer key (the account that pays deliveries)"
             )
         self.config = config
-        self.key = config.keys.relayer
         self.store = RelayerStore(home / "relayer.db")
-        deployments = read_deployments(home)
-        abi = compile_contracts()[MESSENGER].abi
-        self.chains: dict[int, RelayChain] = {}
-        for chain in config.chains:
-            deployed = deployments.chains[chain.name]
-            w3 = connect(chain)
-            address = Web3.to_checksum_address(deployed.contracts[MESSENGER].address)
-            messenger = w3.eth.contract(address=address, abi=abi)
-            scanner = LogScanner(
-                w3,
-                messenger.events.MessageSent,
-                self.store.cursors,
-                f"messages:{chain.name}",
-                config.relayer.confirmations,
-                deployed.deploy_block,
-            )
-            sender = Sender(w3, chain.name, self.key, self.store.db)
-            self.chains[chain.evm_chain_id] = RelayChain(chain, w3, messenger, sender, scanner)
-        sources = {
-            evm_id: SourceChain(c.w3, c.messenger, deployments.chains[c.config.name].deploy_block)
+        try:
+            opened = open_chains(config, read_deployments(home), config.keys.relayer, self.store.db, gas_log)
+        except BaseException:
+            self.store.close()
+            raise
+        self.chains = {c.config.evm_chain_id: c for c in opened.values()}  # messages name EVM chain ids
+        depth, cursors = config.relayer.confirmations, self.store.cursors
+        self.scanners = {
+            evm_id: LogScanner(c.w3, c.messenger.events.MessageSent, cursors, f"messages:{c.name}", depth,
+                               c.deploy_block)
             for evm_id, c in self.chains.items()
         }
         keys = config.keys
         self.validators = ValidatorSet(
-            keys.validators[: keys.validator_threshold], sources, config.relayer.confirmations
+            keys.validators[: keys.validator_threshold], self.chains, config.relayer.confirmations
         )
 
     def run(self, stop: threading.Event, lock: DaemonLock | None = None) -> None:
@@ -92,11 +68,7 @@ class Relayer:
         the lifeline (orchestrator/devnet/lifecycle.py), as the sequencer does."""
         lifeline = None
         if lock is not None:
-            chains = [
-                WatchedChain(c.config.name, c.config.rpc_url, c.config.evm_chain_id, c.messenger.address)
-                for c in self.chains.values()
-            ]
-            lifeline = Lifeline(lock, self.store.db.path, chains, log)
+            lifeline = Lifeline(lock, self.store.db.path, list(self.chains.values()), log)
         log.info(
             "relayer ready: %d chains, %d-of-%d attestations",
             len(self.chains),
@@ -127,8 +99,9 @@ class Relayer:
                 log.warning("message %s: %s (retrying)", _name(stored.message), exc)
         return delivered
 
-    def _scan(self, chain: RelayChain) -> None:
-        scan = chain.scanner.scan()
+    def _scan(self, chain: Chain) -> None:
+        scanner = self.scanners[chain.config.evm_chain_id]
+        scan = scanner.scan()
         if scan.rewound_from is not None:
             self.store.forget_waiting_from(chain.config.evm_chain_id, scan.rewound_from)
         found = [
@@ -136,7 +109,7 @@ class Relayer:
             for e in scan.logs
         ]
         self.store.add_messages(found)
-        chain.scanner.advance()
+        scanner.advance()
         for message, _ in found:
             log.info("seen %s", _name(message))
 
@@ -152,7 +125,7 @@ class Relayer:
             return 0
         crashpoints.crashpoint("relayer-before-deliver")
         try:
-            receipt = dest.sender.send(self._delivery(dest, m), label="deliver")
+            receipt = dest.tx.send(self._delivery(dest, m), label=f"deliver {kind_name(m.payload)}")
         except (AttestationRefused, ChainTxError) as exc:
             if isinstance(exc, ChainTxError) and exc.error == "AlreadyDelivered":
                 self.store.delivered(m, None)
@@ -165,15 +138,14 @@ class Relayer:
         log.info("delivered %s", _name(m))
         return 1
 
-    def _is_delivered(self, dest: RelayChain, m: Message) -> bool:
-        return bool(dest.messenger.functions.delivered(m.source_chain_id, m.nonce).call())
+    def _is_delivered(self, dest: Chain, m: Message) -> bool:
+        return dest.messenger.delivered(m.source_chain_id, m.nonce)
 
-    def _delivery(self, dest: RelayChain, m: Message) -> ContractFunction:
+    def _delivery(self, dest: Chain, m: Message) -> ContractFunction:
         """`deliver(m)` on the destination with the validators' signatures (`AttestationRefused` if they
         will not sign it)."""
         return dest.messenger.functions.deliver(m.as_tuple(), self.validators.attest(m))
 
 
 def _name(m: Message) -> str:
-    kind = KINDS.get(m.payload[0], "message") if m.payload else "message"
-    return f"{kind} {m.source_chain_id}#{m.nonce} -> {m.destination_chain_id}"
+    return f"{kind_name(m.payload)} {m.source_chain_id}#{m.nonce} -> {m.destination_chain_id}"

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator import crashpoints
-from orchestrator.config import DevnetConfig
-from orchestrator.devnet.lifecycle import DaemonLock, Lifeline, WatchedChain
+from orchestrator.config import DeploymentConfig
+from orchestrator.devnet.lifecycle import DaemonLock, Lifeline
 from orchestrator.errors import DevnetError
 from orchestrator.jsonrpc.server import NOT_FOUND, JsonRpcServer, Method, RpcError
 from orchestrator.l2.account import address_to_int
@@ -30,7 +30,7 @@ def _index(value: Any, what: str = "account index") -> int:
 
 
 class SequencerDaemon:
-    def __init__(self, config: DevnetConfig, home: Path, prover: BlockProver | None = None) -> None:
+    def __init__(self, config: DeploymentConfig, home: Path, prover: BlockProver | None = None) -> None:
         crashpoints.arm(config)
         self.config = config
         self.lock = threading.RLock()
@@ -52,11 +52,7 @@ class SequencerDaemon:
         gone, and a round in which no chain answers does no work."""
         lifeline = None
         if lock is not None:
-            chains = [
-                WatchedChain(c.config.name, c.config.rpc_url, c.config.evm_chain_id, c.rollup.address)
-                for c in self.node.driver.chains.values()
-            ]
-            lifeline = Lifeline(lock, self.node.store.db.path, chains, log)
+            lifeline = Lifeline(lock, self.node.store.db.path, list(self.node.chains.values()), log)
         self.server.start()
         self.node.prover.start()
         log.info("sequencer ready: JSON-RPC on %s", self.config.sequencer.rpc_url)
@@ -88,10 +84,9 @@ class SequencerDaemon:
 
     def chain_info(self) -> dict[str, Any]:
         """What a wallet needs to sign (the domain) and to name chains and tokens."""
-        d = self.node.driver
         tokens = {0: "ETH", **{t.l2_token_id: t.symbol for t in self.config.tokens}}
         return {
-            "domain": hex(d.domain),
+            "domain": hex(self.node.domain),
             "profile": self.node.profile_name,
             "chains": [
                 {
@@ -100,7 +95,7 @@ class SequencerDaemon:
                     "evm_chain_id": c.config.evm_chain_id,
                     "tokens": ["ETH", *c.config.tokens],
                 }
-                for c in d.chains.values()
+                for c in self.node.chains.values()
             ],
             "tokens": {str(k): v for k, v in tokens.items()},
         }
@@ -126,10 +121,10 @@ class SequencerDaemon:
 
     def get_account(self, index: Any) -> dict[str, Any]:
         index = _index(index)
-        if index >= 1 << self.node.driver.profile.depth:
+        if index >= 1 << self.node.profile.depth:
             raise RpcError(
                 NOT_FOUND,
-                f"account {index} is outside the tree (2^{self.node.driver.profile.depth} accounts)",
+                f"account {index} is outside the tree (2^{self.node.profile.depth} accounts)",
             )
         with self.lock:
             return self._account(index)
@@ -168,7 +163,7 @@ class SequencerDaemon:
 
     def _stages(self, number: int) -> dict[str, list[str]]:
         marks = self.node.store.stage_marks(number)
-        names = {c.id: c.config.name for c in self.node.driver.chains.values()}
+        names = {c.id: c.name for c in self.node.chains.values()}
         out: dict[str, list[str]] = {}
         for (_, chain, stage), _ in sorted(marks.items(), key=lambda kv: kv[1]):
             out.setdefault(names[chain], []).append(stage)
@@ -208,7 +203,7 @@ class SequencerDaemon:
             "queued_requests": len(node.store.queued_requests()),
             "payouts_waiting": [p.as_json() for p in node.store.payouts.waiting()[:20]],
             "chains": [
-                {"name": v.name, "rollup_chain_id": v.rollup_chain_id, **v.counters}
-                for v in sorted(node.views.values(), key=lambda v: v.rollup_chain_id)
+                {"name": node.chains[c].name, "rollup_chain_id": c, **{str(k): v for k, v in seen.items()}}
+                for c, seen in sorted(node.counters.items())
             ],
         }

@@ -13,14 +13,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from eth_account import Account
 from web3 import Web3
 from web3.exceptions import Web3Exception
 
+from orchestrator.chain.handle import Chain
 from orchestrator.chain.sender import prepare
 from orchestrator.errors import ChainTxError
 from orchestrator.l2.params import FULL_EXIT, WITHDRAW
-from orchestrator.settlement.driver import ChainHandle
 from orchestrator.settlement.ledger import SettlementLedger
 from orchestrator.store.payouts import PAID, SETTLED, Payouts, StoredPayout
 from orchestrator.store.sequencer import SequencerStore
@@ -41,17 +40,14 @@ class PayoutPusher:
     def __init__(
         self,
         store: SequencerStore,
-        chains: Mapping[int, ChainHandle],
+        chains: Mapping[int, Chain],
         ledger: SettlementLedger,
-        operator_key: str,
     ) -> None:
         self.store, self.rows = store, store.payouts
         self.chains, self.ledger = chains, ledger
-        self.operator_key = operator_key
-        self.operator = Account.from_key(operator_key).address
         self._queued: dict[int, int] = {}  # chain -> last executed block whose payouts are queued
 
-    def queue(self, chain: ChainHandle, executed: int) -> None:
+    def queue(self, chain: Chain, executed: int) -> None:
         """Queue the payouts of `chain`'s blocks executed since the last call (up to `executed`)."""
         done = self._queued.get(chain.id)
         if done is None:
@@ -83,30 +79,29 @@ class PayoutPusher:
                 delay = retry_delay(p.attempts)
                 reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 self.rows.failed(p, reason, delay)
-                name = self.chains[p.chain].config.name
+                name = self.chains[p.chain].name
                 log.warning("payout of block %d to %s (token %d) on %s failed (attempt %d, next in %.0f s): "
                             "%s", p.block, p.owner, p.token, name, p.attempts + 1, delay, reason)  # fmt: skip
         return paid
 
     def _push(self, p: StoredPayout) -> int:
         chain = self.chains[p.chain]
-        f = chain.rollup.functions
-        if int(f.pendingBalances(p.owner, p.token).call()) == 0:
+        if chain.rollup.pending_balance(p.owner, p.token) == 0:
             self._ended(p, SETTLED, None)  # claimed by its owner, or paid with a later row
             return 0
-        fn = f.withdrawPendingBalance(p.owner, p.token)
-        gas = int(prepare(chain.config.name, fn, {"from": self.operator}, "payout")["gas"])
+        fn = chain.rollup.functions.withdrawPendingBalance(p.owner, p.token)
+        gas = int(prepare(chain.name, fn, {"from": chain.tx.address}, "payout")["gas"])
         if gas > PAYOUT_GAS_CAP:
             raise ChainTxError(
-                f"{chain.config.name}: payout would use {gas} gas, over the cap of {PAYOUT_GAS_CAP}: "
+                f"{chain.name}: payout would use {gas} gas, over the cap of {PAYOUT_GAS_CAP}: "
                 "the owner can claim it (rollup claim)"
             )
         receipt = chain.tx.send(fn, label="payout")
         self._ended(p, PAID, "0x" + bytes(receipt["transactionHash"]).hex())
-        name = chain.config.name
+        name = chain.name
         log.info("paid block %d's payout to %s (token %d) on %s", p.block, p.owner, p.token, name)
         return 1
 
     def _ended(self, p: StoredPayout, status: str, tx: str | None) -> None:
         if self.rows.ended(p, status, tx):
-            log.info("block %d paid on %s", p.block, self.chains[p.chain].config.name)
+            log.info("block %d paid on %s", p.block, self.chains[p.chain].name)

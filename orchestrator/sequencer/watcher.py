@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 import time
 
+from orchestrator.chain.handle import Chain
 from orchestrator.chain.logscan import LogScanner
 from orchestrator.sequencer.codec import request_to_json
-from orchestrator.settlement.driver import ChainHandle
 from orchestrator.settlement.requests import request_from_event
 from orchestrator.store.sequencer import QUEUED, SequencerStore, StoredRequest
 
@@ -19,9 +19,7 @@ log = logging.getLogger("sequencer")
 
 
 class RequestWatcher:
-    def __init__(
-        self, chain: ChainHandle, store: SequencerStore, confirmations: int, deploy_block: int
-    ) -> None:
+    def __init__(self, chain: Chain, store: SequencerStore, confirmations: int) -> None:
         self.chain = chain
         self.store = store
         self.scanner = LogScanner(
@@ -30,7 +28,7 @@ class RequestWatcher:
             store.cursors,
             f"requests:{chain.id}",
             confirmations,
-            deploy_block,
+            chain.deploy_block,
         )
 
     def poll(self) -> int:
@@ -38,7 +36,7 @@ class RequestWatcher:
         scan = self.scanner.scan()
         if scan.rewound_from is not None:
             dropped = self.store.forget_queued_from(self.chain.id, scan.rewound_from)
-            log.warning("%s: %d queued requests forgotten after a reorg", self.chain.config.name, dropped)
+            log.warning("%s: %d queued requests forgotten after a reorg", self.chain.name, dropped)
         now = time.time()
         found = []
         for entry in scan.logs:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from web3.contract import Contract
-
+from orchestrator.chain.clients import RollupClient
 from orchestrator.l2.account import address_to_int
 from orchestrator.l2.params import DEPOSIT, FULL_EXIT
 from orchestrator.l2.tx import Deposit, FullExit
@@ -26,7 +25,7 @@ def request_from_event(rollup_chain_id: int, args: Mapping[str, Any]) -> Deposit
 
 
 def queued_requests(
-    rollup: Contract, rollup_chain_id: int, from_block: int, to_block: int
+    rollup: RollupClient, rollup_chain_id: int, from_block: int, to_block: int
 ) -> list[Deposit | FullExit]:
     """Every request chain `rollup_chain_id` queued in L1 blocks from_block..to_block, by serial id."""
     logs = rollup.events.PriorityRequestQueued().get_logs(from_block=from_block, to_block=to_block)

@@ -1,7 +1,7 @@
 """The calls of the four stages, built from the ledger (docs/settlement.md).
 
-Each function returns a web3 ContractFunction; who signs and sends it (a test helper now, the sequencer's
-sender later) is not this module's business. `after` arguments are on-chain counters: callers read them
+Each function returns a web3 ContractFunction; who signs and sends it (orchestrator/settlement/runner.py,
+or a test) is not this module's business. `after` arguments are on-chain counters: callers read them
 from the chain, which is the source of truth, so a repeated call after a crash starts where the chain is.
 """
 
@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 
+from orchestrator.chain.clients import RollupClient
 from orchestrator.prover.groth16 import Proof
 from orchestrator.settlement.ledger import LedgerError, SettlementLedger
 
 
-def commit_primary(rollup: Contract, ledger: SettlementLedger, after: int, up_to: int) -> ContractFunction:
+def commit_primary(
+    rollup: RollupClient, ledger: SettlementLedger, after: int, up_to: int
+) -> ContractFunction:
     """`commitBlocks` on the primary for blocks after..up_to, with their full public data."""
     chain = ledger.primary_chain
     blocks = [ledger.block(n) for n in range(after + 1, up_to + 1)]
@@ -26,7 +28,7 @@ def commit_primary(rollup: Contract, ledger: SettlementLedger, after: int, up_to
 
 
 def commit_secondary(
-    rollup: Contract, ledger: SettlementLedger, chain: int, after: int, up_to: int
+    rollup: RollupClient, ledger: SettlementLedger, chain: int, after: int, up_to: int
 ) -> ContractFunction | None:
     """`commitBlocks` on secondary `chain` for its blocks in (after, up_to]; None when it has none."""
     infos = ledger.blocks_of(chain, after, up_to)
@@ -38,14 +40,14 @@ def commit_secondary(
     return rollup.functions.commitBlocks(ledger.stored(chain, after).as_tuple(), commit)
 
 
-def prove(rollup: Contract, ledger: SettlementLedger, proofs: Mapping[int, Proof]) -> ContractFunction:
+def prove(rollup: RollupClient, ledger: SettlementLedger, proofs: Mapping[int, Proof]) -> ContractFunction:
     """`proveBlocks` for the given blocks (consecutive, after the last proven one)."""
     numbers = sorted(proofs)
     infos = [ledger.stored(ledger.primary_chain, n).as_tuple() for n in numbers]
     return rollup.functions.proveBlocks(infos, [proofs[n].evm_args() for n in numbers])
 
 
-def synchronize(rollup: Contract, ledger: SettlementLedger, up_to: int) -> ContractFunction:
+def synchronize(rollup: RollupClient, ledger: SettlementLedger, up_to: int) -> ContractFunction:
     """`synchronizeBlocks` up to block `up_to`, citing each secondary's report for its last block <= up_to."""
     report_blocks = [0 if c == ledger.primary_chain else ledger.report_block(c, up_to) for c in ledger.chains]
     stored = ledger.stored(ledger.primary_chain, up_to)
@@ -53,7 +55,7 @@ def synchronize(rollup: Contract, ledger: SettlementLedger, up_to: int) -> Contr
 
 
 def execute(
-    rollup: Contract, ledger: SettlementLedger, chain: int, after: int, up_to: int
+    rollup: RollupClient, ledger: SettlementLedger, chain: int, after: int, up_to: int
 ) -> ContractFunction | None:
     """`executeBlocks` on `chain` for its blocks in (after, up_to] with their own records; None if none."""
     infos = ledger.blocks_of(chain, after, up_to)
@@ -64,7 +66,7 @@ def execute(
     )
 
 
-def revert(rollup: Contract, ledger: SettlementLedger, chain: int, to: int) -> ContractFunction:
+def revert(rollup: RollupClient, ledger: SettlementLedger, chain: int, to: int) -> ContractFunction:
     """`revertBlocks` of `chain`'s blocks above `to`, newest first; the ledger forgets them."""
     dropped = ledger.revert_to(chain, to)
     if not dropped:

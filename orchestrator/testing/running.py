@@ -10,15 +10,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestrator.config import DevnetConfig, load_config
+from orchestrator.config import DeploymentConfig, load_config
 from orchestrator.contracts.deploy import deploy_all
 from orchestrator.devnet.daemons import DaemonProcess
-from orchestrator.devnet.launcher import Devnet as Launcher
+from orchestrator.devnet.launcher import LocalNodes
 from orchestrator.devnet.state import LOG_DIR
 from orchestrator.jsonrpc.client import RpcUnavailable
 from orchestrator.prover.profiles import profile_keys
 from orchestrator.wallet.actions import (
-    Devnet,
+    Network,
 )
 from orchestrator.wallet.client import SequencerClient
 
@@ -31,10 +31,10 @@ def _quiet(_: str) -> None:
 
 @dataclass
 class RunningRollup:
-    config: DevnetConfig
+    config: DeploymentConfig
     config_path: Path
     home: Path
-    net: Devnet
+    net: Network
     client: SequencerClient
     sequencer: DaemonProcess
     relayer: DaemonProcess
@@ -73,14 +73,14 @@ def running_rollup(
     config = load_config(config_path)
     _, keys = profile_keys(config.rollup.profile, lambda what: _status(say, what))
     started = time.monotonic()
-    with Launcher(config, home):
+    with LocalNodes(config, home):
         say(f"devnet up: {len(config.chains)} chains in {time.monotonic() - started:.1f} s")
         deploy_all(config, home, keys.verifying_key)
         say(f"contracts deployed on every chain ({time.monotonic() - started:.1f} s since start)")
         client = SequencerClient(config.sequencer.rpc_url)
         placeholder = DaemonProcess("relayer", config_path, home)
         rollup = RunningRollup(
-            config, config_path, home, Devnet(config, home), client, placeholder, placeholder
+            config, config_path, home, Network(config, home), client, placeholder, placeholder
         )
         try:
             rollup.start_sequencer()

@@ -1,25 +1,36 @@
-"""TEST-ONLY: a deployed multi-chain rollup on throw-away anvil nodes with a settlement driver on top:
-what the settlement tests and the gas benchmark stand on."""
+"""TEST-ONLY: a deployed multi-chain rollup on throw-away anvil nodes, driven by hand one stage at a time:
+what the settlement tests and the gas benchmark stand on.
+
+The world is made of the product's own parts: the chains (orchestrator/chain), a block builder
+(orchestrator/sequencer/builder.py), the stage runner (orchestrator/settlement/runner.py), the real prover,
+and the relayer daemon's own code for every delivery (`Relayer.step`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from web3 import Web3
-from web3.contract import Contract
-
-from orchestrator.chain.addresses import token_contract_key
-from orchestrator.config import load_config
-from orchestrator.contracts.compiler import compile_contracts
+from orchestrator.chain.addresses import Deployments
+from orchestrator.chain.clients import Stage
+from orchestrator.chain.handle import Chain, open_chains
+from orchestrator.chain.sender import GasRecord
+from orchestrator.config import DeploymentConfig, load_config
 from orchestrator.contracts.deploy import deploy_all
-from orchestrator.devnet.launcher import Devnet
+from orchestrator.devnet.launcher import LocalNodes
 from orchestrator.l2.block import Block
+from orchestrator.l2.params import get_profile
+from orchestrator.l2.state import L2State
+from orchestrator.l2.tx import Deposit, FullExit, OnChainOp, Transfer
 from orchestrator.prover.groth16 import Proof
 from orchestrator.prover.profiles import BlockProver
-from orchestrator.settlement.driver import ChainHandle, SettlementDriver
+from orchestrator.relayer.daemon import Relayer
+from orchestrator.sequencer.builder import BlockBuilder, token_chains
+from orchestrator.settlement.ledger import SettlementLedger
+from orchestrator.settlement.requests import queued_requests
+from orchestrator.settlement.runner import StageRunner
 from orchestrator.testing.devnets import write_settlement_devnet
 from orchestrator.testing.users import User
 
@@ -41,38 +52,138 @@ class ReusedProofs(BlockProver):
 
 
 @dataclass
+class ProverSource:
+    """Proofs made on demand by the real prover, for the runner (the sequencer keeps stored ones)."""
+
+    prover: BlockProver
+    ledger: SettlementLedger
+
+    def proof(self, number: int) -> Proof:
+        return self.prover.prove(self.ledger.block(number))
+
+
+@dataclass
 class World:
-    driver: SettlementDriver
+    config: DeploymentConfig
     home: Path
+    deployments: Deployments
+    chains: dict[int, Chain]
+    builder: BlockBuilder
+    runner: StageRunner
+    prover: ProverSource
+    relayer: Relayer
+    gas_log: list[GasRecord] = field(default_factory=list)  # every operator and relayer transaction
+    _request_cursor: dict[int, int] = field(default_factory=dict)
 
-    def chain(self, rollup_chain_id: int) -> ChainHandle:
-        return self.driver.chains[rollup_chain_id]
+    @property
+    def primary(self) -> Chain:
+        return self.runner.primary
 
-    def token(self, chain: ChainHandle, symbol: str) -> Contract:
-        deployed = self.driver.deployments.chains[chain.config.name].contracts[token_contract_key(symbol)]
-        return chain.w3.eth.contract(
-            address=Web3.to_checksum_address(deployed.address), abi=compile_contracts()["TestToken"].abi
-        )
+    @property
+    def ledger(self) -> SettlementLedger:
+        return self.builder.ledger
 
-    def deposit_eth(self, chain: ChainHandle, user: User, amount: int) -> None:
+    @property
+    def state(self) -> L2State:
+        return self.builder.state
+
+    @property
+    def domain(self) -> int:
+        return self.builder.domain
+
+    @property
+    def operator(self) -> str:
+        return self.config.keys.operator
+
+    @property
+    def validators(self) -> list[str]:
+        """TEST-ONLY: the validators' keys that attest deliveries (the threshold's worth)."""
+        return list(self.config.keys.validators[: self.config.keys.validator_threshold])
+
+    def chain(self, rollup_chain_id: int) -> Chain:
+        return self.chains[rollup_chain_id]
+
+    # -- users' side -----------------------------------------------------------------------------------
+
+    def deposit_eth(self, chain: Chain, user: User, amount: int) -> None:
         deposit = chain.rollup.functions.depositETH(user.pkh_bytes)
         chain.sender(user.l1_key).send(deposit, value=amount, label="deposit ETH")
 
-    def deposit_token(self, chain: ChainHandle, user: User, symbol: str, amount: int) -> None:
-        token = self.token(chain, symbol)
-        chain.sender(user.l1_key).send(token.functions.mint(user.address, amount), label="mint")
-        chain.sender(user.l1_key).send(token.functions.approve(chain.rollup.address, amount), label="approve")
-        fn = chain.rollup.functions.depositERC20(token.address, amount, user.pkh_bytes)
-        chain.sender(user.l1_key).send(fn, label="deposit ERC-20")
+    def deposit_token(self, chain: Chain, user: User, symbol: str, amount: int) -> None:
+        token, sender = chain.token(symbol), chain.sender(user.l1_key)
+        sender.send(token.functions.mint(user.address, amount), label="mint")
+        sender.send(token.functions.approve(chain.rollup.address, amount), label="approve")
+        sender.send(chain.rollup.functions.depositERC20(token.address, amount, user.pkh_bytes),
+                    label="deposit ERC-20")  # fmt: skip
+
+    def new_requests(self) -> list[Deposit | FullExit]:
+        """Priority requests queued on any chain since the last call, each chain's in serial order."""
+        found: list[Deposit | FullExit] = []
+        for c in self.chains.values():
+            start, head = self._request_cursor.get(c.id, c.deploy_block), int(c.w3.eth.block_number)
+            if head >= start:
+                found += queued_requests(c.rollup, c.id, start, head)
+                self._request_cursor[c.id] = head + 1
+        return found
+
+    # -- the operator's side, one stage at a time ------------------------------------------------------
+
+    def build_block(
+        self, ops: Sequence[OnChainOp] = (), transfers: Sequence[Transfer] = (), timestamp: int | None = None
+    ) -> Block:
+        return self.builder.build(ops, transfers, timestamp)
+
+    def counters(self) -> dict[str, dict[Stage, int]]:
+        return {c.name: c.rollup.counters() for c in self.chains.values()}
+
+    def commit(self) -> None:
+        self.runner.commit(self.ledger)
+
+    def prove(self, max_blocks: int | None = None) -> None:
+        self.runner.prove(self.ledger, self.prover, max_blocks)
+
+    def report(self) -> None:
+        self.runner.report(self.ledger)
+
+    def relay(self) -> int:
+        """Deliver what the messengers sent, through the relayer daemon's own round; how many."""
+        return self.relayer.step()
+
+    def synchronize(self) -> None:
+        self.runner.synchronize(self.ledger)
+
+    def execute(self) -> None:
+        self.runner.execute(self.ledger)
+
+    def settle(self) -> None:
+        """Every stage once, in order: the ledger's blocks end executed on every chain."""
+        self.commit()
+        self.prove()
+        self.report()
+        self.relay()
+        self.synchronize()
+        self.relay()
+        self.execute()
 
 
 @contextmanager
 def settlement_world(
     tmp: Path, prover: BlockProver, n: int = 3, base_chain_id: int = 950000
 ) -> Iterator[World]:
-    """n chains up, everything deployed and wired, a driver on top; all of it stopped afterwards."""
+    """n chains up, everything deployed and wired, a builder, the runner and a relayer on top; all of it
+    stopped afterwards."""
     config = load_config(write_settlement_devnet(tmp, n, base_chain_id))
     home = tmp / "home"
-    with Devnet(config, home):
+    with LocalNodes(config, home):
         deployments = deploy_all(config, home, prover.keys.verifying_key)
-        yield World(SettlementDriver(config, deployments, prover), home)
+        gas_log: list[GasRecord] = []
+        chains = open_chains(config, deployments, config.keys.operator, gas_log=gas_log)
+        primary = config.primary.rollup_chain_id
+        domain = chains[primary].rollup.domain()
+        builder = BlockBuilder(get_profile(config.rollup.profile), domain, primary, token_chains(config))
+        relayer = Relayer(config, home, gas_log=gas_log)
+        try:
+            yield World(config, home, deployments, chains, builder, StageRunner(chains, primary),
+                        ProverSource(prover, builder.ledger), relayer, gas_log)  # fmt: skip
+        finally:
+            relayer.store.close()

@@ -11,10 +11,10 @@ from web3.logs import DISCARD
 from web3.types import TxReceipt
 
 from orchestrator.chain.addresses import ROLLUP, Deployments, read_deployments, token_contract_key
+from orchestrator.chain.clients import RollupClient, token_contract
 from orchestrator.chain.connect import connect
 from orchestrator.chain.sender import Call, Sender
-from orchestrator.config import ChainConfig, DevnetConfig
-from orchestrator.contracts.compiler import compile_contracts
+from orchestrator.config import ChainConfig, DeploymentConfig
 from orchestrator.errors import TxRejected
 from orchestrator.jsonrpc.client import RpcFailed, RpcUnavailable
 from orchestrator.l2.params import ETH_TOKEN
@@ -23,15 +23,15 @@ from orchestrator.wallet.client import SequencerClient
 from orchestrator.wallet.keys import Wallet
 from orchestrator.wallet.resolve import Token, UserError, parse_amount, transfer_amount
 
-__all__ = ["Devnet", "Token", "UserError", "parse_amount"]
+__all__ = ["Network", "Token", "UserError", "parse_amount"]
 
 FAUCET_WEI = 100 * 10**18
 
 
-class Devnet:
-    """The deployed devnet as a user sees it: chains, tokens, contracts."""
+class Network:
+    """The deployed rollup as a user sees it: chains, tokens, contracts (read from the address book)."""
 
-    def __init__(self, config: DevnetConfig, home: Path) -> None:
+    def __init__(self, config: DeploymentConfig, home: Path) -> None:
         self.config = config
         self.deployments: Deployments = read_deployments(home)
         self.tokens = {"ETH": Token(ETH_TOKEN, "ETH", 18)}
@@ -59,17 +59,13 @@ class Devnet:
             self._w3[chain.name] = connect(chain)
         return self._w3[chain.name]
 
-    def rollup(self, chain: ChainConfig) -> Contract:
-        name = "PrimaryRollup" if chain.is_primary else "SecondaryRollup"
+    def rollup(self, chain: ChainConfig) -> RollupClient:
         address = self.deployments.chains[chain.name].contracts[ROLLUP].address
-        return self.w3(chain).eth.contract(
-            address=Web3.to_checksum_address(address), abi=compile_contracts()[name].abi
-        )
+        return RollupClient(self.w3(chain), address, chain.is_primary)
 
     def erc20(self, chain: ChainConfig, symbol: str) -> Contract:
-        address = self.deployments.chains[chain.name].contracts[token_contract_key(symbol)].address
-        abi = compile_contracts()["TestToken"].abi
-        return self.w3(chain).eth.contract(address=Web3.to_checksum_address(address), abi=abi)
+        deployed = self.deployments.chains[chain.name].contracts[token_contract_key(symbol)]
+        return token_contract(self.w3(chain), deployed.address)
 
     def send(self, chain: ChainConfig, key: str, fn: Call, value: int = 0, label: str = "") -> TxReceipt:
         return Sender(self.w3(chain), chain.name, key).send(fn, value=value, label=label)
@@ -78,7 +74,7 @@ class Devnet:
 # -- L1 --------------------------------------------------------------------------------------------------
 
 
-def fund(net: Devnet, wallet: Wallet) -> None:
+def fund(net: Network, wallet: Wallet) -> None:
     """TEST-ONLY faucet: 100 ETH from the devnet deployer on every local chain."""
     for chain in net.config.chains:
         if chain.is_local:
@@ -86,7 +82,7 @@ def fund(net: Devnet, wallet: Wallet) -> None:
 
 
 def deposit(
-    net: Devnet, wallet: Wallet, chain: ChainConfig, token: Token, amount: int, mint: bool = False
+    net: Network, wallet: Wallet, chain: ChainConfig, token: Token, amount: int, mint: bool = False
 ) -> int:
     """Deposit on `chain`; returns the priority request's serial id (what the sequencer will take)."""
     rollup = net.rollup(chain)
@@ -115,7 +111,7 @@ def deposit(
     return _serial(rollup, receipt)
 
 
-def request_full_exit(net: Devnet, wallet: Wallet, chain: ChainConfig, account: int, token: Token) -> int:
+def request_full_exit(net: Network, wallet: Wallet, chain: ChainConfig, account: int, token: Token) -> int:
     rollup = net.rollup(chain)
     receipt = net.send(
         chain, wallet.l1_key, rollup.functions.requestFullExit(account, token.l2_id), label="full exit"
@@ -123,12 +119,12 @@ def request_full_exit(net: Devnet, wallet: Wallet, chain: ChainConfig, account: 
     return _serial(rollup, receipt)
 
 
-def _serial(rollup: Contract, receipt: TxReceipt) -> int:
+def _serial(rollup: RollupClient, receipt: TxReceipt) -> int:
     [event] = rollup.events.PriorityRequestQueued().process_receipt(receipt, errors=DISCARD)
     return int(event["args"]["serialId"])
 
 
-def l1_balance(net: Devnet, chain: ChainConfig, token: Token, address: str) -> int:
+def l1_balance(net: Network, chain: ChainConfig, token: Token, address: str) -> int:
     if token.l2_id == ETH_TOKEN:
         return int(net.w3(chain).eth.get_balance(Web3.to_checksum_address(address)))
     return int(net.erc20(chain, token.symbol).functions.balanceOf(Web3.to_checksum_address(address)).call())
@@ -204,7 +200,7 @@ def sign_withdraw(
     return tx.sign(wallet.l2_key, client.domain())
 
 
-def describe_refusal(exc: TxRejected, net: Devnet) -> str:
+def describe_refusal(exc: TxRejected, net: Network) -> str:
     """The sequencer's refusal in the user's terms: amounts in token units, tokens and chains by name."""
     facts, tokens = exc.facts, {t.l2_id: t for t in net.tokens.values()}
     token = tokens.get(facts.get("token", -1))
@@ -230,7 +226,7 @@ def describe_refusal(exc: TxRejected, net: Devnet) -> str:
     return str(exc)
 
 
-def send_l2(client: SequencerClient, tx: Transfer | Withdraw, net: Devnet) -> str:
+def send_l2(client: SequencerClient, tx: Transfer | Withdraw, net: Network) -> str:
     """Send a signed L2 transaction; its hash, or one line saying why the sequencer refused it."""
     try:
         return client.send(tx)
@@ -238,12 +234,12 @@ def send_l2(client: SequencerClient, tx: Transfer | Withdraw, net: Devnet) -> st
         raise UserError(describe_refusal(exc, net)) from None
 
 
-def pending_balance(net: Devnet, chain: ChainConfig, token: Token, address: str) -> int:
+def pending_balance(net: Network, chain: ChainConfig, token: Token, address: str) -> int:
     """What executed withdrawals and full exits left for `address` on `chain`, not yet paid out."""
-    return int(net.rollup(chain).functions.pendingBalances(address, token.l2_id).call())
+    return net.rollup(chain).pending_balance(address, token.l2_id)
 
 
-def claim(net: Devnet, wallet: Wallet, chain: ChainConfig, token: Token) -> int:
+def claim(net: Network, wallet: Wallet, chain: ChainConfig, token: Token) -> int:
     """Pull the wallet's pending balance of `token` on `chain` to its L1 address; the amount."""
     amount = pending_balance(net, chain, token, wallet.address)
     if amount == 0:
@@ -253,13 +249,13 @@ def claim(net: Devnet, wallet: Wallet, chain: ChainConfig, token: Token) -> int:
     return amount
 
 
-def request_deadline(net: Devnet, chain: ChainConfig, serial: int) -> int:
+def request_deadline(net: Network, chain: ChainConfig, serial: int) -> int:
     """The L1 block of `chain` by which the sequencer must have processed priority request `serial`."""
-    return int(net.rollup(chain).functions.priorityRequests(serial).call()[1])
+    return net.rollup(chain).request_deadline(serial)
 
 
 def find_account(
-    net: Devnet, client: SequencerClient, home: Path, wallet: Wallet, token: Token
+    net: Network, client: SequencerClient, home: Path, wallet: Wallet, token: Token
 ) -> tuple[int, str]:
     """(index, where it came from) of the wallet's L2 account for `token`: its own record, else the
     sequencer, else the deposits committed on L1 (so a full exit needs no sequencer)."""

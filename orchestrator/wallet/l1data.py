@@ -12,11 +12,11 @@ from collections.abc import Iterator
 
 from orchestrator.l2.params import DEPOSIT, OP_RECORD_BYTES, get_profile
 from orchestrator.l2.tx import OpRecord
-from orchestrator.wallet.actions import Devnet, Token
+from orchestrator.wallet.actions import Network, Token
 from orchestrator.wallet.keys import Wallet
 
 
-def committed_public_data(net: Devnet) -> Iterator[tuple[int, bytes]]:
+def committed_public_data(net: Network) -> Iterator[tuple[int, bytes]]:
     """(block number, public data) of every block committed on the primary, in commit order; a block
     committed again after a revert appears again (the later commit is the one that counts)."""
     primary = net.config.primary
@@ -28,12 +28,13 @@ def committed_public_data(net: Devnet) -> Iterator[tuple[int, bytes]]:
         if tx_hash in seen:
             continue  # one commitBlocks call commits several blocks
         seen.add(tx_hash)
-        _, args = rollup.decode_function_input(w3.eth.get_transaction(log["transactionHash"])["input"])
+        calldata = w3.eth.get_transaction(log["transactionHash"])["input"]
+        _, args = rollup.contract.decode_function_input(calldata)
         for block in args["blocks"]:
             yield int(block["blockNumber"]), bytes(block["publicData"])
 
 
-def accounts_from_l1(net: Devnet, wallet: Wallet, token: Token) -> list[int]:
+def accounts_from_l1(net: Network, wallet: Wallet, token: Token) -> list[int]:
     """The account indices committed deposits gave to `wallet` (its L1 address and L2 key) for `token`."""
     n_op = get_profile(net.config.rollup.profile).n_op
     latest: dict[int, bytes] = {}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.config import DevnetConfig, load_config
+from orchestrator.config import DeploymentConfig, load_config
 from orchestrator.devnet import launcher
 from orchestrator.devnet.node import pid_alive
 from orchestrator.devnet.state import read_state
@@ -22,7 +22,7 @@ def devnet_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def config(devnet_file: Path) -> DevnetConfig:
+def config(devnet_file: Path) -> DeploymentConfig:
     return load_config(devnet_file)
 
 

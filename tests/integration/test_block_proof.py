@@ -16,7 +16,7 @@ from orchestrator.chain.connect import connect
 from orchestrator.config import load_config
 from orchestrator.contracts.compiler import compile_standard_json
 from orchestrator.crypto.eddsa import PrivateKey
-from orchestrator.devnet.launcher import Devnet
+from orchestrator.devnet.launcher import LocalNodes
 from orchestrator.l2.account import pkh_of
 from orchestrator.l2.block import Block, build_block, commitment_of, header_bytes, public_input_of
 from orchestrator.l2.chainhash import ZERO_HASH, domain, next_sync_hash, op_hash
@@ -90,7 +90,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Web3, str]
     tmp = tmp_path_factory.mktemp("proofchain")
     path, _ = write_devnet(tmp, n=1, base_chain_id=950000)
     config = load_config(path)
-    with Devnet(config, tmp / "home"):
+    with LocalNodes(config, tmp / "home"):
         yield connect(config.chains[0]), config.keys.deployer
 
 

@@ -19,10 +19,10 @@ from orchestrator.chain.addresses import (
     token_contract_key,
 )
 from orchestrator.chain.connect import connect
-from orchestrator.config import ChainConfig, DevnetConfig
+from orchestrator.config import ChainConfig, DeploymentConfig
 from orchestrator.contracts.compiler import compile_contracts
 from orchestrator.contracts.deploy import deploy_all  # fmt: skip
-from orchestrator.devnet.launcher import Devnet
+from orchestrator.devnet.launcher import LocalNodes
 from orchestrator.errors import CompileError, DeployError
 from orchestrator.paths import build_dir
 from orchestrator.prover.profiles import BlockProver
@@ -58,8 +58,10 @@ def test_compile_errors_name_file_and_line(tmp_path: Path) -> None:
         compile_contracts(src)
 
 
-def test_deploy_puts_code_on_every_chain(config: DevnetConfig, home: Path, test_prover: BlockProver) -> None:
-    with Devnet(config, home):
+def test_deploy_puts_code_on_every_chain(
+    config: DeploymentConfig, home: Path, test_prover: BlockProver
+) -> None:
+    with LocalNodes(config, home):
         deployments = deploy_all(config, home, test_prover.keys.verifying_key)
         on_disk = json.loads((home / "deployments.json").read_text())
         assert set(on_disk["chains"]) == {c.name for c in config.chains}
@@ -79,7 +81,7 @@ def test_deploy_puts_code_on_every_chain(config: DevnetConfig, home: Path, test_
             _assert_wired(config, deployments, chain)
 
 
-def _assert_wired(config: DevnetConfig, deployments: Deployments, chain: ChainConfig) -> None:
+def _assert_wired(config: DeploymentConfig, deployments: Deployments, chain: ChainConfig) -> None:
     """Tokens mapped, peers registered both ways, verifier set, messenger and operator as configured."""
     artifacts = compile_contracts()
     deployed = deployments.chains[chain.name].contracts
@@ -103,8 +105,8 @@ def _assert_wired(config: DevnetConfig, deployments: Deployments, chain: ChainCo
         assert f.chainCount().call() == len(config.chains)
 
 
-def test_deploy_refuses_a_node_with_the_wrong_chain_id(config: DevnetConfig, home: Path) -> None:
-    with Devnet(config, home):
+def test_deploy_refuses_a_node_with_the_wrong_chain_id(config: DeploymentConfig, home: Path) -> None:
+    with LocalNodes(config, home):
         first, second = config.chains[0], config.chains[1]
         swapped = type(first)(**{**first.__dict__, "port": second.port})  # chain A's id, chain B's node
         with pytest.raises(DeployError, match=f"reports chain id {second.evm_chain_id}"):

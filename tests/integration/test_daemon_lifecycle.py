@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from orchestrator.devnet.daemons import DaemonProcess
-from orchestrator.devnet.launcher import Devnet as Launcher
+from orchestrator.devnet.launcher import LocalNodes
 from orchestrator.devnet.node import pid_alive, port_in_use
 from orchestrator.devnet.state import read_state
 from orchestrator.testing.devnets import write_settlement_devnet
@@ -145,7 +145,7 @@ def test_daemons_exit_when_a_fresh_devnet_replaced_their_chains(
     ports = [c.port for c in rollup.config.chains if c.port]
     wait_until(lambda: not any(port_in_use(p) for p in ports), 10, "the ports to be free")
     # a new devnet on the same ports and chain ids, as after `down` and `up` (nothing deployed yet)
-    with Launcher(rollup.config, tmp_path / "other-home"):
+    with LocalNodes(rollup.config, tmp_path / "other-home"):
         for daemon in (rollup.sequencer, rollup.relayer):
             _exits_with_one_error_line(daemon, offsets[daemon.name], "not the chain")
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.config import DevnetConfig, load_config
+from orchestrator.config import DeploymentConfig, load_config
 from orchestrator.devnet import launcher
-from orchestrator.devnet.launcher import Devnet
+from orchestrator.devnet.launcher import LocalNodes
 from orchestrator.devnet.node import pid_alive, port_in_use, rpc_call
 from orchestrator.devnet.state import read_state
 from orchestrator.errors import DevnetError
@@ -28,7 +28,7 @@ def _chain_id(url: str) -> int:
     return int(str(rpc_call(url, "eth_chainId")), 16)
 
 
-def test_cli_up_status_down(devnet_file: Path, config: DevnetConfig, home: Path) -> None:
+def test_cli_up_status_down(devnet_file: Path, config: DeploymentConfig, home: Path) -> None:
     result = run_rollup("devnet", "up", config=devnet_file, home=home)
     assert result.returncode == 0, result.stderr
     state = read_state(home)
@@ -53,14 +53,14 @@ def test_cli_up_status_down(devnet_file: Path, config: DevnetConfig, home: Path)
 def test_any_chain_count_from_one_to_eight(tmp_path: Path, count: int) -> None:
     path, chains = write_devnet(tmp_path, n=count, base_chain_id=920000)
     home = tmp_path / "home"
-    with Devnet(load_config(path), home) as net:
+    with LocalNodes(load_config(path), home) as net:
         assert len(net.nodes) == count
         assert [_chain_id(n.rpc_url) for n in net.nodes] == [c.evm_chain_id for c in chains]
     assert not home.exists()
 
 
 def test_port_in_use_is_one_error_line_and_starts_nothing(
-    devnet_file: Path, config: DevnetConfig, home: Path
+    devnet_file: Path, config: DeploymentConfig, home: Path
 ) -> None:
     busy = config.chains[1]
     with socket.socket() as blocker:
@@ -100,8 +100,8 @@ def test_bad_config_is_one_error_line(
     assert not home.exists()
 
 
-def test_node_killed_from_outside(config: DevnetConfig, home: Path) -> None:
-    with Devnet(config, home) as net:
+def test_node_killed_from_outside(config: DeploymentConfig, home: Path) -> None:
+    with LocalNodes(config, home) as net:
         victim = net.nodes[1]
         os.kill(victim.pid, signal.SIGKILL)
         wait_until(lambda: not pid_alive(victim.pid), what="the node to die")
@@ -128,7 +128,7 @@ def _hanging_anvil(tmp_path: Path, hang_chain_id: int) -> Path:
 
 
 def test_killed_supervisor_mid_start_leaves_no_orphan_and_down_cleans(
-    tmp_path: Path, devnet_file: Path, config: DevnetConfig, home: Path
+    tmp_path: Path, devnet_file: Path, config: DeploymentConfig, home: Path
 ) -> None:
     env = {**os.environ, "ANVIL_BIN": str(_hanging_anvil(tmp_path, config.chains[2].evm_chain_id))}
     supervisor = subprocess.Popen(
@@ -152,8 +152,8 @@ def test_killed_supervisor_mid_start_leaves_no_orphan_and_down_cleans(
 def test_killed_python_owner_leaves_no_orphan(devnet_file: Path, home: Path) -> None:
     script = (
         "import sys, time; from pathlib import Path; from orchestrator.config import load_config; "
-        "from orchestrator.devnet.launcher import Devnet; "
-        "d = Devnet(load_config(Path(sys.argv[1])), Path(sys.argv[2])); d.start(); "
+        "from orchestrator.devnet.launcher import LocalNodes; "
+        "d = LocalNodes(load_config(Path(sys.argv[1])), Path(sys.argv[2])); d.start(); "
         "print(' '.join(str(n.pid) for n in d.nodes), flush=True); time.sleep(60)"
     )
     owner = subprocess.Popen(
@@ -173,7 +173,7 @@ def test_killed_python_owner_leaves_no_orphan(devnet_file: Path, home: Path) -> 
 
 
 def test_failed_start_stops_the_nodes_already_started(
-    tmp_path: Path, config: DevnetConfig, home: Path
+    tmp_path: Path, config: DeploymentConfig, home: Path
 ) -> None:
     wrapper = tmp_path / "anvil-fails"
     failing = config.chains[2].evm_chain_id
@@ -185,7 +185,7 @@ def test_failed_start_stops_the_nodes_already_started(
     os.environ["ANVIL_BIN"] = str(wrapper)
     try:
         with pytest.raises(DevnetError, match=r"'gamma' exited at start \(code 3\): boom: cannot start"):
-            Devnet(config, home).start()
+            LocalNodes(config, home).start()
     finally:
         del os.environ["ANVIL_BIN"]
     assert not any(port_in_use(c.port or 0) for c in config.chains)

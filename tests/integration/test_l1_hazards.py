@@ -85,10 +85,9 @@ def test_request_watcher_survives_reorgs(
 ) -> None:
     chain = world.chain(BETA)
     w3 = chain.w3
-    deploy_block = world.driver.deployments.chains[chain.config.name].deploy_block
     store = SequencerStore(tmp_path / "sequencer.db")
-    watcher = RequestWatcher(chain, store, DEPTH, deploy_block)
-    first = chain.counter("nextPriorityRequestId")
+    watcher = RequestWatcher(chain, store, DEPTH)
+    first = int(chain.rollup.functions.nextPriorityRequestId().call())
     try:
         # a deposit is read only once DEPTH blocks stand on it
         world.deposit_eth(chain, USERS["alice"], 1 * GWEI)
@@ -102,7 +101,8 @@ def test_request_watcher_survives_reorgs(
         world.deposit_eth(chain, USERS["bob"], 2 * GWEI)
         watcher.poll()
         _reorg(w3, 1)
-        assert chain.counter("nextPriorityRequestId") == first + 1, "the reorg did not drop bob's deposit"
+        queued = int(chain.rollup.functions.nextPriorityRequestId().call())
+        assert queued == first + 1, "the reorg did not drop bob's deposit"
         _mine(w3, DEPTH)
         watcher.poll()
         assert store.request(BETA, first + 1) is None
@@ -128,10 +128,10 @@ def test_request_watcher_survives_reorgs(
 
 
 def test_relayer_forgets_reorged_messages(world: World) -> None:
-    config = replace(world.driver.config, relayer=replace(world.driver.config.relayer, confirmations=DEPTH))
+    config = replace(world.config, relayer=replace(world.config.relayer, confirmations=DEPTH))
     relayer = Relayer(config, world.home)
     source = relayer.chains[world.chain(BETA).config.evm_chain_id]
-    primary_id = world.driver.primary.config.evm_chain_id
+    primary_id = world.primary.config.evm_chain_id
     dave = USERS["dave"]
     w3 = source.w3
     try:

@@ -11,8 +11,8 @@ from web3 import Web3
 from web3.contract import Contract
 
 from orchestrator.chain.connect import connect
-from orchestrator.config import DevnetConfig, load_config
-from orchestrator.devnet.launcher import Devnet
+from orchestrator.config import DeploymentConfig, load_config
+from orchestrator.devnet.launcher import LocalNodes
 from orchestrator.messaging.attest import Message, attestations, message_digest
 from orchestrator.messaging.relay import messages_in_receipt
 from tests.chain import deploy, expect_revert, transact
@@ -25,7 +25,7 @@ OUTSIDER = "0x" + "77" * 32  # TEST-ONLY key of someone who is not a validator
 
 @dataclass
 class Bridge:
-    config: DevnetConfig
+    config: DeploymentConfig
     a: Web3
     b: Web3
     messenger_a: Contract
@@ -42,7 +42,7 @@ def bridge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bridge]:
     keys = [("0x" + f"{i:02x}" * 32) for i in (0x11, 0x22, 0x33)]
     validators = [Account.from_key(k).address for k in keys]
     deployer = config.keys.deployer
-    with Devnet(config, tmp / "home"):
+    with LocalNodes(config, tmp / "home"):
         a, b = connect(config.chains[0]), connect(config.chains[1])
         yield Bridge(
             config, a, b,

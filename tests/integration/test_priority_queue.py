@@ -15,8 +15,8 @@ from web3.logs import DISCARD
 from web3.types import RPCEndpoint
 
 from orchestrator.chain.connect import connect
-from orchestrator.config import DevnetConfig, load_config
-from orchestrator.devnet.launcher import Devnet
+from orchestrator.config import DeploymentConfig, load_config
+from orchestrator.devnet.launcher import LocalNodes
 from tests.chain import deploy, expect_revert, transact
 from tests.helpers import write_devnet
 
@@ -40,7 +40,7 @@ def full_exit_hash(chain: int, account: int, token: int, requester: str) -> byte
 
 @dataclass
 class Queue:
-    config: DevnetConfig
+    config: DeploymentConfig
     w3: Web3
     rollup: Contract
     token: Contract
@@ -52,7 +52,7 @@ def queue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Queue]:
     tmp = tmp_path_factory.mktemp("queue")
     path, _ = write_devnet(tmp, n=1, base_chain_id=940000)
     config = load_config(path)
-    with Devnet(config, tmp / "home"):
+    with LocalNodes(config, tmp / "home"):
         w3 = connect(config.chains[0])
         operator = Account.from_key(config.keys.operator).address
         params = (CHAIN_ID, DEPTH, 100, operator, operator, bytes(32))  # no messenger needed here

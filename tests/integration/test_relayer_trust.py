@@ -15,12 +15,13 @@ import pytest
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 
+from orchestrator.chain.handle import Chain
 from orchestrator.errors import ChainTxError
 from orchestrator.messaging.attest import Message
 from orchestrator.messaging.relay import messages_in_receipt
 from orchestrator.messaging.validators import AttestationRefused
 from orchestrator.prover.profiles import BlockProver
-from orchestrator.relayer.daemon import RelayChain, Relayer
+from orchestrator.relayer.daemon import Relayer
 from orchestrator.relayer.store import StoredMessage
 from orchestrator.testing.users import USERS
 from orchestrator.testing.world import World, settlement_world
@@ -35,22 +36,24 @@ ALTERED = b"pay 9 ETH to dave"
 class AlteringRelayer(Relayer):
     """Delivers every message with its payload altered, signed by the validators if they would."""
 
-    def _delivery(self, dest: RelayChain, m: Message) -> ContractFunction:
+    def _delivery(self, dest: Chain, m: Message) -> ContractFunction:
         return super()._delivery(dest, replace(m, payload=ALTERED))
 
 
 class ForgingRelayer(Relayer):
     """Delivers an altered payload under the signatures the validators gave the real message."""
 
-    def _delivery(self, dest: RelayChain, m: Message) -> ContractFunction:
+    def _delivery(self, dest: Chain, m: Message) -> ContractFunction:
         signatures = self.validators.attest(m)
-        return dest.messenger.functions.deliver(replace(m, payload=ALTERED).as_tuple(), signatures)
+        altered = replace(m, payload=ALTERED).as_tuple()
+        fn: ContractFunction = dest.messenger.functions.deliver(altered, signatures)
+        return fn
 
 
 class ReplayingRelayer(Relayer):
     """Never asks whether a message is delivered already."""
 
-    def _is_delivered(self, dest: RelayChain, m: Message) -> bool:
+    def _is_delivered(self, dest: Chain, m: Message) -> bool:
         return False
 
 
@@ -73,11 +76,11 @@ def setup(trust_world: World) -> Setup:
     relayer and not delivered."""
     world = trust_world
     alpha, beta = world.chain(1), world.chain(2)
-    receiver = deploy(alpha.w3, world.driver.config.keys.deployer, "RecordingReceiver")
+    receiver = deploy(alpha.w3, world.config.keys.deployer, "RecordingReceiver")
     send = beta.messenger.functions.send(alpha.config.evm_chain_id, receiver.address, PAYLOAD)
     receipt = beta.sender(USERS["dave"].l1_key).send(send, label="send")
     [sent] = messages_in_receipt(beta.messenger, beta.config.evm_chain_id, receipt)
-    relayer = Relayer(world.driver.config, world.home)
+    relayer = Relayer(world.config, world.home)
     try:
         relayer._scan(relayer.chains[beta.config.evm_chain_id])
         [stored] = [s for s in relayer.store.waiting() if s.message.nonce == sent.nonce]
@@ -87,7 +90,7 @@ def setup(trust_world: World) -> Setup:
 
 
 def _relayer(setup: Setup, kind: type[Relayer] = Relayer) -> Relayer:
-    return kind(setup.world.driver.config, setup.world.home)
+    return kind(setup.world.config, setup.world.home)
 
 
 def _delivered(setup: Setup) -> bool:

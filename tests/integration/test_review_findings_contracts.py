@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 
+from orchestrator.chain.clients import Stage
 from orchestrator.chain.connect import connect
 from orchestrator.config import load_config
-from orchestrator.devnet.launcher import Devnet
+from orchestrator.devnet.launcher import LocalNodes
 from orchestrator.errors import ChainTxError
 from orchestrator.prover.profiles import BlockProver
 from orchestrator.testing.users import ETHER, USERS
@@ -54,8 +55,8 @@ def test_pending_balances_add_up_past_2_128_and_the_owner_claims_them(world: Wor
     """Two L2 accounts of one L1 owner each hold 2^128 - 1 USDC and full-exit on beta in one block: the
     credits sum past 2^128. A 128-bit pending balance overflowed there, and the block, synchronized and so
     never revertible, could never execute."""
-    d, beta, alice = world.driver, world.chain(2), USERS["alice"]
-    usdc = world.token(beta, "USDC")
+    d, beta, alice = world, world.chain(2), USERS["alice"]
+    usdc = beta.token("USDC")
     for _ in range(2):  # the second deposit cannot join the first account: a new one takes it
         world.deposit_token(beta, alice, "USDC", MAX_DEPOSIT)
     d.build_block(ops=d.new_requests(), timestamp=T0)
@@ -67,7 +68,7 @@ def test_pending_balances_add_up_past_2_128_and_the_owner_claims_them(world: Wor
         beta.sender(alice.l1_key).send(beta.rollup.functions.requestFullExit(index, 1), label="full exit")
     d.build_block(ops=d.new_requests(), timestamp=T0)
     d.settle()
-    assert beta.counter("lastExecutedBlock") == 2
+    assert beta.rollup.counter(Stage.EXECUTED) == 2
     f = beta.rollup.functions
     assert f.pendingBalances(alice.address, 1).call() == 2 * MAX_DEPOSIT
     before = usdc.functions.balanceOf(alice.address).call()
@@ -86,7 +87,7 @@ def test_a_token_address_without_code_is_refused(tmp_path: Path) -> None:
     payouts that move nothing. Registration refuses it; a payout refuses it too (a test hook maps one)."""
     path, _ = write_devnet(tmp_path, n=1, base_chain_id=954000)
     config = load_config(path)
-    with Devnet(config, tmp_path / "home"):
+    with LocalNodes(config, tmp_path / "home"):
         w3 = connect(config.chains[0])
         owner, operator = config.keys.deployer, config.keys.operator
         operator_address = Account.from_key(operator).address
@@ -108,7 +109,7 @@ def test_a_token_address_without_code_is_refused(tmp_path: Path) -> None:
 
 def _two_beta_blocks_committed_first_proven(world: World) -> None:
     """Blocks 1 and 2, each with a deposit of bob's on beta, committed everywhere; only block 1 proven."""
-    d, beta, bob = world.driver, world.chain(2), USERS["bob"]
+    d, beta, bob = world, world.chain(2), USERS["bob"]
     for _ in range(2):
         world.deposit_eth(beta, bob, ETHER)
     first, second = d.new_requests()
@@ -116,14 +117,14 @@ def _two_beta_blocks_committed_first_proven(world: World) -> None:
     d.build_block(ops=[second], timestamp=T0)
     d.commit()
     d.prove(max_blocks=1)
-    assert beta.counter("lastCommittedBlock") == 2 and world.chain(1).counter("lastProvenBlock") == 1
+    assert beta.rollup.counter(Stage.COMMITTED) == 2 and world.chain(1).rollup.counter(Stage.PROVEN) == 1
 
 
 def test_an_outsiders_report_does_not_delay_synchronization(world: World) -> None:
     """Block 1 is proven; an outsider reports beta's block 2. When anyone could, the report raised beta's
     floor to 2: the operator could no longer report block 1, and nothing synchronized until block 2 was
     proven. Reports are the operator's now: block 1 synchronizes at once."""
-    d, alpha, beta = world.driver, world.chain(1), world.chain(2)
+    d, alpha, beta = world, world.chain(1), world.chain(2)
     _two_beta_blocks_committed_first_proven(world)
     outsider = beta.rollup.functions.sendSyncReport(2)
     try:
@@ -136,35 +137,35 @@ def test_an_outsiders_report_does_not_delay_synchronization(world: World) -> Non
     d.report()
     d.relay()
     d.synchronize()
-    assert alpha.counter("lastSynchronizedBlock") == 1
+    assert alpha.rollup.counter(Stage.SYNCHRONIZED) == 1
     assert refused == "Unauthorized"
     operator = Account.from_key(d.operator).address
     assert expect_revert(beta.w3, DAVE.l1_key, outsider, "Unauthorized") == (operator, DAVE.address)
 
     d.settle()  # block 2 proven, reported, synchronized, executed everywhere
-    assert [c.counter("lastExecutedBlock") for c in d.chains.values()] == [2, 2, 0]
+    assert [c.rollup.counter(Stage.EXECUTED) for c in d.chains.values()] == [2, 2, 0]
 
 
 def test_the_driver_synchronizes_the_highest_block_whose_reports_arrived(world: World) -> None:
     """Block 1's report arrived; block 2 got proven and its report is still travelling. The driver used to
     wait for the report of the last proven block; now it synchronizes block 1 meanwhile, then block 2."""
-    d, alpha, beta = world.driver, world.chain(1), world.chain(2)
+    d, alpha, beta = world, world.chain(1), world.chain(2)
     _two_beta_blocks_committed_first_proven(world)
     d.report()
     d.relay()
     d.prove()
-    assert alpha.counter("lastProvenBlock") == 2
+    assert alpha.rollup.counter(Stage.PROVEN) == 2
     d.report()  # block 2's report leaves beta; not relayed yet
     assert beta.rollup.functions.lastReportedBlock().call() == 2
     assert alpha.rollup.functions.syncReports(2, 2).call() == bytes(32)
 
     d.synchronize()
-    assert alpha.counter("lastSynchronizedBlock") == 1
+    assert alpha.rollup.counter(Stage.SYNCHRONIZED) == 1
     assert alpha.rollup.functions.syncReports(2, 1).call() == bytes(32)  # used up
     d.relay()  # block 2's report and block 1's confirmation
-    assert beta.counter("lastSynchronizedBlock") == 1
+    assert beta.rollup.counter(Stage.SYNCHRONIZED) == 1
     d.synchronize()
-    assert alpha.counter("lastSynchronizedBlock") == 2
+    assert alpha.rollup.counter(Stage.SYNCHRONIZED) == 2
     d.relay()
     d.execute()
-    assert [c.counter("lastExecutedBlock") for c in d.chains.values()] == [2, 2, 0]
+    assert [c.rollup.counter(Stage.EXECUTED) for c in d.chains.values()] == [2, 2, 0]

@@ -10,9 +10,10 @@ from collections.abc import Iterator
 import pytest
 from web3 import Web3
 
+from orchestrator.chain.clients import Stage
+from orchestrator.chain.handle import Chain
 from orchestrator.l2.tx import Transfer, Withdraw
 from orchestrator.prover.profiles import BlockProver
-from orchestrator.settlement.driver import ChainHandle
 from orchestrator.testing.users import ETHER, USERS
 from orchestrator.testing.world import World, settlement_world
 from tests.chain import expect_revert
@@ -29,7 +30,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, test_prover: BlockProver) ->
 
 
 def test_a_whole_round_on_three_chains(world: World) -> None:
-    d = world.driver
+    d = world
     alpha, beta, gamma = world.chain(1), world.chain(2), world.chain(3)
     alice, bob, carol = USERS["alice"], USERS["bob"], USERS["carol"]
     dom = d.domain
@@ -63,9 +64,9 @@ def test_a_whole_round_on_three_chains(world: World) -> None:
 
     # Every stage on every chain: the primary holds all 3 blocks, beta blocks 2-3, gamma blocks 1-2.
     assert d.counters() == {
-        "alpha": dict(lastCommittedBlock=3, lastProvenBlock=3, lastSynchronizedBlock=3, lastExecutedBlock=3),
-        "beta": dict(lastCommittedBlock=3, lastSynchronizedBlock=3, lastExecutedBlock=3),
-        "gamma": dict(lastCommittedBlock=2, lastSynchronizedBlock=2, lastExecutedBlock=2),
+        "alpha": {Stage.COMMITTED: 3, Stage.PROVEN: 3, Stage.SYNCHRONIZED: 3, Stage.EXECUTED: 3},
+        "beta": {Stage.COMMITTED: 3, Stage.SYNCHRONIZED: 3, Stage.EXECUTED: 3},
+        "gamma": {Stage.COMMITTED: 2, Stage.SYNCHRONIZED: 2, Stage.EXECUTED: 2},
     }
     for c in (alpha, beta, gamma):
         stored = [i.block_number for i in d.ledger.blocks_of(c.id, 0)]
@@ -79,7 +80,7 @@ def test_a_whole_round_on_three_chains(world: World) -> None:
     assert [i.block_number for i in d.ledger.blocks_of(3, 0)] == [1, 2]
 
     # Withdrawals are pending on the chain each one named; anyone may push them to their owner.
-    usdc_beta = world.token(beta, "USDC")
+    usdc_beta = beta.token("USDC")
     paid = [(gamma, alice, 0, 6 * ETHER // 10), (alpha, carol, 0, 4 * ETHER // 10), (beta, bob, 1, 40 * USDC)]
     for chain, user, token_id, amount in paid:
         assert chain.rollup.functions.pendingBalances(user.address, token_id).call() == amount
@@ -95,7 +96,7 @@ def test_a_whole_round_on_three_chains(world: World) -> None:
     left = d.state.account(1).balance
     d.build_block(ops=[exit_request])
     d.settle()
-    assert d.counters()["gamma"]["lastExecutedBlock"] == 4
+    assert d.counters()["gamma"][Stage.EXECUTED] == 4
     assert gamma.rollup.functions.pendingBalances(carol.address, 0).call() == left > 0
     assert d.state.account(1).balance == 0
     # The L2 state the proofs moved to is what every chain stored.
@@ -103,7 +104,7 @@ def test_a_whole_round_on_three_chains(world: World) -> None:
     assert all(d.ledger.last_stored(c.id).state_root == root for c in (alpha, gamma))  # both hold block 4
 
 
-def _balance(world: World, chain: ChainHandle, address: str, token_id: int) -> int:
+def _balance(world: World, chain: Chain, address: str, token_id: int) -> int:
     if token_id == 0:
         return int(chain.w3.eth.get_balance(Web3.to_checksum_address(address)))
-    return int(world.token(chain, "USDC").functions.balanceOf(address).call())
+    return int(chain.token("USDC").functions.balanceOf(address).call())

@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 import pytest
 from web3.contract.contract import ContractFunction
 
+from orchestrator.chain.clients import Stage
+from orchestrator.chain.handle import Chain
 from orchestrator.l2.block import Block
 from orchestrator.l2.chainhash import ZERO_HASH, next_sync_hash, op_hash
 from orchestrator.l2.tx import OpRecord, Withdraw
@@ -24,8 +26,8 @@ from orchestrator.messaging.relay import delivery, messages_in_receipt, sent_mes
 from orchestrator.prover.groth16 import BASE_FIELD_Q
 from orchestrator.prover.profiles import BlockProver
 from orchestrator.settlement import stages
-from orchestrator.settlement.driver import CONFIRMATION, ChainHandle, SettlementDriver
 from orchestrator.settlement.ledger import StoredBlockInfo
+from orchestrator.settlement.messages import CONFIRMATION
 from orchestrator.testing.users import ETHER, USERS
 from orchestrator.testing.world import ReusedProofs, World, settlement_world
 from tests.chain import expect_revert
@@ -44,20 +46,20 @@ class Staged:
     b2: Block  # carol's deposit (gamma); bob withdraws to beta
 
     @property
-    def alpha(self) -> ChainHandle:
+    def alpha(self) -> Chain:
         return self.world.chain(1)
 
     @property
-    def beta(self) -> ChainHandle:
+    def beta(self) -> Chain:
         return self.world.chain(2)
 
     @property
-    def gamma(self) -> ChainHandle:
+    def gamma(self) -> Chain:
         return self.world.chain(3)
 
     def confirmations(self) -> dict[int, Message]:
         """The confirmations the primary rollup sent, by the rollup chain id they are for (from the log)."""
-        alpha, d = self.alpha, self.world.driver
+        alpha, d = self.alpha, self.world
         since, head = d.deployments.chains[alpha.config.name].deploy_block, int(alpha.w3.eth.block_number)
         sent = sent_messages(alpha.messenger, alpha.config.evm_chain_id, since, head)
         by_evm_id = {c.config.evm_chain_id: c.id for c in (self.beta, self.gamma)}
@@ -66,22 +68,22 @@ class Staged:
 
     def stage(self) -> str | None:
         """The stage the chains stand at; None past `confirmed` or between stages."""
-        d = self.world.driver
+        d = self.world
         chains = list(d.chains.values())
         if d.ledger.last_block != 2:
             return None
-        if [c.counter("lastCommittedBlock") for c in chains] == [0, 0, 0]:
+        if [c.rollup.counter(Stage.COMMITTED) for c in chains] == [0, 0, 0]:
             return "built"
         for c in chains:  # every chain holds exactly the ledger's blocks
             last = d.ledger.last_stored(c.id)
-            if c.counter("lastCommittedBlock") != last.block_number:
+            if c.rollup.counter(Stage.COMMITTED) != last.block_number:
                 return None
             if bytes(c.rollup.functions.storedBlockHashes(last.block_number).call()) != last.hash():
                 return None
-        proven = self.alpha.counter("lastProvenBlock")
-        synchronized = [c.counter("lastSynchronizedBlock") for c in chains]
+        proven = self.alpha.rollup.counter(Stage.PROVEN)
+        synchronized = [c.rollup.counter(Stage.SYNCHRONIZED) for c in chains]
         reported = [int(c.rollup.functions.lastReportedBlock().call()) for c in (self.beta, self.gamma)]
-        if any(c.counter("lastExecutedBlock") for c in chains):
+        if any(c.rollup.counter(Stage.EXECUTED) for c in chains):
             return None
         if synchronized == [0, 0, 0] and reported == [0, 0]:
             return {0: "committed", 2: "proven"}.get(proven)
@@ -90,18 +92,18 @@ class Staged:
         return "confirmed" if synchronized == [2, 2, 2] else None
 
 
-def _report_relay_synchronize(d: SettlementDriver) -> None:
+def _report_relay_synchronize(d: World) -> None:
     d.report()
     d.relay()
     d.synchronize()
 
 
-# The driver's step from each stage to the next (it reads the counters and does only what is missing).
-STEPS: dict[str, Callable[[SettlementDriver], object]] = {
-    "built": SettlementDriver.commit,
-    "committed": SettlementDriver.prove,
+# The world's step from each stage to the next (it reads the counters and does only what is missing).
+STEPS: dict[str, Callable[[World], object]] = {
+    "built": World.commit,
+    "committed": World.prove,
     "proven": _report_relay_synchronize,
-    "synchronized": SettlementDriver.relay,  # delivers the confirmations
+    "synchronized": World.relay,  # delivers the confirmations
 }
 
 
@@ -119,7 +121,7 @@ class Worlds:
             self.close()
             self.current, now = self._fresh(), "built"
         while now != stage:
-            STEPS[now](self.current.world.driver)
+            STEPS[now](self.current.world)
             reached = self.current.stage()
             assert reached == STAGES[STAGES.index(now) + 1], f"{now} did not advance: {reached}"
             now = reached
@@ -133,7 +135,7 @@ class Worlds:
         """Three chains, deposits on each, and blocks 1 and 2 built (not committed)."""
         tmp = self.tmp.mktemp("stages")
         world = self.nodes.enter_context(settlement_world(tmp, self.prover, n=3, base_chain_id=952000))
-        d = world.driver
+        d = world
         for chain_id, user in ((1, USERS["alice"]), (2, USERS["bob"]), (3, USERS["carol"])):
             world.deposit_eth(world.chain(chain_id), user, ETHER)
         requests = {r.chain: r for r in d.new_requests()}
@@ -168,7 +170,7 @@ def _with_record(block: Block, index: int, record: bytes) -> bytes:
 
 def test_commit_checks_order_queue_chain_ids_and_caller(worlds: Worlds) -> None:
     staged = worlds.at("built")
-    d, alpha, beta, b1, b2 = staged.world.driver, staged.alpha, staged.beta, staged.b1, staged.b2
+    d, alpha, beta, b1, b2 = staged.world, staged.alpha, staged.beta, staged.b1, staged.b2
     op = d.operator
     genesis, zero_sync = d.ledger.stored(1, 0).as_tuple(), d.ledger.sync_hashes(0)
 
@@ -211,16 +213,16 @@ def test_commit_checks_order_queue_chain_ids_and_caller(worlds: Worlds) -> None:
     assert expect_revert(beta.w3, op, secondary(OpRecord().encode()), "InvalidOperationType") == (0, 0)
 
     d.commit()
-    assert [c.counter("lastCommittedBlock") for c in d.chains.values()] == [2, 2, 2]
+    assert [c.rollup.counter(Stage.COMMITTED) for c in d.chains.values()] == [2, 2, 2]
     assert expect_revert(alpha.w3, op, primary(_commit_info(b1)), "NonSequentialBlock") == (2, 0)
     assert alpha.rollup.functions.pendingPriorityRequests().call() == 0
 
 
 def test_prove_accepts_only_each_blocks_own_proof(worlds: Worlds) -> None:
     staged = worlds.at("committed")
-    d, alpha = staged.world.driver, staged.alpha
+    d, alpha = staged.world, staged.alpha
     op, f = d.operator, alpha.rollup.functions
-    proofs = {n: d.prover.prove(d.ledger.block(n)) for n in (1, 2)}
+    proofs = {n: d.prover.proof(n) for n in (1, 2)}
     first = d.ledger.stored(1, 1)
     second_first = stages.prove(alpha.rollup, d.ledger, {2: proofs[2]})
     assert expect_revert(alpha.w3, op, second_first, "NonSequentialBlock") == (1, 2)
@@ -243,7 +245,7 @@ def test_prove_accepts_only_each_blocks_own_proof(worlds: Worlds) -> None:
 def _bad_gamma_block(staged: Staged) -> tuple[bytes, StoredBlockInfo]:
     """Gamma's block 2 with carol's deposit put in another account: its queue check cannot tell (the
     sequencer picks the index), but it is not what was proven."""
-    d, b2 = staged.world.driver, staged.b2
+    d, b2 = staged.world, staged.b2
     good = OpRecord.decode(d.ledger.records(3, 2))
     bad = replace(good, account=good.account + 5)
     root = b2.new_root
@@ -253,7 +255,7 @@ def _bad_gamma_block(staged: Staged) -> tuple[bytes, StoredBlockInfo]:
 
 
 def _replace_gamma_block(staged: Staged, current: StoredBlockInfo, records: bytes) -> None:
-    d, gamma = staged.world.driver, staged.gamma
+    d, gamma = staged.world, staged.gamma
     gamma.tx.send(gamma.rollup.functions.revertBlocks([current.as_tuple()]))
     if records == d.ledger.records(3, 2):
         d.commit()
@@ -264,7 +266,7 @@ def _replace_gamma_block(staged: Staged, current: StoredBlockInfo, records: byte
         gamma.tx.send(fn)
 
 
-def _report(chain: ChainHandle, operator: str, block: int = 2) -> Message:
+def _report(chain: Chain, operator: str, block: int = 2) -> Message:
     receipt = chain.tx.send(chain.rollup.functions.sendSyncReport(block))
     [message] = messages_in_receipt(chain.messenger, chain.config.evm_chain_id, receipt)
     return message
@@ -272,7 +274,7 @@ def _report(chain: ChainHandle, operator: str, block: int = 2) -> Message:
 
 def test_synchronize_needs_every_secondarys_matching_report(worlds: Worlds) -> None:
     staged = worlds.at("proven")
-    d, alpha, beta, gamma = staged.world.driver, staged.alpha, staged.beta, staged.gamma
+    d, alpha, beta, gamma = staged.world, staged.alpha, staged.beta, staged.gamma
     op, keys = d.operator, d.validators
     sync = stages.synchronize(alpha.rollup, d.ledger, 2)
     assert expect_revert(alpha.w3, op, sync, "MissingSyncReport") == (2, 2)
@@ -328,7 +330,7 @@ def test_synchronize_needs_every_secondarys_matching_report(worlds: Worlds) -> N
 
 def test_a_secondary_advances_only_on_a_confirmation_of_what_it_committed(worlds: Worlds) -> None:
     staged = worlds.at("synchronized")
-    d, alpha, beta, gamma = staged.world.driver, staged.alpha, staged.beta, staged.gamma
+    d, alpha, beta, gamma = staged.world, staged.alpha, staged.beta, staged.gamma
     op, keys = d.operator, d.validators
     confirmations = staged.confirmations()
     # execution before confirmation
@@ -341,11 +343,11 @@ def test_a_secondary_advances_only_on_a_confirmation_of_what_it_committed(worlds
     confirm_gamma = delivery(gamma.messenger, confirmations[3], keys)
     args = expect_revert(gamma.w3, op, confirm_gamma, "ConfirmationMismatch")
     assert args == (2, bad_info.sync_hash, d.ledger.sync_hashes(2)[2])
-    assert gamma.counter("lastSynchronizedBlock") == 0  # its withdrawals cannot pay
+    assert gamma.rollup.counter(Stage.SYNCHRONIZED) == 0  # its withdrawals cannot pay
     _replace_gamma_block(staged, bad_info, d.ledger.records(3, 2))
     gamma.tx.send(confirm_gamma)
     beta.tx.send(delivery(beta.messenger, confirmations[2], keys))
-    assert [c.counter("lastSynchronizedBlock") for c in d.chains.values()] == [2, 2, 2]
+    assert [c.rollup.counter(Stage.SYNCHRONIZED) for c in d.chains.values()] == [2, 2, 2]
     # only the primary rollup may confirm: the same payload sent by an outsider is refused
     payload = confirmations[2].payload
     fn = alpha.messenger.functions.send(beta.config.evm_chain_id, beta.rollup.address, payload)
@@ -357,7 +359,7 @@ def test_a_secondary_advances_only_on_a_confirmation_of_what_it_committed(worlds
 
 def test_execute_pays_once_and_synchronized_blocks_never_revert(worlds: Worlds) -> None:
     staged = worlds.at("confirmed")
-    d, alpha, beta = staged.world.driver, staged.alpha, staged.beta
+    d, alpha, beta = staged.world, staged.alpha, staged.beta
     op = d.operator
     wrong = alpha.rollup.functions.executeBlocks([(d.ledger.stored(1, 1).as_tuple(), bytes(64))])
     expect_revert(alpha.w3, op, wrong, "OpsHashMismatch")
@@ -365,7 +367,7 @@ def test_execute_pays_once_and_synchronized_blocks_never_revert(worlds: Worlds) 
         fn = c.rollup.functions.revertBlocks([d.ledger.last_stored(c.id).as_tuple()])
         assert expect_revert(c.w3, op, fn, "CannotRevertSynchronized") == (2, 2), c.config.name
     d.execute()
-    assert [c.counter("lastExecutedBlock") for c in d.chains.values()] == [2, 2, 2]
+    assert [c.rollup.counter(Stage.EXECUTED) for c in d.chains.values()] == [2, 2, 2]
     again = stages.execute(beta.rollup, d.ledger, 2, 0, 2)
     assert again is not None
     assert expect_revert(beta.w3, op, again, "NonSequentialBlock") == (2, 0)
@@ -383,5 +385,5 @@ def test_execute_pays_once_and_synchronized_blocks_never_revert(worlds: Worlds) 
     d.commit()
     assert alpha.rollup.functions.pendingPriorityRequests().call() == 0
     alpha.tx.send(stages.revert(alpha.rollup, d.ledger, 1, 2))
-    assert alpha.counter("lastCommittedBlock") == 2
+    assert alpha.rollup.counter(Stage.COMMITTED) == 2
     assert alpha.rollup.functions.pendingPriorityRequests().call() == 1
