@@ -16,7 +16,7 @@ def deploy(ctx: CliContext) -> None:
     """Deploy the contracts to every chain and write the deployments file the other commands read."""
     from orchestrator.chain.addresses import deployments_path
     from orchestrator.chain.connect import connect
-    from orchestrator.contracts.deploy import deploy_all  # imports web3
+    from orchestrator.chain.deploy import deploy_all  # imports web3
     from orchestrator.prover.profiles import profile_keys
 
     config = ctx.config()

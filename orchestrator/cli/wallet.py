@@ -221,6 +221,7 @@ def full_exit(
     sequencer to be made (the account index comes from --account, the wallet, or L1 data).
     """
     from orchestrator.wallet import actions
+    from orchestrator.wallet.accounts import find_account
     from orchestrator.wallet.keys import load_wallet
     from orchestrator.wallet.progress import wait_request_paid
 
@@ -229,7 +230,7 @@ def full_exit(
     tok = net.token(token, chain)
     index, source = account_index, "--account"
     if index is None:
-        index, source = actions.find_account(net, client, ctx.home, wallet, tok)
+        index, source = find_account(net, client, ctx.home, wallet, tok)
     serial = actions.request_full_exit(net, wallet, chain, index, tok)
     _say(
         f"full exit of {name}'s {tok.symbol} account {index} ({source}) queued on {chain.name} "

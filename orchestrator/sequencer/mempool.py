@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from orchestrator.errors import TxRejected
 from orchestrator.l2.state import L2State
 from orchestrator.l2.tx import Transfer, Withdraw
-from orchestrator.sequencer.codec import L2Tx, l2_tx_hash
+from orchestrator.l2.wire import L2Tx, l2_tx_hash
 
 
 @dataclass(frozen=True)

@@ -28,15 +28,15 @@ from orchestrator.errors import ChainTxError, RollupError, TxRejected
 from orchestrator.l2.block import Block, SlotRejected
 from orchestrator.l2.params import get_profile
 from orchestrator.l2.tx import Deposit, FullExit, OnChainOp, Transfer, Withdraw
-from orchestrator.prover.profiles import BlockProver
-from orchestrator.sequencer.builder import BlockBuilder, token_chains
-from orchestrator.sequencer.codec import (
+from orchestrator.l2.wire import (
     block_body,
     block_inputs,
     l2_tx_from_json,
     l2_tx_to_json,
     request_from_json,
 )
+from orchestrator.prover.profiles import BlockProver
+from orchestrator.sequencer.builder import BlockBuilder, token_chains
 from orchestrator.sequencer.mempool import Mempool, Pending
 from orchestrator.sequencer.payouts import PayoutPusher
 from orchestrator.sequencer.proving import ProverThread, StoredProofs

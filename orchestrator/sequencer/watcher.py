@@ -11,7 +11,7 @@ import time
 
 from orchestrator.chain.handle import Chain
 from orchestrator.chain.logscan import LogScanner
-from orchestrator.sequencer.codec import request_to_json
+from orchestrator.l2.wire import request_to_json
 from orchestrator.settlement.requests import request_from_event
 from orchestrator.store.sequencer import QUEUED, SequencerStore, StoredRequest
 

@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestrator.chain.deploy import deploy_all
 from orchestrator.config import DeploymentConfig, load_config
-from orchestrator.contracts.deploy import deploy_all
 from orchestrator.devnet.daemons import DaemonProcess
 from orchestrator.devnet.launcher import LocalNodes
 from orchestrator.devnet.state import LOG_DIR

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from orchestrator.chain.addresses import Deployments
 from orchestrator.chain.clients import Stage
+from orchestrator.chain.deploy import deploy_all
 from orchestrator.chain.handle import Chain, open_chains
 from orchestrator.chain.sender import GasRecord
 from orchestrator.config import DeploymentConfig, load_config
-from orchestrator.contracts.deploy import deploy_all
 from orchestrator.devnet.launcher import LocalNodes
 from orchestrator.l2.block import Block
 from orchestrator.l2.params import get_profile

@@ -16,7 +16,7 @@ from orchestrator.chain.connect import connect
 from orchestrator.chain.sender import Call, Sender
 from orchestrator.config import ChainConfig, DeploymentConfig
 from orchestrator.errors import TxRejected
-from orchestrator.jsonrpc.client import RpcFailed, RpcUnavailable
+from orchestrator.jsonrpc.client import RpcFailed
 from orchestrator.l2.params import ETH_TOKEN
 from orchestrator.l2.tx import Transfer, Withdraw
 from orchestrator.wallet.client import SequencerClient
@@ -252,32 +252,3 @@ def claim(net: Network, wallet: Wallet, chain: ChainConfig, token: Token) -> int
 def request_deadline(net: Network, chain: ChainConfig, serial: int) -> int:
     """The L1 block of `chain` by which the sequencer must have processed priority request `serial`."""
     return net.rollup(chain).request_deadline(serial)
-
-
-def find_account(
-    net: Network, client: SequencerClient, home: Path, wallet: Wallet, token: Token
-) -> tuple[int, str]:
-    """(index, where it came from) of the wallet's L2 account for `token`: its own record, else the
-    sequencer, else the deposits committed on L1 (so a full exit needs no sequencer)."""
-    from orchestrator.wallet.keys import recorded_accounts
-    from orchestrator.wallet.l1data import accounts_from_l1
-
-    recorded = recorded_accounts(home, wallet.name).get(token.l2_id)
-    if recorded is not None:
-        return recorded, "from the wallet's record"
-    try:
-        return int(str(own_account(client, wallet, token)["index"])), "from the sequencer"
-    except RpcUnavailable:
-        pass
-    found = accounts_from_l1(net, wallet, token)
-    if len(found) == 1:
-        return found[0], "from L1 data"
-    if not found:
-        raise UserError(
-            f"no committed deposit made {wallet.name} an L2 {token.symbol} account, and the sequencer "
-            "does not answer: pass --account N if you know it"
-        )
-    raise UserError(
-        f"{wallet.name} has several L2 {token.symbol} accounts ({', '.join(map(str, found))}): "
-        "pass --account N"
-    )

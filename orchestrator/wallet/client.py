@@ -7,7 +7,7 @@ from typing import Any
 
 from orchestrator.errors import RollupError
 from orchestrator.jsonrpc.client import call
-from orchestrator.sequencer.codec import L2Tx, l2_tx_to_json
+from orchestrator.l2.wire import L2Tx, l2_tx_to_json
 
 
 class SequencerClient:

@@ -19,9 +19,9 @@ from orchestrator.chain.addresses import (
     token_contract_key,
 )
 from orchestrator.chain.connect import connect
+from orchestrator.chain.deploy import deploy_all  # fmt: skip
 from orchestrator.config import ChainConfig, DeploymentConfig
 from orchestrator.contracts.compiler import compile_contracts
-from orchestrator.contracts.deploy import deploy_all  # fmt: skip
 from orchestrator.devnet.launcher import LocalNodes
 from orchestrator.errors import CompileError, DeployError
 from orchestrator.paths import build_dir

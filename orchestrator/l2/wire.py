@@ -8,6 +8,7 @@ so the same signed transaction always has the same hash.
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from typing import Any
 
 from eth_utils.crypto import keccak
@@ -15,7 +16,15 @@ from eth_utils.crypto import keccak
 from orchestrator.errors import TxRejected
 from orchestrator.l2.tx import Deposit, FullExit, OnChainOp, Transfer, Withdraw
 
-TRANSFER, WITHDRAW, DEPOSIT, FULL_EXIT = "transfer", "withdraw", "deposit", "full_exit"
+
+class WireType(StrEnum):
+    """The `"type"` of an operation in JSON (the record type bytes are orchestrator/l2/params.py's)."""
+
+    TRANSFER = "transfer"
+    WITHDRAW = "withdraw"
+    DEPOSIT = "deposit"
+    FULL_EXIT = "full_exit"
+
 
 L2Tx = Transfer | Withdraw
 
@@ -26,15 +35,15 @@ def l2_tx_from_json(data: Any) -> L2Tx:
         raise TxRejected("malformed", 'a transaction is a JSON object with a "type"')
     kind = data.get("type")
     fields = {k: v for k, v in data.items() if k != "type"}
-    if kind == TRANSFER:
+    if kind == WireType.TRANSFER:
         return Transfer.from_json(fields)
-    if kind == WITHDRAW:
+    if kind == WireType.WITHDRAW:
         return Withdraw.from_json(fields)
     raise TxRejected("malformed", f'unknown transaction type {kind!r}: expected "transfer" or "withdraw"')
 
 
 def l2_tx_to_json(tx: L2Tx) -> dict[str, Any]:
-    return {"type": TRANSFER if isinstance(tx, Transfer) else WITHDRAW, **tx.to_json()}
+    return {"type": WireType.TRANSFER if isinstance(tx, Transfer) else WireType.WITHDRAW, **tx.to_json()}
 
 
 def l2_tx_hash(tx: L2Tx) -> str:
@@ -44,14 +53,14 @@ def l2_tx_hash(tx: L2Tx) -> str:
 
 def request_to_json(op: Deposit | FullExit) -> dict[str, Any]:
     if isinstance(op, Deposit):
-        return {"type": DEPOSIT, "chain": op.chain, "serial": op.serial, "token": op.token,
+        return {"type": WireType.DEPOSIT, "chain": op.chain, "serial": op.serial, "token": op.token,
                 "amount": str(op.amount), "address": hex(op.address), "pkh": hex(op.pkh)}  # fmt: skip
-    return {"type": FULL_EXIT, "chain": op.chain, "serial": op.serial, "account": op.account_index,
+    return {"type": WireType.FULL_EXIT, "chain": op.chain, "serial": op.serial, "account": op.account_index,
             "token": op.token, "address": hex(op.address)}  # fmt: skip
 
 
 def request_from_json(d: dict[str, Any]) -> Deposit | FullExit:
-    if d["type"] == DEPOSIT:
+    if d["type"] == WireType.DEPOSIT:
         return Deposit(int(d["chain"]), int(d["serial"]), int(d["token"]), int(d["amount"]),
                        int(d["address"], 16), int(d["pkh"], 16))  # fmt: skip
     return FullExit(
@@ -64,7 +73,7 @@ def op_to_json(op: OnChainOp) -> dict[str, Any]:
 
 
 def op_from_json(d: dict[str, Any]) -> OnChainOp:
-    if d["type"] == WITHDRAW:
+    if d["type"] == WireType.WITHDRAW:
         return Withdraw.from_json({k: v for k, v in d.items() if k != "type"})
     return request_from_json(d)
 
