@@ -88,10 +88,10 @@ def run(chains: int, burst: int) -> str:
             failures = story.check()
             client, w = rollup.client, story.wallets
             alice, bob = w["alice"], w["bob"]
-            bob_index = int(str(own_account(client, bob, story.eth)["index"]))
+            bob_index = own_account(client, bob, story.eth)["index"]
             signed = []
-            nonce = int(str(own_account(client, alice, story.eth)["pending_nonce"]))
-            alice_index = int(str(own_account(client, alice, story.eth)["index"]))
+            nonce = own_account(client, alice, story.eth)["pending_nonce"]
+            alice_index = own_account(client, alice, story.eth)["index"]
             domain = client.domain()
             for i in range(burst):
                 signed.append(Transfer(alice_index, bob_index, 1000, nonce + i).sign(alice.l2_key, domain))

@@ -52,8 +52,8 @@ def status(ctx: CliContext) -> None:
             names = {c.rollup_chain_id: c.name for c in config.chains}
             for p in s.get("payouts_waiting", []):
                 tried = f"attempt {p['attempts']} failed: {p['error']}" if p["attempts"] else "not tried yet"
-                chain = names.get(p["chain"], p["chain"])
-                what = f"payout of block {p['block']} to {p['owner']} (token {p['token']}) on {chain}"
+                where = names.get(p["chain"], str(p["chain"]))
+                what = f"payout of block {p['block']} to {p['owner']} (token {p['token']}) on {where}"
                 line = f"  {what}: {tried}"
                 console.print(line, markup=False, soft_wrap=True)
         except RollupError as exc:

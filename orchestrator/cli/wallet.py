@@ -138,7 +138,7 @@ def deposit(
         return
     watch = _watch(client, [chain.name])
     block = int(wait_included(client, watch, chain.rollup_chain_id, serial)["block"])
-    index = int(str(actions.own_account(client, wallet, tok)["index"]))
+    index = actions.own_account(client, wallet, tok)["index"]
     record_account(ctx.home, name, tok.l2_id, index)
     _say(f"spendable on L2: in block {block}, {name}'s {tok.symbol} account {index}")
 
@@ -165,7 +165,7 @@ def transfer(ctx: CliContext, name: str, amount: str, token: str, to: str, wait:
                         "address")  # fmt: skip
     else:
         to_name = to
-        to_index = int(str(actions.own_account(client, load_wallet(ctx.home, to), tok)["index"]))
+        to_index = actions.own_account(client, load_wallet(ctx.home, to), tok)["index"]
     by_id = {t.l2_id: t for t in net.tokens.values()}
     tx = actions.sign_transfer(client, wallet, tok, to_index, raw, to_name, by_id)
     tx_hash = actions.send_l2(client, tx, net)
@@ -281,7 +281,7 @@ def balance(ctx: CliContext, name: str) -> None:
     net, client, wallet = _net(ctx), _client(ctx), load_wallet(ctx.home, name)
     by_id = {t.l2_id: t for t in net.tokens.values()}
     try:
-        accounts = [a for a in client.accounts_of(wallet.address) if int(str(a["pkh"]), 16) == wallet.pkh]
+        accounts = [a for a in client.accounts_of(wallet.address) if int(a["pkh"], 16) == wallet.pkh]
     except RollupError as exc:
         _say(f"L2: {exc}")
         accounts = []
@@ -290,9 +290,9 @@ def balance(ctx: CliContext, name: str) -> None:
         for col in ("account", "token", "balance", "nonce", "after waiting transactions"):
             l2.add_column(col)
         for a in accounts:
-            tok = by_id[int(str(a["token"]))]
-            l2.add_row(str(a["index"]), tok.symbol, tok.format(int(str(a["balance"]))), str(a["nonce"]),
-                       tok.format(int(str(a["pending_balance"]))))  # fmt: skip
+            tok = by_id[a["token"]]
+            l2.add_row(str(a["index"]), tok.symbol, tok.format(int(a["balance"])), str(a["nonce"]),
+                       tok.format(int(a["pending_balance"])))  # fmt: skip
         console.print(l2)
     l1 = Table(title=f"{name} on L1 ({wallet.address})", title_justify="left")
     for col in ("chain", "token", "balance", "pending (rollup claim)"):

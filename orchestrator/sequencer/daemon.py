@@ -9,12 +9,14 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from orchestrator import crashpoints
+from orchestrator.chain.clients import Stage
 from orchestrator.config import DeploymentConfig
 from orchestrator.devnet.lifecycle import DaemonLock, Lifeline
 from orchestrator.errors import DevnetError
+from orchestrator.jsonrpc import api
 from orchestrator.jsonrpc.server import NOT_FOUND, JsonRpcServer, Method, RpcError
 from orchestrator.l2.account import address_to_int
 from orchestrator.prover.profiles import BlockProver
@@ -72,17 +74,17 @@ class SequencerDaemon:
 
     def _methods(self) -> dict[str, Method]:
         return {
-            "rollup_chainInfo": self.chain_info,
-            "rollup_sendTransaction": self.send_transaction,
-            "rollup_getAccount": self.get_account,
-            "rollup_accountsOf": self.accounts_of,
-            "rollup_getTransaction": self.get_transaction,
-            "rollup_getBlock": self.get_block,
-            "rollup_getPriorityRequest": self.get_priority_request,
-            "rollup_status": self.status,
+            api.CHAIN_INFO: self.chain_info,
+            api.SEND_TRANSACTION: self.send_transaction,
+            api.GET_ACCOUNT: self.get_account,
+            api.ACCOUNTS_OF: self.accounts_of,
+            api.GET_TRANSACTION: self.get_transaction,
+            api.GET_BLOCK: self.get_block,
+            api.GET_PRIORITY_REQUEST: self.get_priority_request,
+            api.STATUS: self.status,
         }
 
-    def chain_info(self) -> dict[str, Any]:
+    def chain_info(self) -> api.ChainInfo:
         """What a wallet needs to sign (the domain) and to name chains and tokens."""
         tokens = {0: "ETH", **{t.l2_token_id: t.symbol for t in self.config.tokens}}
         return {
@@ -100,11 +102,11 @@ class SequencerDaemon:
             "tokens": {str(k): v for k, v in tokens.items()},
         }
 
-    def send_transaction(self, tx: Any) -> dict[str, str]:
+    def send_transaction(self, tx: Any) -> api.SentTransaction:
         with self.lock:
             return {"hash": self.node.submit(tx)}
 
-    def _account(self, index: int) -> dict[str, Any]:
+    def _account(self, index: int) -> api.AccountInfo:
         built = self.node.state.account(index)
         pending = self.node.mempool.pending_state.account(index)
         return {
@@ -119,7 +121,7 @@ class SequencerDaemon:
             "pending_nonce": pending.nonce,
         }
 
-    def get_account(self, index: Any) -> dict[str, Any]:
+    def get_account(self, index: Any) -> api.AccountInfo:
         index = _index(index)
         if index >= 1 << self.node.profile.depth:
             raise RpcError(
@@ -129,7 +131,7 @@ class SequencerDaemon:
         with self.lock:
             return self._account(index)
 
-    def accounts_of(self, address: Any) -> list[dict[str, Any]]:
+    def accounts_of(self, address: Any) -> list[api.AccountInfo]:
         """Every account whose L1 owner is `address` (what deposits made for it)."""
         if not isinstance(address, str):
             raise RpcError(-32602, "address must be a 0x-prefixed hex string")
@@ -139,13 +141,13 @@ class SequencerDaemon:
                 self._account(i) for i, a in self.node.state.items() if a.eth_address == owner and a.exists
             ]
 
-    def get_transaction(self, tx_hash: Any) -> dict[str, Any]:
+    def get_transaction(self, tx_hash: Any) -> api.TransactionInfo:
         if not isinstance(tx_hash, str):
             raise RpcError(-32602, "the transaction hash is a 0x-hex string")
         stored = self.node.store.l2_tx(tx_hash.lower())
         if stored is None:
             raise RpcError(NOT_FOUND, f"unknown transaction {tx_hash}")
-        out: dict[str, Any] = {"hash": stored.hash, "type": stored.kind, "status": stored.status,
+        out: api.TransactionInfo = {"hash": stored.hash, "type": stored.kind, "status": stored.status,
                                "block": stored.block, "error": stored.error}  # fmt: skip
         if stored.block is not None:
             out["stages"] = self._stages(stored.block)
@@ -153,12 +155,12 @@ class SequencerDaemon:
                 out["payout"] = self._payout(stored.block, stored.body)
         return out
 
-    def _payout(self, block: int, body: dict[str, Any]) -> dict[str, Any] | None:
+    def _payout(self, block: int, body: dict[str, Any]) -> api.PayoutInfo | None:
         """The payout a withdrawal's block queued for its receiver on its chain (None until executed)."""
         owner = address_to_int(str(body["address"]))
         for p in self.node.store.payouts.of_block(block, [int(body["chain"])]):
             if address_to_int(p.owner) == owner:
-                return p.as_json()
+                return cast(api.PayoutInfo, p.as_json())
         return None
 
     def _stages(self, number: int) -> dict[str, list[str]]:
@@ -169,31 +171,32 @@ class SequencerDaemon:
             out.setdefault(names[chain], []).append(stage)
         return out
 
-    def get_block(self, number: Any) -> dict[str, Any]:
+    def get_block(self, number: Any) -> api.BlockInfo:
         number = _index(number, "block number")
         b = self.node.store.block(number)
         if b is None:
             raise RpcError(
                 NOT_FOUND, f"block {number} is not built yet (last: {self.node.store.last_block()})"
             )
+        payouts = [cast(api.PayoutInfo, p.as_json()) for p in self.node.store.payouts.of_block(number)]
         return {"number": number, "timestamp": b.timestamp, "new_root": hex(b.new_root), "ops": b.body["ops"],
-                "transfers": len(b.body["transfers"]), "stages": self._stages(number),
-                "payouts": [p.as_json() for p in self.node.store.payouts.of_block(number)]}  # fmt: skip
+                "transfers": len(b.body["transfers"]), "stages": self._stages(number), "payouts": payouts}
 
-    def get_priority_request(self, chain: Any, serial: Any) -> dict[str, Any] | None:
+    def get_priority_request(self, chain: Any, serial: Any) -> api.RequestInfo | None:
         """A request the sequencer has seen (None if not yet), with its block's stages and its payout."""
         chain, serial = _index(chain, "rollup chain id"), _index(serial, "serial id")
         r = self.node.store.request(chain, serial)
         if r is None:
             return None
-        out = {"chain": chain, "serial": serial, "type": r.kind, "status": r.status, "block": r.block}
+        out: api.RequestInfo = {"chain": chain, "serial": serial, "type": r.kind, "status": r.status,
+                                "block": r.block}
         if r.block is not None:
             out["stages"] = self._stages(r.block)
             if r.kind == "full_exit":
                 out["payout"] = self._payout(r.block, r.body)
         return out
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> api.StatusInfo:
         node = self.node
         with self.lock:
             mempool = len(node.mempool.txs)
@@ -201,9 +204,18 @@ class SequencerDaemon:
             "last_block": node.store.last_block(),
             "mempool": mempool,
             "queued_requests": len(node.store.queued_requests()),
-            "payouts_waiting": [p.as_json() for p in node.store.payouts.waiting()[:20]],
-            "chains": [
-                {"name": node.chains[c].name, "rollup_chain_id": c, **{str(k): v for k, v in seen.items()}}
-                for c, seen in sorted(node.counters.items())
-            ],
+            "payouts_waiting": [cast(api.PayoutInfo, p.as_json()) for p in node.store.payouts.waiting()[:20]],
+            "chains": [self._counters(c, seen) for c, seen in sorted(node.counters.items())],
         }
+
+    def _counters(self, chain: int, seen: dict[Stage, int]) -> api.ChainCounters:
+        out: api.ChainCounters = {
+            "name": self.node.chains[chain].name,
+            "rollup_chain_id": chain,
+            "committed": seen[Stage.COMMITTED],
+            "synchronized": seen[Stage.SYNCHRONIZED],
+            "executed": seen[Stage.EXECUTED],
+        }
+        if Stage.PROVEN in seen:  # the primary only
+            out["proven"] = seen[Stage.PROVEN]
+        return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import cast
 
 from orchestrator.errors import RollupError
 from orchestrator.testing.running import RunningRollup, Say, _quiet
@@ -105,9 +106,9 @@ class Story:
             self.say(f"  {who}'s {what} deposit on {chain.name} (request {serial}): in L2 block {block}")
         self.timings["deposits spendable"] = time.monotonic() - started
 
-        bob_eth = int(str(own_account(client, w["bob"], eth)["index"]))
-        alice_eth = int(str(own_account(client, w["alice"], eth)["index"]))
-        carol_usdc = int(str(own_account(client, w["carol"], usdc)["index"]))
+        bob_eth = own_account(client, w["bob"], eth)["index"]
+        alice_eth = own_account(client, w["alice"], eth)["index"]
+        carol_usdc = own_account(client, w["carol"], usdc)["index"]
         self.say("transfers on L2: alice -> bob 0.5 ETH, bob -> alice 0.25 ETH")
         hashes = [client.send(sign_transfer(client, w["alice"], eth, bob_eth, amount["t1"]))]
         hashes.append(client.send(sign_transfer(client, w["bob"], eth, alice_eth, amount["t2"])))
@@ -154,7 +155,7 @@ class Story:
                     f"{e.who} on {e.chain}: {e.token} {e.before} -> {e.after}, expected +{e.delta}"
                 )
         for (who, symbol), want in self.l2_expected.items():
-            got = int(str(own_account(client, self.wallets[who], net.token(symbol))["balance"]))
+            got = int(own_account(client, self.wallets[who], net.token(symbol))["balance"])
             if got != want:
                 failures.append(f"{who} on L2: {symbol} {got}, expected {want}")
         return failures
@@ -177,7 +178,7 @@ class StageMonitor(threading.Thread):
                 continue
             for chain in chains:
                 for stage in ("committed", "proven", "synchronized", "executed"):
-                    value = chain.get(stage)
+                    value = cast(int | None, chain.get(stage))
                     key = (chain["name"], stage)
                     if value is not None and value > self.seen.get(key, 0):
                         first = self.seen.get(key, 0) + 1

@@ -22,7 +22,7 @@ def find_account(
     if recorded is not None:
         return recorded, "from the wallet's record"
     try:
-        return int(str(own_account(client, wallet, token)["index"])), "from the sequencer"
+        return own_account(client, wallet, token)["index"], "from the sequencer"
     except RpcUnavailable:
         pass
     found = accounts_from_l1(net, wallet, token)

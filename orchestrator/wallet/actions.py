@@ -16,6 +16,7 @@ from orchestrator.chain.connect import connect
 from orchestrator.chain.sender import Call, Sender
 from orchestrator.config import ChainConfig, DeploymentConfig
 from orchestrator.errors import TxRejected
+from orchestrator.jsonrpc.api import AccountInfo
 from orchestrator.jsonrpc.client import RpcFailed
 from orchestrator.l2.params import ETH_TOKEN
 from orchestrator.l2.tx import Transfer, Withdraw
@@ -133,17 +134,17 @@ def l1_balance(net: Network, chain: ChainConfig, token: Token, address: str) -> 
 # -- L2 --------------------------------------------------------------------------------------------------
 
 
-def own_account(client: SequencerClient, wallet: Wallet, token: Token) -> dict[str, object]:
+def own_account(client: SequencerClient, wallet: Wallet, token: Token) -> AccountInfo:
     """The wallet's L2 account holding `token` (made by its first deposit of it)."""
     for a in client.accounts_of(wallet.address):
-        if int(str(a["pkh"]), 16) == wallet.pkh and a["token"] == token.l2_id:
+        if int(a["pkh"], 16) == wallet.pkh and a["token"] == token.l2_id:
             return a
     raise UserError(f"{wallet.name} has no L2 account for {token.symbol}: deposit some first")
 
 
-def _covers(wallet: Wallet, account: dict[str, object], token: Token, amount: int) -> None:
+def _covers(wallet: Wallet, account: AccountInfo, token: Token, amount: int) -> None:
     """Refuse, in token units, an amount above what the account holds once its waiting transactions go."""
-    held = int(str(account["pending_balance"]))
+    held = int(account["pending_balance"])
     if amount > held:
         raise UserError(
             f"{wallet.name}'s L2 {token.symbol} account {account['index']} holds {token.format(held)}: "
@@ -172,12 +173,12 @@ def sign_transfer(
         raise UserError(f"cannot send to {who}: {exc}") from None
     if not receiver["exists"]:
         raise UserError(f"{who} does not exist on L2 (an account is made by a deposit)")
-    if int(str(receiver["token"])) != token.l2_id:
-        held = (tokens or {}).get(int(str(receiver["token"])))
+    if receiver["token"] != token.l2_id:
+        held = (tokens or {}).get(receiver["token"])
         what = held.symbol if held else f"token {receiver['token']}"
         hint = f": {to_name} has no L2 {token.symbol} account yet" if to_name else ""
         raise UserError(f"{who} holds {what}, not {token.symbol}{hint}")
-    tx = Transfer(int(str(sender["index"])), to_index, amount, int(str(sender["pending_nonce"])))
+    tx = Transfer(sender["index"], to_index, amount, sender["pending_nonce"])
     return tx.sign(wallet.l2_key, client.domain())
 
 
@@ -195,7 +196,7 @@ def sign_withdraw(
     _covers(wallet, sender, token, amount)
     address = int(to or wallet.address, 16)
     tx = Withdraw(
-        int(str(sender["index"])), chain.rollup_chain_id, address, amount, int(str(sender["pending_nonce"]))
+        sender["index"], chain.rollup_chain_id, address, amount, sender["pending_nonce"]
     )
     return tx.sign(wallet.l2_key, client.domain())
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, cast
 
 from orchestrator.errors import RollupError
+from orchestrator.jsonrpc import api
 from orchestrator.jsonrpc.client import call
 from orchestrator.l2.wire import L2Tx, l2_tx_to_json
 
@@ -14,36 +15,36 @@ class SequencerClient:
     def __init__(self, url: str) -> None:
         self.url = url
 
-    def chain_info(self) -> dict[str, Any]:
-        return dict(call(self.url, "rollup_chainInfo"))
+    def chain_info(self) -> api.ChainInfo:
+        return cast(api.ChainInfo, call(self.url, api.CHAIN_INFO))
 
     def domain(self) -> int:
         return int(self.chain_info()["domain"], 16)
 
     def send(self, tx: L2Tx) -> str:
-        return str(call(self.url, "rollup_sendTransaction", l2_tx_to_json(tx))["hash"])
+        sent = cast(api.SentTransaction, call(self.url, api.SEND_TRANSACTION, l2_tx_to_json(tx)))
+        return sent["hash"]
 
     def send_raw(self, data: Any) -> Any:
-        return call(self.url, "rollup_sendTransaction", data)
+        return call(self.url, api.SEND_TRANSACTION, data)
 
-    def account(self, index: int) -> dict[str, Any]:
-        return dict(call(self.url, "rollup_getAccount", index))
+    def account(self, index: int) -> api.AccountInfo:
+        return cast(api.AccountInfo, call(self.url, api.GET_ACCOUNT, index))
 
-    def accounts_of(self, address: str) -> list[dict[str, Any]]:
-        return list(call(self.url, "rollup_accountsOf", address))
+    def accounts_of(self, address: str) -> list[api.AccountInfo]:
+        return cast(list[api.AccountInfo], call(self.url, api.ACCOUNTS_OF, address))
 
-    def transaction(self, tx_hash: str) -> dict[str, Any]:
-        return dict(call(self.url, "rollup_getTransaction", tx_hash))
+    def transaction(self, tx_hash: str) -> api.TransactionInfo:
+        return cast(api.TransactionInfo, call(self.url, api.GET_TRANSACTION, tx_hash))
 
-    def block(self, number: int) -> dict[str, Any]:
-        return dict(call(self.url, "rollup_getBlock", number))
+    def block(self, number: int) -> api.BlockInfo:
+        return cast(api.BlockInfo, call(self.url, api.GET_BLOCK, number))
 
-    def priority_request(self, chain: int, serial: int) -> dict[str, Any] | None:
-        found = call(self.url, "rollup_getPriorityRequest", chain, serial)
-        return None if found is None else dict(found)
+    def priority_request(self, chain: int, serial: int) -> api.RequestInfo | None:
+        return cast(api.RequestInfo | None, call(self.url, api.GET_PRIORITY_REQUEST, chain, serial))
 
-    def status(self) -> dict[str, Any]:
-        return dict(call(self.url, "rollup_status"))
+    def status(self) -> api.StatusInfo:
+        return cast(api.StatusInfo, call(self.url, api.STATUS))
 
     def wait_request_included(self, chain: int, serial: int, timeout: float = 120.0) -> int:
         """The L2 block that took priority request (chain, serial): from then on the deposit is spendable."""
@@ -57,7 +58,7 @@ class SequencerClient:
 
     def wait_transaction(
         self, tx_hash: str, stage: str | None = None, timeout: float = 180.0
-    ) -> dict[str, Any]:
+    ) -> api.TransactionInfo:
         """Wait until the transaction is in a block (and, with `stage`, that block reached it everywhere)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -69,6 +70,12 @@ class SequencerClient:
             time.sleep(0.25)
         raise RollupError(f"transaction {tx_hash} did not reach {stage or 'a block'} in {timeout:.0f} s")
 
-    def _everywhere(self, tx: dict[str, Any], stage: str) -> bool:
-        stages: dict[str, list[str]] = tx.get("stages", {})
+    def wait_block(self, tx_hash: str, stage: str | None = None, timeout: float = 180.0) -> int:
+        """The block that took the transaction, once it did (and, with `stage`, reached it everywhere)."""
+        block = self.wait_transaction(tx_hash, stage, timeout)["block"]
+        assert block is not None  # wait_transaction returns only an included transaction
+        return block
+
+    def _everywhere(self, tx: api.TransactionInfo, stage: str) -> bool:
+        stages = tx.get("stages", {})
         return bool(stages) and all(stage in reached for reached in stages.values())

@@ -60,12 +60,12 @@ def test_a_failing_payout_holds_up_no_other_and_is_retried_until_paid(rollup: Ru
     to_burner = client.send(sign_withdraw(client, alice, eth, alpha, tenth, burner.address))
     bob_on_beta = client.send(sign_withdraw(client, bob, eth, beta, tenth))
     bob_beta_before = l1_balance(net, beta, eth, bob.address)
-    first = client.wait_transaction(to_refuser)["block"]
+    first = client.wait_block(to_refuser)
     # a payout on the same chain in a later block than the refused one
     wait_until(lambda: client.status()["last_block"] >= first, 30, "the refused withdrawal's block")
     alice_on_alpha = client.send(sign_withdraw(client, bob, eth, alpha, tenth, alice.address))
     alice_alpha_before = l1_balance(net, alpha, eth, alice.address)
-    assert client.wait_transaction(alice_on_alpha)["block"] > first
+    assert client.wait_block(alice_on_alpha) > first
 
     def paid(tx_hash: str) -> bool:
         p = _payout(rollup, tx_hash)

@@ -79,7 +79,7 @@ def test_withdraw_to_takes_a_wallet_name_or_a_full_checked_address_and_nothing_e
         out = _cli(rollup, "withdraw", "wendy", "0.1", "ETH", "--chain", "beta", "--to", to, "--no-wait")
         tx_hash = re.search(r"accepted: (0x[0-9a-f]{64})", out)
         assert tx_hash is not None, out
-        block = rollup.client.wait_transaction(tx_hash.group(1))["block"]
+        block = rollup.client.wait_block(tx_hash.group(1))
         ops = rollup.client.block(block)["ops"]
         assert any(op["type"] == "withdraw" and op["address"] == paid_to.lower() for op in ops), ops
 
