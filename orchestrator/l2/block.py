@@ -31,13 +31,10 @@ from orchestrator.l2.tree import Proof
 from orchestrator.l2.tx import (
     NOOP_L2_RECORD,
     NOOP_OP_RECORD,
-    Deposit,
-    FullExit,
     L2Record,
     OnChainOp,
     OpRecord,
     Transfer,
-    Withdraw,
 )
 
 _ZERO_SIG = (0, 0, 0, 0, 0)
@@ -208,18 +205,9 @@ def _check_header_args(number: int, timestamp: int, domain: int) -> None:
 def _op_slot(state: L2State, op: OnChainOp, domain: int, verified: bool) -> OpSlot:
     index = state.op_account_index(op)
     leaf, path = state.account(index), state.proof(index)
-    sig = _ZERO_SIG
-    if isinstance(op, Deposit):
-        record = state.apply_deposit(op, index)
-    elif isinstance(op, Withdraw):
-        record = state.apply_withdraw(op, domain, signature_verified=verified)
-        a_x, a_y, r_x, r_y, s = op.signature_fields()
-        sig = (a_x, a_y, r_x, r_y, s)
-    elif isinstance(op, FullExit):
-        record = state.apply_full_exit(op)
-    else:  # pragma: no cover - op_account_index already refused it
-        raise TypeError(type(op).__name__)
-    return OpSlot(record, leaf, path, sig)
+    record = state.apply_op(op, domain, index, signature_verified=verified)
+    a_x, a_y, r_x, r_y, s = op.signature_fields()  # zero for a priority request
+    return OpSlot(record, leaf, path, (a_x, a_y, r_x, r_y, s))
 
 
 def _tx_slot(state: L2State, tx: Transfer, domain: int, verified: bool) -> TxSlot:
