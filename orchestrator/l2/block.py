@@ -65,8 +65,18 @@ def header_bytes(domain: int, number: int, timestamp: int, old_root: int, new_ro
     )
 
 
+def l2_section_commitment(l2_section: bytes) -> bytes:
+    """The L2-section commitment (protocol.md section 7): what the block commitment covers of the L2
+    section, and what the primary receives after the on-chain section. Rollup mode: the section itself,
+    N_TX 14-byte records, so the L2 data is on chain. A Validium mode replaces it (a hash its data
+    committee signs); Solidity's `PrimaryRollup._l2SectionCommitment` and circom's
+    `L2SectionCommitment` are its counterparts."""
+    return l2_section
+
+
 def commitment_of(header: bytes, public_data: bytes) -> bytes:
-    """sha256(header || public_data)."""
+    """sha256(header || public_data), `public_data` being the on-chain section and the L2-section
+    commitment (`Block.committed_data`)."""
     return hashlib.sha256(header + public_data).digest()
 
 
@@ -138,12 +148,29 @@ class Block:
         return header_bytes(self.domain, self.number, self.timestamp, self.old_root, self.new_root)
 
     @cached_property
+    def onchain_section(self) -> bytes:
+        """The N_OP 64-byte on-chain records."""
+        return b"".join(r.encode() for r in self.op_records)
+
+    @cached_property
+    def l2_section(self) -> bytes:
+        """The N_TX 14-byte L2 records."""
+        return b"".join(r.encode() for r in self.l2_records)
+
+    @cached_property
     def public_data(self) -> bytes:
-        return b"".join(r.encode() for r in self.op_records) + b"".join(r.encode() for r in self.l2_records)
+        """Both sections, as the protocol lays them out (section 7)."""
+        return self.onchain_section + self.l2_section
+
+    @cached_property
+    def committed_data(self) -> bytes:
+        """What the commitment hashes after the header, and what the primary's commit takes: the on-chain
+        section and the L2-section commitment (in rollup mode, `public_data` itself)."""
+        return self.onchain_section + l2_section_commitment(self.l2_section)
 
     @cached_property
     def commitment(self) -> bytes:
-        return commitment_of(self.header, self.public_data)
+        return commitment_of(self.header, self.committed_data)
 
     @property
     def public_input(self) -> int:
