@@ -1,7 +1,9 @@
-"""The table of operation kinds (orchestrator/l2/ops.py) and its agreement with the codecs and the
-protocol's type codes."""
+"""The table of operation kinds (orchestrator/l2/ops.py) and its agreement with the codecs, the
+Solidity enum and the protocol's type codes."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -20,6 +22,7 @@ from orchestrator.l2.ops import (
     pays_out,
 )
 from orchestrator.l2.tx import Deposit, FullExit, L2Record, OpRecord, Transfer, Withdraw
+from orchestrator.paths import repo_root
 
 
 def test_the_table_is_protocol_md_section_6() -> None:
@@ -62,3 +65,9 @@ def test_the_record_codecs_take_exactly_their_slots_kinds() -> None:
                 with pytest.raises(TxRejected):
                     record(code)
 
+
+def test_the_solidity_enum_lists_the_table_in_code_order() -> None:
+    source = (repo_root() / "contracts" / "libraries" / "Operations.sol").read_text()
+    match = re.search(r"enum OpType \{([^}]*)\}", source)
+    assert match, "Operations.sol declares enum OpType"
+    assert [m.strip() for m in match.group(1).split(",")] == [k.name for k in KINDS]
