@@ -9,7 +9,7 @@ whether an operation fits the state is `L2State`'s business.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypeGuard
 
 from orchestrator.crypto.eddsa import (
     PrivateKey,
@@ -374,6 +374,15 @@ class FullExit(_FromQueue):
 
 OnChainOp = Deposit | Withdraw | FullExit
 """What goes in an on-chain slot."""
+PriorityOp = Deposit | FullExit
+"""What a chain's priority queue holds: the classes of ops.py's priority kinds."""
+
+
+def is_priority_op(op: object) -> TypeGuard[PriorityOp]:
+    """True for a request from a chain's priority queue (its kind's `priority` in ops.py), so callers
+    narrow by the table instead of listing classes."""
+    kind = getattr(type(op), "KIND", None)
+    return isinstance(kind, OpKind) and kind.priority
 
 
 # -- JSON helpers ---------------------------------------------------------------------------------------

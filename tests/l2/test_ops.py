@@ -4,6 +4,7 @@ Solidity enum and the protocol's type codes."""
 from __future__ import annotations
 
 import re
+from typing import get_args
 
 import pytest
 
@@ -21,7 +22,16 @@ from orchestrator.l2.ops import (
     kind_of,
     pays_out,
 )
-from orchestrator.l2.tx import Deposit, FullExit, L2Record, OpRecord, Transfer, Withdraw
+from orchestrator.l2.tx import (
+    Deposit,
+    FullExit,
+    L2Record,
+    OpRecord,
+    PriorityOp,
+    Transfer,
+    Withdraw,
+    is_priority_op,
+)
 from orchestrator.paths import repo_root
 
 
@@ -47,6 +57,13 @@ def test_each_class_names_its_kind() -> None:
         with pytest.raises(TxRejected, match="not an operation") as err:
             kind_of(junk)
         assert err.value.code == "malformed"
+
+
+def test_priority_requests_are_the_tables_priority_kinds() -> None:
+    assert {cls.KIND.code for cls in get_args(PriorityOp)} == PRIORITY_CODES
+    assert is_priority_op(Deposit(1, 0, 0, 5, 1, 1)) and is_priority_op(FullExit(2, 0, 0, 0, 1))
+    assert not is_priority_op(Withdraw(0, 1, 1, 5, 0)) and not is_priority_op(Transfer(0, 1, 5, 0))
+    assert not is_priority_op(OpRecord(1)) and not is_priority_op(None)
 
 
 def test_unknown_codes_are_malformed() -> None:
