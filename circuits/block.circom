@@ -10,7 +10,8 @@ include "lib/commitment.circom";
 //   The whole block (docs/protocol.md section 7; interface in circuits/README.md): N_OP on-chain
 //   operation slots, then N_TX L2 slots, each starting from the root the previous one produced; the
 //   header and the records serialized from range-checked bit decompositions; sha256 over
-//   header || public_data; its low 253 bits as the only public signal.
+//   header || on-chain section || L2-section commitment (L2SectionCommitment: in rollup mode the L2
+//   section itself, so header || public_data); its low 253 bits as the only public signal.
 //   Parameters: D even, 2 <= D <= 32 (L = D / 2 quaternary levels); N_OP >= 1; N_TX >= 1.
 //   Input (all private):
 //     domain          < 2^248 (32 header bytes, the first one 0).
@@ -20,11 +21,12 @@ include "lib/commitment.circom";
 //     op_*            [N_OP] record fields, leaves, paths and signatures (OnchainOpSlot).
 //     tx_*            [N_TX] record fields, leaves, paths and signatures (TransferSlot).
 //   Output (public):
-//     public_input    uint256(sha256(header || public_data)) mod 2^253, where
-//                     header = domain (32) || block_number (8) || timestamp (8) || old_root (32)
-//                              || new_root (32) and new_root is the root after the last slot.
+//     public_input    uint256(sha256(header || on-chain section || L2-section commitment)) mod 2^253,
+//                     where header = domain (32) || block_number (8) || timestamp (8) || old_root (32)
+//                     || new_root (32), new_root is the root after the last slot, and the L2-section
+//                     commitment is the L2 section itself in rollup mode (so: header || public_data).
 //   Cost:   N_OP OnchainOpSlot + N_TX TransferSlot + 1,406 (header) + Sha256 of
-//           112 + 64 N_OP + 14 N_TX bytes.
+//           112 + 64 N_OP + 14 N_TX bytes (rollup mode).
 // ---------------------------------------------------------------------------------------------------
 template Block(D, N_OP, N_TX) {
     assert(D % 2 == 0 && D >= 2 && D <= 32);
@@ -33,7 +35,7 @@ template Block(D, N_OP, N_TX) {
     var HEADER_BITS = 8 * 112;
     var OP_BITS = 8 * 64;
     var TX_BITS = 8 * 14;
-    var N_BITS = HEADER_BITS + N_OP * OP_BITS + N_TX * TX_BITS;
+    var N_BITS = HEADER_BITS + N_OP * OP_BITS + l2SectionCommitmentBits(N_TX);
 
     signal input domain;
     signal input block_number;
@@ -64,6 +66,7 @@ template Block(D, N_OP, N_TX) {
     signal output public_input;
 
     component commitment = BlockCommitment(N_BITS);
+    component l2_section = L2SectionCommitment(N_TX);
 
     // --- on-chain operation slots, then L2 slots, chaining the root.
     component ops[N_OP];
@@ -86,7 +89,6 @@ template Block(D, N_OP, N_TX) {
         }
     }
 
-    var TX_START = HEADER_BITS + N_OP * OP_BITS;
     component txs[N_TX];
     for (var j = 0; j < N_TX; j++) {
         txs[j] = TransferSlot(L);
@@ -102,8 +104,12 @@ template Block(D, N_OP, N_TX) {
         txs[j].to_path <== tx_to_path[j];
         txs[j].sig <== tx_sig[j];
         for (var i = 0; i < TX_BITS; i++) {
-            commitment.bits[TX_START + j * TX_BITS + i] <== txs[j].bits[i];
+            l2_section.bits[j * TX_BITS + i] <== txs[j].bits[i];
         }
+    }
+    var L2_START = HEADER_BITS + N_OP * OP_BITS;
+    for (var i = 0; i < l2SectionCommitmentBits(N_TX); i++) {
+        commitment.bits[L2_START + i] <== l2_section.out[i];
     }
 
     // --- header: every byte from a bit decomposition.

@@ -56,3 +56,20 @@ def expect_revert(w3: Web3, key: str, fn: ContractFunction, error: str, value: i
         assert decoded is not None
         return decoded[1]
     raise AssertionError(f"expected revert {error}, but the call succeeded")
+
+
+def expect_deploy_revert(w3: Web3, key: str, name: str, error: str, *args: Any) -> tuple[Any, ...]:
+    """Assert that deploying contract `name` with `args` reverts with custom error `error`; return its
+    arguments."""
+    artifact = compile_contracts()[name]
+    factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+    data = factory.constructor(*args).data_in_transaction
+    try:
+        w3.eth.call({"from": Account.from_key(key).address, "data": data})
+    except (ContractCustomError, ContractLogicError) as exc:
+        described = describe_revert(exc)
+        assert described.startswith(error + "("), f"expected {error}, got {described}"
+        decoded = decode_revert(bytes.fromhex(str(getattr(exc, "data", ""))[2:]))
+        assert decoded is not None
+        return decoded[1]
+    raise AssertionError(f"expected the deployment of {name} to revert with {error}, but it succeeded")

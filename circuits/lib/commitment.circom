@@ -30,3 +30,28 @@ template BlockCommitment(N_BITS) {
     }
     out <== low;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// L2SectionCommitment(N_TX)
+//   The L2-section commitment (docs/protocol.md section 7): what the block commitment hashes of the L2
+//   section, after the on-chain section. Its counterparts: `l2_section_commitment` in
+//   orchestrator/l2/block.py and `PrimaryRollup._l2SectionCommitment`.
+//   Rollup mode (this template): the L2 section itself, so the L2 data is on chain.
+//   A Validium mode replaces this template (and l2SectionCommitmentBits) by a hash of the section that
+//   its data committee signs; the block commitment then hashes that hash.
+//   Parameters: N_TX >= 1 L2 slots.
+//   Input:  bits[N_TX * 112]   the N_TX 14-byte L2 records, each byte MSB first (boolean: from the slots'
+//                              bit decompositions).
+//   Output: out[l2SectionCommitmentBits(N_TX)]   the commitment's bytes, each byte MSB first.
+//   Cost:   none (wires only).
+// ---------------------------------------------------------------------------------------------------
+function l2SectionCommitmentBits(N_TX) {
+    return N_TX * 8 * 14;
+}
+
+template L2SectionCommitment(N_TX) {
+    signal input bits[N_TX * 8 * 14];
+    signal output out[l2SectionCommitmentBits(N_TX)];
+
+    out <== bits;
+}

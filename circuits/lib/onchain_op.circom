@@ -5,8 +5,8 @@ include "circomlib/circuits/comparators.circom";
 include "bits.circom";
 include "quadtree.circom";
 include "leaf_update.circom";
-include "pubkey.circom";
-include "signature.circom";
+include "op_selector.circom";
+include "onchain_kinds.circom";
 
 // ---------------------------------------------------------------------------------------------------
 // OnchainOpSlot(L)
@@ -27,6 +27,11 @@ include "signature.circom";
 //           sig[5]         [Ax, Ay, R8x, R8y, S] of a Withdraw (ignored otherwise).
 //   Output: new_root       the state root after this slot.
 //           bits[512]      the record, 64 bytes, each byte MSB first.
+//   Structure: OnchainOpSelector turns the type into one flag per kind; each kind's rules are its own
+//   template (onchain_kinds.circom) enabled by its flag, and its effect on the account (owner set,
+//   balance sign, nonce step) is summed here into the one leaf update. Adding an on-chain kind: its
+//   template, its flag in the selector, and one block below that wires it and adds its effect to the
+//   sums (docs/protocol.md, "Adding an operation kind").
 //   Constrains:
 //     every type:  the record fields' ranges above (their bit decompositions are the record bytes).
 //     Noop:        every record field is 0; new_root = old_root; leaf, path and sig are free.
@@ -59,9 +64,12 @@ template OnchainOpSlot(L) {
     signal output new_root;
     signal output bits[512];
 
+    // --- the kind: one flag per on-chain kind, and the record's type byte.
+    component kind = OnchainOpSelector();
+    kind.type <== type;
+    signal active <== 1 - kind.is_noop;
+
     // --- record fields: each bit decomposition is both the range check and the public data bytes.
-    component type_bits = BytesBE(1, 2);
-    type_bits.in <== type;
     component chain_bits = BytesBE(1, 4);
     chain_bits.in <== chain;
     component account_bits = BytesBE(4, 2 * L);
@@ -76,7 +84,7 @@ template OnchainOpSlot(L) {
     pkh_bits.in <== pkh;
 
     var offset = 0;
-    for (var i = 0; i < 8; i++) { bits[offset + i] <== type_bits.bits[i]; }
+    for (var i = 0; i < 8; i++) { bits[offset + i] <== kind.bits[i]; }
     offset += 8;
     for (var i = 0; i < 8; i++) { bits[offset + i] <== chain_bits.bits[i]; }
     offset += 8;
@@ -90,98 +98,82 @@ template OnchainOpSlot(L) {
     offset += 160;
     for (var i = 0; i < 160; i++) { bits[offset + i] <== pkh_bits.bits[i]; }
 
-    // --- type one-hot from its two bits.
-    signal is_full_exit <== type_bits.lsb[0] * type_bits.lsb[1];
-    signal is_deposit <== type_bits.lsb[0] - is_full_exit;
-    signal is_withdraw <== type_bits.lsb[1] - is_full_exit;
-    signal is_noop <== 1 - type_bits.lsb[0] - type_bits.lsb[1] + is_full_exit;
-    signal active <== 1 - is_noop;
-
     // --- Noop: an all-zero record. Otherwise chain in 1..8: chain - 1 < 8.
-    is_noop * chain === 0;
+    kind.is_noop * chain === 0;
     component chain_range = Num2Bits(3);
     chain_range.in <== chain - active;
-    is_noop * account === 0;
-    is_noop * token === 0;
-    is_noop * amount === 0;
-    is_noop * address === 0;
-    // pkh is only carried by a Deposit, which needs a real owner.
-    (1 - is_deposit) * pkh === 0;
-    component pkh_zero = IsZero();
-    pkh_zero.in <== pkh;
-    is_deposit * pkh_zero.out === 0;
+    kind.is_noop * account === 0;
+    kind.is_noop * token === 0;
+    kind.is_noop * amount === 0;
+    kind.is_noop * address === 0;
 
-    // --- the account before.
-    signal leaf_pkh <== leaf[0];
-    signal leaf_address <== leaf[1];
-    signal leaf_token <== leaf[2];
-    signal leaf_balance <== leaf[3];
-    signal leaf_nonce <== leaf[4];
-
+    // --- facts about the account before, shared by the kinds.
     component leaf_empty = IsZero();
-    leaf_empty.in <== leaf_pkh;
+    leaf_empty.in <== leaf[0];
     component same_pkh = IsEqual();
-    same_pkh.in[0] <== leaf_pkh;
+    same_pkh.in[0] <== leaf[0];
     same_pkh.in[1] <== pkh;
     component same_address = IsEqual();
-    same_address.in[0] <== leaf_address;
+    same_address.in[0] <== leaf[1];
     same_address.in[1] <== address;
     component same_token = IsEqual();
-    same_token.in[0] <== leaf_token;
+    same_token.in[0] <== leaf[2];
     same_token.in[1] <== token;
     signal same_address_token <== same_address.out * same_token.out;
 
-    // --- Deposit: into an empty account or one with the same pkh, address and token. As pkh != 0,
-    // "empty" and "same pkh" exclude each other, so their sum is 0 or 1.
-    signal deposit_match <== same_pkh.out * same_address_token;
-    is_deposit * (1 - leaf_empty.out - deposit_match) === 0;
+    // --- the kinds, each enabled by its flag.
+    component deposit = DepositOp();
+    deposit.enabled <== kind.is_deposit;
+    deposit.pkh <== pkh;
+    deposit.leaf_empty <== leaf_empty.out;
+    deposit.same_pkh <== same_pkh.out;
+    deposit.same_address_token <== same_address_token;
 
-    // --- Withdraw: signed by the account's key, in the account's token.
-    component key_hash = PublicKeyHash();
-    key_hash.Ax <== sig[0];
-    key_hash.Ay <== sig[1];
-    is_withdraw * (key_hash.out - leaf_pkh) === 0;
-    is_withdraw * (token - leaf_token) === 0;
+    component withdraw = WithdrawOp();
+    withdraw.enabled <== kind.is_withdraw;
+    withdraw.domain <== domain;
+    withdraw.chain <== chain;
+    withdraw.account <== account;
+    withdraw.token <== token;
+    withdraw.amount <== amount;
+    withdraw.address <== address;
+    withdraw.leaf <== leaf;
+    withdraw.sig <== sig;
 
-    component signed = SignedTx();
-    signed.enabled <== is_withdraw;
-    signed.domain <== domain;
-    signed.type <== 2;
-    signed.from <== account;
-    signed.to <== address;
-    signed.amount <== amount;
-    signed.aux <== leaf_nonce + chain * (1 << 32);
-    for (var i = 0; i < 5; i++) {
-        signed.sig[i] <== sig[i];
-    }
+    component full_exit = FullExitOp();
+    full_exit.enabled <== kind.is_full_exit;
+    full_exit.amount <== amount;
+    full_exit.leaf_balance <== leaf[3];
+    full_exit.leaf_empty <== leaf_empty.out;
+    full_exit.same_address_token <== same_address_token;
 
-    // --- FullExit: the whole balance if the requester owns the account, else nothing.
-    signal owner <== (1 - leaf_empty.out) * same_address_token;
-    signal owned_balance <== owner * leaf_balance;
-    is_full_exit * (amount - owned_balance) === 0;
+    // --- their effects, summed (exactly one kind is enabled; a Noop's effects are all 0).
+    signal set_owner <== deposit.set_owner + withdraw.set_owner + full_exit.set_owner;
+    signal balance_sign <== deposit.balance_sign + withdraw.balance_sign + full_exit.balance_sign;
+    signal nonce_step <== deposit.nonce_step + withdraw.nonce_step + full_exit.nonce_step;
+    signal uses_pkh <== deposit.uses_pkh + withdraw.uses_pkh + full_exit.uses_pkh;
 
-    // --- the account after. Balance: + amount for a Deposit, - amount for a Withdraw or FullExit;
-    // (is_deposit - is_withdraw - is_full_exit) = lsb0 - lsb1 - is_full_exit.
-    signal delta <== (type_bits.lsb[0] - type_bits.lsb[1] - is_full_exit) * amount;
-    signal new_balance <== leaf_balance + delta;
+    // pkh is only carried by the kinds that use it.
+    (1 - uses_pkh) * pkh === 0;
+
+    // --- the account after.
+    signal new_balance <== leaf[3] + balance_sign * amount;
     // balance stays in [0, 2^128): a wrapped subtraction or an overflowing addition fails here.
     signal checked_balance <== active * new_balance;
     component balance_range = Num2Bits(128);
     balance_range.in <== checked_balance;
-    signal new_nonce <== leaf_nonce + is_withdraw;
-    signal checked_nonce <== is_withdraw * new_nonce;
+    signal new_nonce <== leaf[4] + nonce_step;
+    signal checked_nonce <== nonce_step * new_nonce;
     component nonce_range = Num2Bits(32);
     nonce_range.in <== checked_nonce;
 
     component update = LeafUpdate(L);
     update.enabled <== active;
     update.old_root <== old_root;
-    for (var i = 0; i < 5; i++) {
-        update.old_leaf[i] <== leaf[i];
-    }
-    update.new_leaf[0] <== leaf_pkh + is_deposit * (pkh - leaf_pkh);
-    update.new_leaf[1] <== leaf_address + is_deposit * (address - leaf_address);
-    update.new_leaf[2] <== leaf_token + is_deposit * (token - leaf_token);
+    update.old_leaf <== leaf;
+    update.new_leaf[0] <== leaf[0] + set_owner * (pkh - leaf[0]);
+    update.new_leaf[1] <== leaf[1] + set_owner * (address - leaf[1]);
+    update.new_leaf[2] <== leaf[2] + set_owner * (token - leaf[2]);
     update.new_leaf[3] <== new_balance;
     update.new_leaf[4] <== new_nonce;
 

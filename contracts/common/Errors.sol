@@ -56,15 +56,30 @@ error NonSequentialBlock(uint64 expected, uint64 actual);
 error StoredBlockMismatch(uint64 blockNumber, bytes32 expected, bytes32 actual);
 /// @notice A block timestamp before the previous block's or too far from this chain's clock.
 error TimestampOutOfRange(uint64 earliest, uint64 latest, uint64 actual);
-/// @notice Public data (or a secondary's own records) of the wrong length.
+/// @notice A primary's block public data is not N_OP on-chain records and the L2-section commitment.
 error PublicDataLength(uint256 expected, uint256 actual);
+/// @notice A secondary's records of one block are not whole 64-byte records, at most one per on-chain slot.
+error RecordsLength(uint256 maxLength, uint256 actual);
+/// @notice The records passed to execution are not whole 64-byte records (`expected`: the length rounded
+///         down to whole records).
+error PartialRecord(uint256 expected, uint256 actual);
+/// @notice One sync hash per rollup chain is expected.
+error SyncHashCount(uint256 expected, uint256 actual);
+/// @notice One report block per rollup chain is expected.
+error ReportBlockCount(uint256 expected, uint256 actual);
+/// @notice One proof per block is expected.
+error ProofCount(uint256 expected, uint256 actual);
 /// @notice An on-chain record's type byte is not Noop, Deposit, Withdraw or FullExit (or Noop where an
 ///         operation is required).
 error InvalidOperationType(uint256 index, uint8 opType);
 /// @notice An on-chain record names a rollup chain that is not part of this deployment.
 error UnknownChainId(uint256 index, uint8 chainId);
-/// @notice A secondary got a record for another chain.
+/// @notice A secondary got a record (or a confirmation) for another chain.
 error WrongChainId(uint8 expected, uint8 actual);
+/// @notice A primary's own rollup chain id must be one of its 1..chainCount chains, and chainCount <= 8.
+error InvalidChainCount(uint8 rollupChainId, uint8 chainCount);
+/// @notice A secondary's primary must be another rollup chain than its own.
+error PrimaryIsSelf(uint8 rollupChainId);
 /// @notice A committed Deposit or FullExit does not match this chain's next priority request
 ///         (expected is zero when the queue holds no further request).
 error PriorityRequestMismatch(uint64 serialId, bytes32 expected, bytes32 actual);

@@ -11,7 +11,7 @@ interface IPrimaryRollup is IRollup {
         uint64 blockNumber;
         uint64 timestamp;
         bytes32 newStateRoot;
-        bytes publicData; // N_OP 64-byte on-chain records, then N_TX 14-byte L2 records
+        bytes publicData; // N_OP 64-byte on-chain records, then the L2-section commitment (rollup: N_TX 14-byte records)
     }
 
     /// @notice A Groth16 proof as the verifier takes it (b in precompile order).

@@ -40,7 +40,7 @@ interface IRollup {
     /// @notice A priority request was queued (serial ids count from 0 per chain).
     event PriorityRequestQueued(
         uint64 indexed serialId,
-        uint8 indexed opType,
+        uint8 indexed opType, // an Operations.OpType (Deposit or FullExit)
         address indexed account,
         uint16 tokenId,
         uint128 amount,

@@ -14,7 +14,9 @@ interface ISecondaryRollup is IRollup {
         bytes records; // this chain's on-chain records, 64 bytes each, in block order (at least one)
     }
 
-    event BlockCommitted(uint64 indexed blockNumber, bytes32 stateRoot, bytes32 opsHash, bytes32 syncHash);
+    /// @notice This chain committed its records of block `blockNumber` (named apart from the primary's
+    ///         BlockCommitted, whose fields differ).
+    event SecondaryBlockCommitted(uint64 indexed blockNumber, bytes32 stateRoot, bytes32 opsHash, bytes32 syncHash);
     event SyncReportSent(uint64 indexed blockNumber, bytes32 syncHash, uint64 nonce);
     /// @notice A confirmation for a block at or below the synchronized one arrived late and changed nothing.
     event StaleConfirmation(uint64 indexed blockNumber);

@@ -38,7 +38,7 @@ contract PrimaryRollup is IPrimaryRollup, RollupBase, IMessageReceiver {
         RollupBase(params)
     {
         if (params.rollupChainId == 0 || params.rollupChainId > chainCount_ || chainCount_ > 8) {
-            revert UnknownChainId(0, params.rollupChainId);
+            revert InvalidChainCount(params.rollupChainId, chainCount_);
         }
         chainCount = chainCount_;
         opSlots = opSlots_;
@@ -85,11 +85,7 @@ contract PrimaryRollup is IPrimaryRollup, RollupBase, IMessageReceiver {
             revert NonSequentialBlock(previous.blockNumber + 1, blk.blockNumber);
         }
         _checkTimestamp(previous.timestamp, blk.timestamp);
-        uint256 expectedLength = uint256(opSlots) * Operations.OP_RECORD_BYTES
-            + uint256(l2Slots) * Operations.L2_RECORD_BYTES;
-        if (blk.publicData.length != expectedLength) revert PublicDataLength(expectedLength, blk.publicData.length);
-
-        (bytes32[] memory opsHashes, uint256 chainMask, uint64 consumed) = _readOnchainSection(blk.publicData);
+        (bytes32[] memory opsHashes, uint256 chainMask, uint64 consumed) = _readPublicData(blk.publicData);
         for (uint256 c = 0; c < chainCount; ++c) {
             if (chainMask & (1 << (c + 1)) != 0) {
                 sync[c] = SyncHash.next(sync[c], blk.blockNumber, blk.newStateRoot, opsHashes[c]);
@@ -113,10 +109,32 @@ contract PrimaryRollup is IPrimaryRollup, RollupBase, IMessageReceiver {
         emit BlockCommitted(blk.blockNumber, info.commitment, info.syncHash, chainMask);
     }
 
+    // ---- the L2-section commitment: the seam between data-availability modes (docs/protocol.md section 7)
+
+    /// @notice Read a block's public data: its N_OP on-chain records (`_readOnchainSection`, the same in
+    ///         every mode), then the L2-section commitment, which the block commitment hashes after them.
+    ///         This contract is the rollup mode: the L2-section commitment is the L2 section itself, N_TX
+    ///         14-byte records, so the L2 data is on chain; it is never parsed here (a transfer costs its
+    ///         calldata and its share of sha256), only its length is checked. A Validium mode overrides
+    ///         this: a 32-byte hash of the section, checked against its data committee's signatures, then
+    ///         `_readOnchainSection` as here; the circuit's L2SectionCommitment and
+    ///         orchestrator/l2/block.py's l2_section_commitment change with it.
+    function _readPublicData(bytes calldata publicData)
+        internal
+        view
+        virtual
+        returns (bytes32[] memory opsHashes, uint256 chainMask, uint64 consumed)
+    {
+        uint256 expectedLength = uint256(opSlots) * Operations.OP_RECORD_BYTES
+            + uint256(l2Slots) * Operations.L2_RECORD_BYTES;
+        if (publicData.length != expectedLength) revert PublicDataLength(expectedLength, publicData.length);
+        return _readOnchainSection(publicData);
+    }
+
     /// @dev Walk the on-chain records: types and chain ids valid, this chain's own records matched against
     ///      its queue; fold h_c per chain. Transfers (the L2 section) are never parsed.
     function _readOnchainSection(bytes calldata publicData)
-        private
+        internal
         view
         returns (bytes32[] memory opsHashes, uint256 chainMask, uint64 consumed)
     {
@@ -126,8 +144,8 @@ contract PrimaryRollup is IPrimaryRollup, RollupBase, IMessageReceiver {
         for (uint256 i = 0; i < opSlots; ++i) {
             uint256 offset = i * Operations.OP_RECORD_BYTES;
             uint8 opType = uint8(publicData[offset]);
-            if (opType == Operations.NOOP) continue;
-            if (opType > Operations.FULL_EXIT) revert InvalidOperationType(i, opType);
+            if (opType == uint8(Operations.OpType.Noop)) continue;
+            if (!Operations.isOnchainType(opType)) revert InvalidOperationType(i, opType);
             uint8 chainId = uint8(publicData[offset + 1]);
             if (chainId == 0 || chainId > chainCount) revert UnknownChainId(i, chainId);
             if (chainId == rollupChainId) serialId = _checkOwnRecord(Operations.read(publicData, offset), serialId);
@@ -139,7 +157,7 @@ contract PrimaryRollup is IPrimaryRollup, RollupBase, IMessageReceiver {
     }
 
     function _checkSyncHashes(bytes32[] calldata syncHashes, bytes32 expected) private view {
-        if (syncHashes.length != chainCount) revert PublicDataLength(chainCount, syncHashes.length);
+        if (syncHashes.length != chainCount) revert SyncHashCount(chainCount, syncHashes.length);
         bytes32 actual = keccak256(abi.encodePacked(syncHashes));
         if (actual != expected) revert SyncHashesMismatch(expected, actual);
     }
@@ -148,7 +166,7 @@ contract PrimaryRollup is IPrimaryRollup, RollupBase, IMessageReceiver {
 
     /// @inheritdoc IPrimaryRollup
     function proveBlocks(StoredBlockInfo[] calldata blocks, ProofData[] calldata proofs) external onlyOperator {
-        if (proofs.length != blocks.length) revert PublicDataLength(blocks.length, proofs.length);
+        if (proofs.length != blocks.length) revert ProofCount(blocks.length, proofs.length);
         if (address(verifier) == address(0)) revert ZeroAddress();
         for (uint256 i = 0; i < blocks.length; ++i) {
             StoredBlockInfo calldata info = blocks[i];
@@ -186,7 +204,7 @@ contract PrimaryRollup is IPrimaryRollup, RollupBase, IMessageReceiver {
         if (n > lastProvenBlock) revert BlockNotProven(lastProvenBlock, n);
         _checkStoredBlock(storedBlock);
         _checkSyncHashes(syncHashes, storedBlock.syncHash);
-        if (reportBlocks.length != chainCount) revert PublicDataLength(chainCount, reportBlocks.length);
+        if (reportBlocks.length != chainCount) revert ReportBlockCount(chainCount, reportBlocks.length);
         for (uint8 c = 1; c <= chainCount; ++c) {
             if (c != rollupChainId) _confirmChain(c, n, syncHashes[c - 1], reportBlocks[c - 1]);
         }

@@ -71,7 +71,7 @@ abstract contract RollupBase is IRollup, RollupStorage {
         if (accountIndex > maxIndex) revert AccountIndexOutOfRange(maxIndex, accountIndex);
         if (tokenId != 0 && tokenAddress[tokenId] == address(0)) revert UnknownTokenId(tokenId);
         bytes32 requestHash = Operations.fullExitRequestHash(rollupChainId, accountIndex, tokenId, msg.sender);
-        _queue(Operations.FULL_EXIT, msg.sender, tokenId, 0, bytes20(0), accountIndex, requestHash);
+        _queue(uint8(Operations.OpType.FullExit), msg.sender, tokenId, 0, bytes20(0), accountIndex, requestHash);
     }
 
     /// @notice Requests waiting to be committed (queued minus consumed by committed blocks).
@@ -168,7 +168,9 @@ abstract contract RollupBase is IRollup, RollupStorage {
     ///         next priority request (`serialId`), a Withdraw must name a token mapped here.
     /// @return The serial id of the next request to match.
     function _checkOwnRecord(Operations.OnchainOp memory op, uint64 serialId) internal view returns (uint64) {
-        if (op.opType == Operations.WITHDRAW) {
+        // By kind: a Withdraw is signed on L2 (nothing queued); the other kinds with a record here are the
+        // priority kinds (Deposit, FullExit), which must be the queue's next request.
+        if (op.opType == uint8(Operations.OpType.Withdraw)) {
             if (op.tokenId != 0 && tokenAddress[op.tokenId] == address(0)) revert UnknownTokenId(op.tokenId);
             return serialId;
         }
@@ -187,13 +189,14 @@ abstract contract RollupBase is IRollup, RollupStorage {
     ///      the whole call, credits included, so one pass is enough.
     function _executeRecords(bytes calldata records, bytes32 opsHash) private {
         if (records.length % Operations.OP_RECORD_BYTES != 0) {
-            revert PublicDataLength(records.length - records.length % Operations.OP_RECORD_BYTES, records.length);
+            revert PartialRecord(records.length - records.length % Operations.OP_RECORD_BYTES, records.length);
         }
         bytes32 h;
         for (uint256 offset = 0; offset < records.length; offset += Operations.OP_RECORD_BYTES) {
             h = SyncHash.foldOp(h, records[offset:offset + Operations.OP_RECORD_BYTES]);
             Operations.OnchainOp memory op = Operations.read(records, offset);
-            if (op.opType == Operations.WITHDRAW || op.opType == Operations.FULL_EXIT) {
+            // the kinds that pay out (ops.py's pays_out)
+            if (op.opType == uint8(Operations.OpType.Withdraw) || op.opType == uint8(Operations.OpType.FullExit)) {
                 _credit(op.ethAddress, op.tokenId, op.amount);
             }
         }
@@ -207,7 +210,7 @@ abstract contract RollupBase is IRollup, RollupStorage {
         if (amount == 0 || amount > type(uint128).max) revert InvalidAmount(amount);
         if (pkh == bytes20(0)) revert ZeroPublicKeyHash();
         bytes32 requestHash = Operations.depositRequestHash(rollupChainId, tokenId, uint128(amount), msg.sender, pkh);
-        _queue(Operations.DEPOSIT, msg.sender, tokenId, uint128(amount), pkh, 0, requestHash);
+        _queue(uint8(Operations.OpType.Deposit), msg.sender, tokenId, uint128(amount), pkh, 0, requestHash);
     }
 
     function _queue(

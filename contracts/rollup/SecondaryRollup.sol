@@ -25,7 +25,7 @@ contract SecondaryRollup is ISecondaryRollup, RollupBase, IMessageReceiver {
     uint64 public lastReportedBlock;
 
     constructor(RollupParams memory params, uint8 primaryChainId_, uint16 opSlots_) RollupBase(params) {
-        if (primaryChainId_ == params.rollupChainId) revert WrongChainId(0, primaryChainId_);
+        if (primaryChainId_ == params.rollupChainId) revert PrimaryIsSelf(primaryChainId_);
         primaryChainId = primaryChainId_;
         opSlots = opSlots_;
         StoredBlockInfo memory genesis;
@@ -59,14 +59,14 @@ contract SecondaryRollup is ISecondaryRollup, RollupBase, IMessageReceiver {
         uint256 length = blk.records.length;
         if (length == 0) revert NoOperationsForChain(blk.blockNumber);
         if (length % Operations.OP_RECORD_BYTES != 0 || length > uint256(opSlots) * Operations.OP_RECORD_BYTES) {
-            revert PublicDataLength(uint256(opSlots) * Operations.OP_RECORD_BYTES, length);
+            revert RecordsLength(uint256(opSlots) * Operations.OP_RECORD_BYTES, length);
         }
         uint64 firstSerial = _nextUncommittedRequest();
         uint64 serialId = firstSerial;
         bytes32 opsHash;
         for (uint256 offset = 0; offset < length; offset += Operations.OP_RECORD_BYTES) {
             Operations.OnchainOp memory op = Operations.read(blk.records, offset);
-            if (op.opType == Operations.NOOP || op.opType > Operations.FULL_EXIT) {
+            if (op.opType == uint8(Operations.OpType.Noop) || !Operations.isOnchainType(op.opType)) {
                 revert InvalidOperationType(offset / Operations.OP_RECORD_BYTES, op.opType);
             }
             if (op.chainId != rollupChainId) revert WrongChainId(rollupChainId, op.chainId);
@@ -88,7 +88,7 @@ contract SecondaryRollup is ISecondaryRollup, RollupBase, IMessageReceiver {
         committedSyncHash[blk.blockNumber] = syncHash;
         committedPriorityRequests += info.priorityOps;
         lastCommittedBlock = blk.blockNumber;
-        emit BlockCommitted(blk.blockNumber, blk.newStateRoot, opsHash, syncHash);
+        emit SecondaryBlockCommitted(blk.blockNumber, blk.newStateRoot, opsHash, syncHash);
     }
 
     // ---------------------------------------------------------------- synchronize

@@ -32,7 +32,7 @@ contract ProtocolHarness {
     function opsHash(bytes calldata publicData, uint256 nOp, uint8 chainId) external pure returns (bytes32 h) {
         for (uint256 i = 0; i < nOp; ++i) {
             uint256 offset = i * Operations.OP_RECORD_BYTES;
-            if (uint8(publicData[offset]) != Operations.NOOP && uint8(publicData[offset + 1]) == chainId) {
+            if (uint8(publicData[offset]) != uint8(Operations.OpType.Noop) && uint8(publicData[offset + 1]) == chainId) {
                 h = SyncHash.foldOp(h, publicData[offset:offset + Operations.OP_RECORD_BYTES]);
             }
         }

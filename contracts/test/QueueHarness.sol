@@ -4,8 +4,8 @@ pragma solidity 0.8.37;
 import {RollupBase} from "../rollup/RollupBase.sol";
 
 /// @title QueueHarness
-/// @notice TEST-ONLY: RollupBase alone (priority queue, tokens, payouts) with a test hook that credits
-///         pending balances, until the primary and secondary contracts exercise them for real.
+/// @notice TEST-ONLY: RollupBase alone (priority queue, tokens, payouts) with hooks that credit pending
+///         balances and map tokens directly, so the queue and payout tests need no blocks, proofs or peers.
 contract QueueHarness is RollupBase {
     constructor(RollupParams memory params) RollupBase(params) {}
 

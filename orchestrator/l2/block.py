@@ -31,13 +31,10 @@ from orchestrator.l2.tree import Proof
 from orchestrator.l2.tx import (
     NOOP_L2_RECORD,
     NOOP_OP_RECORD,
-    Deposit,
-    FullExit,
     L2Record,
     OnChainOp,
     OpRecord,
     Transfer,
-    Withdraw,
 )
 
 _ZERO_SIG = (0, 0, 0, 0, 0)
@@ -68,8 +65,18 @@ def header_bytes(domain: int, number: int, timestamp: int, old_root: int, new_ro
     )
 
 
+def l2_section_commitment(l2_section: bytes) -> bytes:
+    """The L2-section commitment (protocol.md section 7): what the block commitment covers of the L2
+    section, and what the primary receives after the on-chain section. Rollup mode: the section itself,
+    N_TX 14-byte records, so the L2 data is on chain. A Validium mode replaces it (a hash its data
+    committee signs); Solidity's `PrimaryRollup._l2SectionCommitment` and circom's
+    `L2SectionCommitment` are its counterparts."""
+    return l2_section
+
+
 def commitment_of(header: bytes, public_data: bytes) -> bytes:
-    """sha256(header || public_data)."""
+    """sha256(header || public_data), `public_data` being the on-chain section and the L2-section
+    commitment (`Block.committed_data`)."""
     return hashlib.sha256(header + public_data).digest()
 
 
@@ -141,12 +148,29 @@ class Block:
         return header_bytes(self.domain, self.number, self.timestamp, self.old_root, self.new_root)
 
     @cached_property
+    def onchain_section(self) -> bytes:
+        """The N_OP 64-byte on-chain records."""
+        return b"".join(r.encode() for r in self.op_records)
+
+    @cached_property
+    def l2_section(self) -> bytes:
+        """The N_TX 14-byte L2 records."""
+        return b"".join(r.encode() for r in self.l2_records)
+
+    @cached_property
     def public_data(self) -> bytes:
-        return b"".join(r.encode() for r in self.op_records) + b"".join(r.encode() for r in self.l2_records)
+        """Both sections, as the protocol lays them out (section 7)."""
+        return self.onchain_section + self.l2_section
+
+    @cached_property
+    def committed_data(self) -> bytes:
+        """What the commitment hashes after the header, and what the primary's commit takes: the on-chain
+        section and the L2-section commitment (in rollup mode, `public_data` itself)."""
+        return self.onchain_section + l2_section_commitment(self.l2_section)
 
     @cached_property
     def commitment(self) -> bytes:
-        return commitment_of(self.header, self.public_data)
+        return commitment_of(self.header, self.committed_data)
 
     @property
     def public_input(self) -> int:
@@ -208,18 +232,9 @@ def _check_header_args(number: int, timestamp: int, domain: int) -> None:
 def _op_slot(state: L2State, op: OnChainOp, domain: int, verified: bool) -> OpSlot:
     index = state.op_account_index(op)
     leaf, path = state.account(index), state.proof(index)
-    sig = _ZERO_SIG
-    if isinstance(op, Deposit):
-        record = state.apply_deposit(op, index)
-    elif isinstance(op, Withdraw):
-        record = state.apply_withdraw(op, domain, signature_verified=verified)
-        a_x, a_y, r_x, r_y, s = op.signature_fields()
-        sig = (a_x, a_y, r_x, r_y, s)
-    elif isinstance(op, FullExit):
-        record = state.apply_full_exit(op)
-    else:  # pragma: no cover - op_account_index already refused it
-        raise TypeError(type(op).__name__)
-    return OpSlot(record, leaf, path, sig)
+    record = state.apply_op(op, domain, index, signature_verified=verified)
+    a_x, a_y, r_x, r_y, s = op.signature_fields()  # zero for a priority request
+    return OpSlot(record, leaf, path, (a_x, a_y, r_x, r_y, s))
 
 
 def _tx_slot(state: L2State, tx: Transfer, domain: int, verified: bool) -> TxSlot:

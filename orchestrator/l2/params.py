@@ -1,7 +1,7 @@
 """Protocol constants and circuit profiles (docs/protocol.md sections 1, 2, 6 and 7).
 
-Everything here is a fixed number of the protocol: operation type codes, record and header sizes, the
-bit widths of the fields, and the three circuit profiles a deployment can choose from.
+Everything here is a fixed number of the protocol: operation type codes and record sizes (from ops.py),
+the header size, the bit widths of the fields, and the three circuit profiles a deployment can choose from.
 """
 
 from __future__ import annotations
@@ -10,17 +10,16 @@ from dataclasses import dataclass
 
 from orchestrator.errors import ConfigError
 
-# Operation types: one byte at offset 0 of every record (section 6).
-NOOP = 0
-DEPOSIT = 1
-WITHDRAW = 2
-FULL_EXIT = 3
-TRANSFER = 4
+# Operation types and record sizes (section 6) live in the table of operation kinds, ops.py; re-exported
+# here, where the rest of the protocol's numbers are.
+from orchestrator.l2.ops import DEPOSIT as DEPOSIT
+from orchestrator.l2.ops import FULL_EXIT as FULL_EXIT
+from orchestrator.l2.ops import L2_RECORD_BYTES as L2_RECORD_BYTES
+from orchestrator.l2.ops import NOOP as NOOP
+from orchestrator.l2.ops import OP_RECORD_BYTES as OP_RECORD_BYTES
+from orchestrator.l2.ops import TRANSFER as TRANSFER
+from orchestrator.l2.ops import WITHDRAW as WITHDRAW
 
-OP_RECORD_BYTES = 64
-"""On-chain operation record (Noop, Deposit, Withdraw, FullExit)."""
-L2_RECORD_BYTES = 14
-"""L2 record (Noop, Transfer)."""
 HEADER_BYTES = 112
 """domain (32) || block_number (8) || timestamp (8) || old_root (32) || new_root (32)."""
 

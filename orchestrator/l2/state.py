@@ -13,12 +13,15 @@ parent as it was) and `merge()` writes a child back. The parent must not change 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from orchestrator.crypto.eddsa import PublicKey, Signature
 from orchestrator.errors import TxRejected
 from orchestrator.l2.account import EMPTY, Account, pkh_of
 from orchestrator.l2.amounts import is_packable
+from orchestrator.l2.ops import DEPOSIT, FULL_EXIT, WITHDRAW, kind_of
 from orchestrator.l2.params import MAX_BALANCE, MAX_NONCE, Profile
 from orchestrator.l2.tree import Proof, QuadTree
 from orchestrator.l2.tx import Deposit, FullExit, L2Record, OnChainOp, OpRecord, Transfer, Withdraw
@@ -366,25 +369,16 @@ class L2State:
             self._vault[(op.chain, op.token)] = self.vault(op.chain, op.token) - exited
         return op.record(exited)
 
-    def apply_op(self, op: OnChainOp, domain: int) -> OpRecord:
-        """Apply any on-chain slot operation; deposits go where `check_deposit` picks."""
-        if isinstance(op, Deposit):
-            return self.apply_deposit(op)
-        if isinstance(op, Withdraw):
-            return self.apply_withdraw(op, domain)
-        if isinstance(op, FullExit):
-            return self.apply_full_exit(op)
-        raise TxRejected(REJECT_MALFORMED, f"not an on-chain operation: {type(op).__name__}")
+    def apply_op(
+        self, op: OnChainOp, domain: int, index: int | None = None, *, signature_verified: bool = False
+    ) -> OpRecord:
+        """Apply any on-chain slot operation, by its kind (`_ONCHAIN_RULES`); a deposit goes to `index`
+        if given (checked), else where `check_deposit` picks."""
+        return _onchain_rules(op).apply(self, op, index, domain, signature_verified)
 
     def op_account_index(self, op: OnChainOp) -> int:
         """The account an on-chain operation touches (for a deposit: where it would go now)."""
-        if isinstance(op, Deposit):
-            return self.check_deposit(op)
-        if isinstance(op, Withdraw):
-            return op.from_index
-        if isinstance(op, FullExit):
-            return op.account_index
-        raise TxRejected(REJECT_MALFORMED, f"not an on-chain operation: {type(op).__name__}")
+        return _onchain_rules(op).account(self, op)
 
     # -- forks -----------------------------------------------------------------------------------------
 
@@ -435,3 +429,39 @@ def _short(index: int, sender: Account, amount: int) -> TxRejected:
         f"account {index} holds {sender.balance} < {amount}",
         {"account": index, "token": sender.token, "balance": sender.balance, "amount": amount},
     )
+
+
+@dataclass(frozen=True)
+class _OnchainRules:
+    """How the state handles one on-chain kind: the account it touches and how it is applied
+    (`apply(state, op, index, domain, signature_verified)`; only a deposit takes a chosen index)."""
+
+    account: Callable[[L2State, Any], int]
+    apply: Callable[[L2State, Any, int | None, int, bool], OpRecord]
+
+
+_ONCHAIN_RULES: dict[int, _OnchainRules] = {
+    DEPOSIT: _OnchainRules(
+        account=lambda s, op: s.check_deposit(op),
+        apply=lambda s, op, index, domain, verified: s.apply_deposit(op, index),
+    ),
+    WITHDRAW: _OnchainRules(
+        account=lambda s, op: op.from_index,
+        apply=lambda s, op, index, domain, verified: s.apply_withdraw(
+            op, domain, signature_verified=verified
+        ),
+    ),
+    FULL_EXIT: _OnchainRules(
+        account=lambda s, op: op.account_index,
+        apply=lambda s, op, index, domain, verified: s.apply_full_exit(op),
+    ),
+}
+"""One entry per on-chain kind of ops.py but Noop (which only pads); each `apply_*` checks the
+object's class itself, so a wrong object is refused as malformed, never misapplied."""
+
+
+def _onchain_rules(op: object) -> _OnchainRules:
+    rules = _ONCHAIN_RULES.get(kind_of(op).code)
+    if rules is None:
+        raise TxRejected(REJECT_MALFORMED, f"not an on-chain operation: {type(op).__name__}")
+    return rules

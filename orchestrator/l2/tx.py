@@ -9,7 +9,7 @@ whether an operation fits the state is `L2State`'s business.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Self
+from typing import Any, ClassVar, Self, TypeGuard
 
 from orchestrator.crypto.eddsa import (
     PrivateKey,
@@ -23,6 +23,7 @@ from orchestrator.crypto.poseidon import poseidon
 from orchestrator.errors import CryptoError, TxRejected
 from orchestrator.l2.account import address_to_int
 from orchestrator.l2.amounts import pack_amount, unpack_amount
+from orchestrator.l2.ops import BY_CODE, L2_CODES, ONCHAIN_CODES, OpKind
 from orchestrator.l2.params import (
     ADDRESS_BITS,
     BALANCE_BITS,
@@ -110,7 +111,7 @@ class OpRecord:
     pkh: int = 0
 
     def __post_init__(self) -> None:
-        if self.type not in (NOOP, DEPOSIT, WITHDRAW, FULL_EXIT):
+        if self.type not in ONCHAIN_CODES:
             raise TxRejected("malformed", f"not an on-chain operation type: {self.type!r}")
         _uint(self.chain, 8, "chain")
         _uint(self.account, INDEX_BITS, "account index")
@@ -155,7 +156,7 @@ class L2Record:
     packed_amount: int = 0
 
     def __post_init__(self) -> None:
-        if self.type not in (NOOP, TRANSFER):
+        if self.type not in L2_CODES:
             raise TxRejected("malformed", f"not an L2 record type: {self.type!r}")
         _uint(self.from_index, INDEX_BITS, "from index")
         _uint(self.to_index, INDEX_BITS, "to index")
@@ -218,6 +219,7 @@ class _SignedOnL2:
 class Transfer(_SignedOnL2):
     """Move `amount` from account `from_index` to `to_index`, signed by the sender at `nonce`."""
 
+    KIND: ClassVar[OpKind] = BY_CODE[TRANSFER]
     from_index: int
     to_index: int
     amount: int
@@ -259,6 +261,7 @@ class Transfer(_SignedOnL2):
 class Withdraw(_SignedOnL2):
     """Pay `amount` of the sender account's token to `address` on rollup chain `chain`."""
 
+    KIND: ClassVar[OpKind] = BY_CODE[WITHDRAW]
     from_index: int
     chain: int
     address: int
@@ -311,10 +314,20 @@ class Withdraw(_SignedOnL2):
 # -- from a chain's priority queue ----------------------------------------------------------------------
 
 
+class _FromQueue:
+    """What Deposit and FullExit share: the L1 sender authorised them, so they carry no L2 signature."""
+
+    def signature_fields(self) -> list[int]:
+        """All zero: the slot's signature inputs are unused (the circuit enables the verifier only for
+        signed kinds)."""
+        return signature_fields(None, None)
+
+
 @dataclass(frozen=True)
-class Deposit:
+class Deposit(_FromQueue):
     """Priority request `serial` of chain `chain`: credit `amount` of `token` to (pkh, address)."""
 
+    KIND: ClassVar[OpKind] = BY_CODE[DEPOSIT]
     chain: int
     serial: int
     token: int
@@ -336,10 +349,11 @@ class Deposit:
 
 
 @dataclass(frozen=True)
-class FullExit:
+class FullExit(_FromQueue):
     """Priority request `serial` of chain `chain`: exit all of `token` held by `account_index` if
     `address` owns it."""
 
+    KIND: ClassVar[OpKind] = BY_CODE[FULL_EXIT]
     chain: int
     serial: int
     account_index: int
@@ -360,6 +374,15 @@ class FullExit:
 
 OnChainOp = Deposit | Withdraw | FullExit
 """What goes in an on-chain slot."""
+PriorityOp = Deposit | FullExit
+"""What a chain's priority queue holds: the classes of ops.py's priority kinds."""
+
+
+def is_priority_op(op: object) -> TypeGuard[PriorityOp]:
+    """True for a request from a chain's priority queue (its kind's `priority` in ops.py), so callers
+    narrow by the table instead of listing classes."""
+    kind = getattr(type(op), "KIND", None)
+    return isinstance(kind, OpKind) and kind.priority
 
 
 # -- JSON helpers ---------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Small templates against Python: BytesBE, FieldBytesBE, UnpackAmount, LeafHash, QuadDigits +
+"""Small templates against Python: BytesBE, FieldBytesBE, TypeFlags, UnpackAmount, LeafHash, QuadDigits +
 QuadPathRoot, LeafUpdate, PublicKeyHash, SignedTx and BlockCommitment."""
 
 from __future__ import annotations
@@ -34,6 +34,15 @@ def test_bytes_be(circuit: Circuit, workdir: Path) -> None:
         assert list(out[42:]) == _bits_be(element, 32)
     # 2^10 does not fit 10 bits.
     assert fails(c, {"small": 1024, "element": 0}, workdir)
+
+
+def test_type_flags_are_one_hot_for_every_value(circuit: Circuit, workdir: Path) -> None:
+    c = circuit("type_flags")  # as a main its flags are public, so their linear constraints stay
+    for value in range(8):
+        out = run(c, {"in": value}, workdir).outputs
+        assert list(out[:8]) == _bits_be(value, 1)
+        assert list(out[8:]) == [int(v == value) for v in range(8)]
+    assert fails(c, {"in": 8}, workdir)
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from orchestrator.errors import TxRejected
 from orchestrator.l2.account import pkh_of
 from orchestrator.l2.block import Block, build_block
 from orchestrator.l2.chainhash import domain
+from orchestrator.l2.ops import kind_of
 from orchestrator.l2.params import PROFILES
 from orchestrator.l2.state import L2State
 from orchestrator.l2.tx import Deposit, FullExit, OnChainOp, Transfer, Withdraw
@@ -67,7 +68,7 @@ def _random_block(seed: int) -> tuple[Block, set[int]]:
         except TxRejected:
             continue  # e.g. a chain's vault too small for this withdrawal: draw again
         ops.append(op)
-        if isinstance(op, Withdraw):
+        if kind_of(op).signed:  # a signed operation uses the signer's nonce
             nonces[who] += 1
     transfers = []
     for _ in range(rng.randint(0, profile.n_tx)):

@@ -99,8 +99,9 @@ def test_no_block_was_committed_twice_and_no_message_delivered_twice(crashed: Cr
     for chain in rollup.config.chains:
         rollup_contract = net.rollup(chain)
         start = net.deployments.chains[chain.name].deploy_block
-        committed = [int(e["args"]["blockNumber"])
-                     for e in rollup_contract.events.BlockCommitted().get_logs(from_block=start)]  # fmt: skip
+        event = rollup_contract.events.BlockCommitted if chain.is_primary else (
+            rollup_contract.events.SecondaryBlockCommitted)  # fmt: skip
+        committed = [int(e["args"]["blockNumber"]) for e in event().get_logs(from_block=start)]
         assert committed and len(committed) == len(set(committed)), (chain.name, committed)
         address = net.deployments.chains[chain.name].contracts["AttestedMessenger"].address
         messenger = net.w3(chain).eth.contract(

@@ -17,7 +17,7 @@ from web3.types import RPCEndpoint
 from orchestrator.chain.connect import connect
 from orchestrator.config import DeploymentConfig, load_config
 from orchestrator.devnet.launcher import LocalNodes
-from tests.chain import deploy, expect_revert, transact
+from tests.chain import deploy, expect_deploy_revert, expect_revert, transact
 from tests.helpers import write_devnet
 
 pytestmark = pytest.mark.integration
@@ -136,3 +136,16 @@ def test_roles(queue: Queue) -> None:
     expect_revert(q.w3, q.config.keys.deployer, f.registerToken(1, q.user), "TokenAlreadyRegistered")
     expect_revert(q.w3, USER, f.testCredit(q.user, 0, 1), "Unauthorized")
     expect_revert(q.w3, USER, f.setOperator(q.user), "Unauthorized")
+
+
+def test_rollups_refuse_chain_ids_that_cannot_work(queue: Queue) -> None:
+    """A primary is one of its own chains (1..chainCount <= 8); a secondary's primary is another chain."""
+    operator = Account.from_key(queue.config.keys.operator).address
+    params = (CHAIN_ID, DEPTH, 100, operator, operator, bytes(32))
+    key = queue.config.keys.deployer
+    args = expect_deploy_revert(queue.w3, key, "PrimaryRollup", "InvalidChainCount", params, 1, 2, 2)
+    assert args == (CHAIN_ID, 1)
+    args = expect_deploy_revert(queue.w3, key, "PrimaryRollup", "InvalidChainCount", params, 9, 2, 2)
+    assert args == (CHAIN_ID, 9)
+    args = expect_deploy_revert(queue.w3, key, "SecondaryRollup", "PrimaryIsSelf", params, CHAIN_ID, 2)
+    assert args == (CHAIN_ID,)

@@ -184,6 +184,8 @@ def test_commit_checks_order_queue_chain_ids_and_caller(worlds: Worlds) -> None:
     short = primary(_commit_info(b1, b1.public_data[:-1]))
     n = len(b1.public_data)
     assert expect_revert(alpha.w3, op, short, "PublicDataLength") == (n, n - 1)
+    two_hashes = alpha.rollup.functions.commitBlocks(genesis, zero_sync[:2], [_commit_info(b1)])
+    assert expect_revert(alpha.w3, op, two_hashes, "SyncHashCount") == (3, 2)
     # an operation not in the queue: alice's deposit with one wei more than she sent
     alice_dep = b1.op_records[0]
     one_more = replace(alice_dep, amount=alice_dep.amount + 1).encode()
@@ -211,6 +213,8 @@ def test_commit_checks_order_queue_chain_ids_and_caller(worlds: Worlds) -> None:
     assert expect_revert(beta.w3, op, secondary(bigger), "PriorityRequestMismatch")[0] == 0
     assert expect_revert(beta.w3, op, secondary(b""), "NoOperationsForChain") == (1,)
     assert expect_revert(beta.w3, op, secondary(OpRecord().encode()), "InvalidOperationType") == (0, 0)
+    assert expect_revert(beta.w3, op, secondary(bob_dep.encode()[:-1]), "RecordsLength") == (128, 63)
+    assert expect_revert(beta.w3, op, secondary(bob_dep.encode() * 3), "RecordsLength") == (128, 192)
 
     d.commit()
     assert [c.rollup.counter(Stage.COMMITTED) for c in d.chains.values()] == [2, 2, 2]
@@ -227,6 +231,7 @@ def test_prove_accepts_only_each_blocks_own_proof(worlds: Worlds) -> None:
     second_first = stages.prove(alpha.rollup, d.ledger, {2: proofs[2]})
     assert expect_revert(alpha.w3, op, second_first, "NonSequentialBlock") == (1, 2)
     # another block's proof
+    assert expect_revert(alpha.w3, op, f.proveBlocks([first.as_tuple()], []), "ProofCount") == (1, 0)
     other = f.proveBlocks([first.as_tuple()], [proofs[2].evm_args()])
     assert expect_revert(alpha.w3, op, other, "InvalidProof") == (1,)
     # a wrong proof: A negated is still a curve point, but the pairing fails
@@ -278,6 +283,9 @@ def test_synchronize_needs_every_secondarys_matching_report(worlds: Worlds) -> N
     op, keys = d.operator, d.validators
     sync = stages.synchronize(alpha.rollup, d.ledger, 2)
     assert expect_revert(alpha.w3, op, sync, "MissingSyncReport") == (2, 2)
+    stored, hashes = d.ledger.stored(1, 2).as_tuple(), d.ledger.sync_hashes(2)
+    no_reports = alpha.rollup.functions.synchronizeBlocks(stored, hashes, [])
+    assert expect_revert(alpha.w3, op, no_reports, "ReportBlockCount") == (3, 0)
 
     # reports are the operator's (an outsider's report of a later block would raise the floor above
     # the block the primary needs)
@@ -363,6 +371,8 @@ def test_execute_pays_once_and_synchronized_blocks_never_revert(worlds: Worlds) 
     op = d.operator
     wrong = alpha.rollup.functions.executeBlocks([(d.ledger.stored(1, 1).as_tuple(), bytes(64))])
     expect_revert(alpha.w3, op, wrong, "OpsHashMismatch")
+    partial = alpha.rollup.functions.executeBlocks([(d.ledger.stored(1, 1).as_tuple(), bytes(100))])
+    assert expect_revert(alpha.w3, op, partial, "PartialRecord") == (64, 100)
     for c in d.chains.values():
         fn = c.rollup.functions.revertBlocks([d.ledger.last_stored(c.id).as_tuple()])
         assert expect_revert(c.w3, op, fn, "CannotRevertSynchronized") == (2, 2), c.config.name

@@ -14,7 +14,13 @@ import pytest
 from orchestrator.crypto.eddsa import PublicKey, Signature, verify_poseidon
 from orchestrator.crypto.poseidon import poseidon
 from orchestrator.errors import TxRejected
-from orchestrator.l2.block import BlockError, SlotRejected, build_block, split_public_data
+from orchestrator.l2.block import (
+    BlockError,
+    SlotRejected,
+    build_block,
+    l2_section_commitment,
+    split_public_data,
+)
 from orchestrator.l2.params import PROFILES, Profile
 from orchestrator.l2.state import L2State
 from orchestrator.l2.tree import QuadTree
@@ -197,6 +203,10 @@ def test_commitment_recomputed_with_hashlib() -> None:
     assert block.header == header and len(header) == 112
     public_data = bytes(64) * 2 + Transfer(0, 1, 5, 0).record().encode() + bytes(14)
     assert block.public_data == public_data
+    # rollup mode: the L2-section commitment is the L2 section itself, so the primary gets the public data
+    assert block.onchain_section + block.l2_section == public_data
+    assert l2_section_commitment(block.l2_section) == block.l2_section
+    assert block.committed_data == public_data
     digest = hashlib.sha256(header + public_data).digest()
     assert block.commitment == digest
     assert block.public_input == int.from_bytes(digest, "big") & (2**253 - 1)
