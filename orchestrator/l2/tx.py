@@ -9,7 +9,7 @@ whether an operation fits the state is `L2State`'s business.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar, Self, TypeGuard
+from typing import ClassVar, Self, TypeGuard
 
 from orchestrator.crypto.eddsa import (
     PrivateKey,
@@ -20,8 +20,7 @@ from orchestrator.crypto.eddsa import (
     verify_poseidon,
 )
 from orchestrator.crypto.poseidon import poseidon
-from orchestrator.errors import CryptoError, TxRejected
-from orchestrator.l2.account import address_to_int
+from orchestrator.errors import TxRejected
 from orchestrator.l2.amounts import pack_amount, unpack_amount
 from orchestrator.l2.ops import BY_CODE, L2_CODES, ONCHAIN_CODES, OpKind
 from orchestrator.l2.params import (
@@ -194,10 +193,20 @@ NOOP_L2_RECORD = L2Record()
 
 
 class _SignedOnL2:
-    """Signing shared by Transfer and Withdraw: each defines `message(domain)` and carries the key."""
+    """What Transfer and Withdraw share: the sender's fields and their checks, and signing (each kind
+    defines `message(domain)`)."""
 
+    from_index: int
+    amount: int
+    nonce: int
     public_key: PublicKey | None
     signature: Signature | None
+
+    def _check_sender_fields(self) -> None:
+        _uint(self.from_index, INDEX_BITS, "from index")
+        _amount(self.amount)
+        _uint(self.nonce, NONCE_BITS, "nonce")
+        _key_and_sig(self.public_key, self.signature)
 
     def message(self, domain: int) -> int:
         raise NotImplementedError
@@ -206,6 +215,10 @@ class _SignedOnL2:
         """A copy carrying the signer's public key and signature of `message(domain)`."""
         signature = sign_poseidon(private_key, self.message(domain))
         return replace(self, public_key=prv2pub(private_key), signature=signature)  # type: ignore[type-var]
+
+    def accounts(self) -> frozenset[int]:
+        """The L2 accounts it touches."""
+        return frozenset({self.from_index})
 
     def verify_signature(self, domain: int) -> bool:
         """True iff signed and the signature verifies for `message(domain)` (ownership not checked)."""
@@ -228,11 +241,11 @@ class Transfer(_SignedOnL2):
     signature: Signature | None = None
 
     def __post_init__(self) -> None:
-        _uint(self.from_index, INDEX_BITS, "from index")
+        self._check_sender_fields()
         _uint(self.to_index, INDEX_BITS, "to index")
-        _amount(self.amount)
-        _uint(self.nonce, NONCE_BITS, "nonce")
-        _key_and_sig(self.public_key, self.signature)
+
+    def accounts(self) -> frozenset[int]:
+        return frozenset({self.from_index, self.to_index})
 
     def message(self, domain: int) -> int:
         return signed_message(domain, TRANSFER, self.from_index, self.to_index, self.amount, self.nonce)
@@ -240,21 +253,6 @@ class Transfer(_SignedOnL2):
     def record(self) -> L2Record:
         """The 14-byte record; raises `TxRejected("amount_not_packable")` for an unpackable amount."""
         return L2Record(TRANSFER, self.from_index, self.to_index, pack_amount(self.amount))
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "from": self.from_index,
-            "to": self.to_index,
-            "amount": str(self.amount),
-            "nonce": self.nonce,
-            **_sig_json(self.public_key, self.signature),
-        }
-
-    @classmethod
-    def from_json(cls, data: Any) -> Transfer:
-        """Parse `to_json`'s form (what a wallet sends); raises `TxRejected("malformed")` when it is not."""
-        d = _object(data, ("from", "to", "amount", "nonce"))
-        return cls(_int(d["from"]), _int(d["to"]), _int(d["amount"]), _int(d["nonce"]), *_sig_from_json(d))
 
 
 @dataclass(frozen=True)
@@ -271,12 +269,9 @@ class Withdraw(_SignedOnL2):
     signature: Signature | None = None
 
     def __post_init__(self) -> None:
-        _uint(self.from_index, INDEX_BITS, "from index")
+        self._check_sender_fields()
         _chain(self.chain)
         _uint(self.address, ADDRESS_BITS, "address")
-        _amount(self.amount)
-        _uint(self.nonce, NONCE_BITS, "nonce")
-        _key_and_sig(self.public_key, self.signature)
 
     def message(self, domain: int) -> int:
         aux = self.nonce + (self.chain << NONCE_BITS)
@@ -285,30 +280,6 @@ class Withdraw(_SignedOnL2):
     def record(self, token: int) -> OpRecord:
         """The record, given the sender account's token (the transaction does not name it)."""
         return OpRecord(WITHDRAW, self.chain, self.from_index, token, self.amount, self.address, 0)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "from": self.from_index,
-            "chain": self.chain,
-            "address": "0x" + self.address.to_bytes(20, "big").hex(),
-            "amount": str(self.amount),
-            "nonce": self.nonce,
-            **_sig_json(self.public_key, self.signature),
-        }
-
-    @classmethod
-    def from_json(cls, data: Any) -> Withdraw:
-        d = _object(data, ("from", "chain", "address", "amount", "nonce"))
-        if not isinstance(d["address"], str):
-            raise TxRejected("bad_address", "address must be a 0x-prefixed hex string")
-        return cls(
-            _int(d["from"]),
-            _int(d["chain"]),
-            address_to_int(d["address"]),
-            _int(d["amount"]),
-            _int(d["nonce"]),
-            *_sig_from_json(d),
-        )
 
 
 # -- from a chain's priority queue ----------------------------------------------------------------------
@@ -383,49 +354,3 @@ def is_priority_op(op: object) -> TypeGuard[PriorityOp]:
     narrow by the table instead of listing classes."""
     kind = getattr(type(op), "KIND", None)
     return isinstance(kind, OpKind) and kind.priority
-
-
-# -- JSON helpers ---------------------------------------------------------------------------------------
-
-
-def _object(data: Any, keys: tuple[str, ...]) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise TxRejected("malformed", "a transaction is a JSON object")
-    missing = [k for k in keys if k not in data]
-    if missing:
-        raise TxRejected("malformed", f"transaction lacks {', '.join(missing)}")
-    return data
-
-
-def _int(value: Any) -> int:
-    """An int from a JSON int or a decimal / 0x-hex string."""
-    if type(value) is int:
-        return value
-    # at most 100 characters: no field holds 256 bits or more, and a longer hex string could make an int too
-    # long for `_uint` to print in its refusal (a ValueError, which the RPC answered as an internal error)
-    if isinstance(value, str) and value.strip() and len(value) <= 100:
-        try:
-            return int(value, 16) if value[:2].lower() == "0x" else int(value, 10)
-        except ValueError:
-            pass
-    raise TxRejected("malformed", f"expected an integer or a decimal string, got {value!r}")
-
-
-def _sig_json(public_key: PublicKey | None, signature: Signature | None) -> dict[str, str]:
-    if public_key is None or signature is None:
-        return {}
-    return {"public_key": "0x" + public_key.pack().hex(), "signature": "0x" + signature.pack().hex()}
-
-
-def _sig_from_json(d: dict[str, Any]) -> tuple[PublicKey | None, Signature | None]:
-    pk, sig = d.get("public_key"), d.get("signature")
-    if pk is None and sig is None:
-        return None, None
-    try:
-        if not isinstance(pk, str) or not isinstance(sig, str):
-            raise ValueError("public_key and signature are 0x-hex strings")
-        return PublicKey.unpack(bytes.fromhex(pk.removeprefix("0x"))), Signature.unpack(
-            bytes.fromhex(sig.removeprefix("0x"))
-        )
-    except (ValueError, CryptoError) as exc:
-        raise TxRejected("bad_signature", f"unreadable public key or signature: {exc}") from None

@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 from orchestrator.crypto.eddsa import PrivateKey
 from orchestrator.jsonrpc.server import DEFAULT_LIMITS, INTERNAL, INVALID_REQUEST, REJECTED, UNAVAILABLE
 from orchestrator.l2.tx import Transfer
+from orchestrator.l2.wire import transfer_to_json
 from orchestrator.sequencer.daemon import SequencerDaemon
 from orchestrator.testing.devnets import write_settlement_devnet
 from orchestrator.testing.running import RunningRollup, running_rollup
@@ -213,7 +214,7 @@ json_values = st.recursive(
 )
 numberish = scalars | st.integers(min_value=0, max_value=2**20).map(str)
 # a well formed signature (by a key that owns nothing, over another domain), so intake reads every field
-_SIGNED = Transfer(0, 1, 1000, 0).sign(PrivateKey(bytes([7]) * 32), 1).to_json()
+_SIGNED = transfer_to_json(Transfer(0, 1, 1000, 0).sign(PrivateKey(bytes([7]) * 32), 1))
 TX_FIELDS = {
     "from": 0,
     "to": 1,

@@ -112,33 +112,3 @@ def test_unpackable_transfer_has_no_record() -> None:
     with pytest.raises(TxRejected) as err:
         Transfer(0, 1, 2**35 + 1, 0).record()
     assert err.value.code == "amount_not_packable"
-
-
-def test_json_round_trip() -> None:
-    t = Transfer(0, 1, ETHER, 3).sign(ALICE, DOMAIN)
-    assert Transfer.from_json(t.to_json()) == t
-    w = Withdraw(0, 2, ADDR_A, ETHER, 3).sign(ALICE, DOMAIN)
-    assert Withdraw.from_json(w.to_json()) == w
-    unsigned = Transfer(0, 1, 5, 0)
-    assert Transfer.from_json(unsigned.to_json()) == unsigned
-    assert Transfer.from_json({"from": "0", "to": "0x1", "amount": "5", "nonce": 0}) == unsigned
-
-
-@pytest.mark.parametrize(
-    ("data", "code"),
-    [
-        ([], "malformed"),
-        ({"from": 0, "to": 1, "amount": 5}, "malformed"),
-        ({"from": 0, "to": 1, "amount": "five", "nonce": 0}, "malformed"),
-        ({"from": 0, "to": 1, "amount": 5.0, "nonce": 0}, "malformed"),
-        ({"from": 0, "to": 1, "amount": 5, "nonce": 0, "public_key": "0x00"}, "bad_signature"),
-        (
-            {"from": 0, "to": 1, "amount": 5, "nonce": 0, "public_key": "0xzz", "signature": "0x"},
-            "bad_signature",
-        ),
-    ],
-)
-def test_json_refusals(data: Any, code: str) -> None:
-    with pytest.raises(TxRejected) as err:
-        Transfer.from_json(data)
-    assert err.value.code == code
