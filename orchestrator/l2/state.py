@@ -21,7 +21,7 @@ from orchestrator.crypto.eddsa import PublicKey, Signature
 from orchestrator.errors import TxRejected
 from orchestrator.l2.account import EMPTY, Account, pkh_of
 from orchestrator.l2.amounts import is_packable
-from orchestrator.l2.ops import DEPOSIT, FULL_EXIT, WITHDRAW, kind_of
+from orchestrator.l2.ops import DEPOSIT, FULL_EXIT, TRANSFER, WITHDRAW, kind_of
 from orchestrator.l2.params import MAX_BALANCE, MAX_NONCE, Profile
 from orchestrator.l2.tree import Proof, QuadTree
 from orchestrator.l2.tx import Deposit, FullExit, L2Record, OnChainOp, OpRecord, Transfer, Withdraw
@@ -376,6 +376,14 @@ class L2State:
         if given (checked), else where `check_deposit` picks."""
         return _onchain_rules(op).apply(self, op, index, domain, signature_verified)
 
+    def check_signed(self, tx: Transfer | Withdraw, domain: int, *, signature_verified: bool = False) -> None:
+        """Check any transaction signed on L2, by its kind (`_SIGNED_RULES`): the mempool's entry."""
+        _signed_rules(tx).check(self, tx, domain, signature_verified)
+
+    def apply_signed(self, tx: Transfer | Withdraw, domain: int, *, signature_verified: bool = False) -> None:
+        """Check and apply any transaction signed on L2, by its kind."""
+        _signed_rules(tx).apply(self, tx, domain, signature_verified)
+
     def op_account_index(self, op: OnChainOp) -> int:
         """The account an on-chain operation touches (for a deposit: where it would go now)."""
         return _onchain_rules(op).account(self, op)
@@ -458,6 +466,34 @@ _ONCHAIN_RULES: dict[int, _OnchainRules] = {
 }
 """One entry per on-chain kind of ops.py but Noop (which only pads); each `apply_*` checks the
 object's class itself, so a wrong object is refused as malformed, never misapplied."""
+
+
+@dataclass(frozen=True)
+class _SignedRules:
+    """How the state checks and applies one kind signed on L2 (`(state, tx, domain, verified)`)."""
+
+    check: Callable[[L2State, Any, int, bool], None]
+    apply: Callable[[L2State, Any, int, bool], object]
+
+
+_SIGNED_RULES: dict[int, _SignedRules] = {
+    TRANSFER: _SignedRules(
+        check=lambda s, tx, domain, verified: s.check_transfer(tx, domain, signature_verified=verified),
+        apply=lambda s, tx, domain, verified: s.apply_transfer(tx, domain, signature_verified=verified),
+    ),
+    WITHDRAW: _SignedRules(
+        check=lambda s, tx, domain, verified: s.check_withdraw(tx, domain, signature_verified=verified),
+        apply=lambda s, tx, domain, verified: s.apply_withdraw(tx, domain, signature_verified=verified),
+    ),
+}
+"""One entry per `signed` kind of ops.py."""
+
+
+def _signed_rules(tx: object) -> _SignedRules:
+    rules = _SIGNED_RULES.get(kind_of(tx).code)
+    if rules is None:
+        raise TxRejected(REJECT_MALFORMED, f"not a transaction signed on L2: {type(tx).__name__}")
+    return rules
 
 
 def _onchain_rules(op: object) -> _OnchainRules:

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from orchestrator.errors import TxRejected
+from orchestrator.l2.ops import kind_of
 from orchestrator.l2.state import L2State
-from orchestrator.l2.tx import Transfer, Withdraw
 from orchestrator.l2.wire import L2Tx, l2_tx_hash
 
 
@@ -50,13 +50,10 @@ class Mempool:
     ) -> None:
         tx, state = pending.tx, self._pending
         # check, write the store, then apply: a refusal or a failing write leaves the state as it was
-        if isinstance(tx, Transfer):
-            state.check_transfer(tx, self.domain, signature_verified=verified)
-        else:
-            state.check_withdraw(tx, self.domain, signature_verified=verified)
+        state.check_signed(tx, self.domain, signature_verified=verified)
         if record is not None:
             record(pending.hash)
-        _apply(state, tx, self.domain)
+        state.apply_signed(tx, self.domain, signature_verified=True)  # the checks run again, but this one
         self.txs.append(pending)
         self._hashes.add(pending.hash)
 
@@ -69,8 +66,8 @@ class Mempool:
         waiting: set[int] = set()  # accounts with a transaction left for a later block
         for p in self.txs:
             tx = p.tx
-            accounts = {tx.from_index, tx.to_index} if isinstance(tx, Transfer) else {tx.from_index}
-            if isinstance(tx, Withdraw):
+            accounts = tx.accounts()
+            if kind_of(tx).onchain:
                 ok = len(withdraws) < op_slots and not accounts & (touched | waiting)
                 (withdraws if ok else []).append(p)
             else:
@@ -96,10 +93,3 @@ class Mempool:
                 dropped.append((p.hash, f"{exc.code}: {exc}"))
         return dropped
 
-
-def _apply(state: L2State, tx: L2Tx, domain: int) -> None:
-    """Apply a transaction just checked (the checks run again inside, all but the signature)."""
-    if isinstance(tx, Transfer):
-        state.apply_transfer(tx, domain, signature_verified=True)
-    else:
-        state.apply_withdraw(tx, domain, signature_verified=True)

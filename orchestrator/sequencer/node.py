@@ -27,7 +27,7 @@ from orchestrator.crashpoints import crashpoint
 from orchestrator.errors import ChainTxError, RollupError, TxRejected
 from orchestrator.l2.block import Block, SlotRejected
 from orchestrator.l2.params import get_profile
-from orchestrator.l2.tx import Deposit, FullExit, OnChainOp, Transfer, Withdraw
+from orchestrator.l2.tx import OnChainOp, Transfer, Withdraw, is_priority_op
 from orchestrator.l2.wire import (
     block_body,
     block_inputs,
@@ -102,7 +102,7 @@ class SequencerNode:
 
     def _count_serials(self, ops: list[OnChainOp]) -> None:
         for op in ops:
-            if isinstance(op, Deposit | FullExit):
+            if is_priority_op(op):
                 self.next_serial[op.chain] = op.serial + 1
 
     def _readmit(self, tx_hash: str, body: dict[str, Any], received_at: float) -> None:

@@ -19,7 +19,7 @@ from web3.exceptions import Web3Exception
 from orchestrator.chain.handle import Chain
 from orchestrator.chain.sender import prepare
 from orchestrator.errors import ChainTxError
-from orchestrator.l2.params import FULL_EXIT, WITHDRAW
+from orchestrator.l2.ops import pays_out
 from orchestrator.settlement.ledger import SettlementLedger
 from orchestrator.store.payouts import PAID, SETTLED, Payouts, StoredPayout
 from orchestrator.store.sequencer import SequencerStore
@@ -63,7 +63,7 @@ class PayoutPusher:
             credited = {
                 (Web3.to_checksum_address(r.address.to_bytes(20, "big")), r.token)
                 for r in self.ledger.block(n).chain_records(chain.id)
-                if r.type in (WITHDRAW, FULL_EXIT) and r.amount > 0
+                if pays_out(r.type) and r.amount > 0
             }
             payouts[n] = sorted(credited)
         self.rows.queue(chain.id, payouts, executed)

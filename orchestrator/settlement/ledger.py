@@ -17,7 +17,7 @@ from eth_utils.crypto import keccak
 from orchestrator.errors import RollupError
 from orchestrator.l2.block import Block
 from orchestrator.l2.chainhash import ZERO_HASH, next_sync_hash, op_hash
-from orchestrator.l2.params import DEPOSIT, FULL_EXIT
+from orchestrator.l2.ops import is_priority
 
 STORED_BLOCK_INFO = "(uint64,uint64,bytes32,bytes32,bytes32,bytes32,uint64,uint64)"
 
@@ -128,7 +128,7 @@ class SettlementLedger:
                 continue
             own = b"".join(r.encode() for r in own_records)
             chain = self._chain[c]
-            priority = sum(1 for r in own_records if r.type in (DEPOSIT, FULL_EXIT))
+            priority = sum(1 for r in own_records if is_priority(r.type))
             is_primary = c == self.primary_chain
             chain.blocks.append(StoredBlockInfo(
                 block.number, block.timestamp, block.new_root.to_bytes(32, "big"),

@@ -8,11 +8,11 @@ from typing import Any
 from orchestrator.chain.clients import RollupClient
 from orchestrator.l2.account import address_to_int
 from orchestrator.l2.params import DEPOSIT, FULL_EXIT
-from orchestrator.l2.tx import Deposit, FullExit
+from orchestrator.l2.tx import Deposit, FullExit, PriorityOp
 from orchestrator.settlement.ledger import LedgerError
 
 
-def request_from_event(rollup_chain_id: int, args: Mapping[str, Any]) -> Deposit | FullExit:
+def request_from_event(rollup_chain_id: int, args: Mapping[str, Any]) -> PriorityOp:
     """The L2 operation for one `PriorityRequestQueued` event of chain `rollup_chain_id`."""
     serial, op_type = int(args["serialId"]), int(args["opType"])
     address = address_to_int(str(args["account"]))
@@ -26,7 +26,7 @@ def request_from_event(rollup_chain_id: int, args: Mapping[str, Any]) -> Deposit
 
 def queued_requests(
     rollup: RollupClient, rollup_chain_id: int, from_block: int, to_block: int
-) -> list[Deposit | FullExit]:
+) -> list[PriorityOp]:
     """Every request chain `rollup_chain_id` queued in L1 blocks from_block..to_block, by serial id."""
     logs = rollup.events.PriorityRequestQueued().get_logs(from_block=from_block, to_block=to_block)
     ops = [request_from_event(rollup_chain_id, log["args"]) for log in logs]

@@ -23,7 +23,7 @@ from orchestrator.devnet.launcher import LocalNodes
 from orchestrator.l2.block import Block
 from orchestrator.l2.params import get_profile
 from orchestrator.l2.state import L2State
-from orchestrator.l2.tx import Deposit, FullExit, OnChainOp, Transfer
+from orchestrator.l2.tx import OnChainOp, PriorityOp, Transfer
 from orchestrator.prover.groth16 import Proof
 from orchestrator.prover.profiles import BlockProver
 from orchestrator.relayer.daemon import Relayer
@@ -116,9 +116,9 @@ class World:
         sender.send(chain.rollup.functions.depositERC20(token.address, amount, user.pkh_bytes),
                     label="deposit ERC-20")  # fmt: skip
 
-    def new_requests(self) -> list[Deposit | FullExit]:
+    def new_requests(self) -> list[PriorityOp]:
         """Priority requests queued on any chain since the last call, each chain's in serial order."""
-        found: list[Deposit | FullExit] = []
+        found: list[PriorityOp] = []
         for c in self.chains.values():
             start, head = self._request_cursor.get(c.id, c.deploy_block), int(c.w3.eth.block_number)
             if head >= start:
