@@ -169,8 +169,16 @@ def parse_config(raw: dict[str, Any], path: Path) -> DeploymentConfig:
     rollup = _parse_rollup(r, r.table(raw, "rollup", required=False))
     sequencer = _parse_sequencer(r, r.table(raw, "sequencer", required=False))
     relayer = _parse_relayer(r, r.table(raw, "relayer", required=False))
-    return DeploymentConfig(path=path, block_time=block_time, keys=keys, tokens=tokens, chains=chains,
-                        rollup=rollup, sequencer=sequencer, relayer=relayer)  # fmt: skip
+    return DeploymentConfig(
+        path=path,
+        block_time=block_time,
+        keys=keys,
+        tokens=tokens,
+        chains=chains,
+        rollup=rollup,
+        sequencer=sequencer,
+        relayer=relayer,
+    )
 
 
 def _parse_sequencer(r: _Reader, t: dict[str, Any]) -> SequencerConfig:
@@ -202,8 +210,14 @@ def _parse_rollup(r: _Reader, t: dict[str, Any]) -> RollupConfig:
     profile = r.string(t, "profile", "[rollup]") if "profile" in t else defaults.profile
     if profile not in PROFILES:
         r.fail(f"[rollup]: unknown circuit profile {profile!r} (known: {', '.join(PROFILES)})")
-    expiration = r.integer(t, "priority_expiration_blocks", "[rollup]", low=1, high=2**32,
-                           default=defaults.priority_expiration_blocks)  # fmt: skip
+    expiration = r.integer(
+        t,
+        "priority_expiration_blocks",
+        "[rollup]",
+        low=1,
+        high=2**32,
+        default=defaults.priority_expiration_blocks,
+    )
     return RollupConfig(profile, expiration)
 
 

@@ -118,11 +118,12 @@ def three_chain_rounds(world: World) -> list[tuple[str, list[GasRecord]]]:
     settle("Round 4: block 6, transfers only")
     mark = len(d.gas_log)
     for chain, user, token in ((gamma, alice, 0), (beta, bob, 1)):
-        chain.tx.send(chain.rollup.functions.withdrawPendingBalance(user.address, token),
+        chain.tx.send(
+            chain.rollup.functions.withdrawPendingBalance(user.address, token),
             label="withdraw ETH" if token == 0 else "withdraw ERC-20",
         )
     rounds.append(("Payouts (anyone pushes a pending balance to its owner)", d.gas_log[mark:]))
-    return rounds  # fmt: skip
+    return rounds
 
 
 def _gas(records: Sequence[GasRecord], label: str, chain: str | None = None) -> int:
@@ -142,8 +143,12 @@ def round_summary(rounds: list[tuple[str, list[GasRecord]]]) -> list[tuple[str, 
     )
     for chain in ("beta", "gamma"):
         on_primary = [r for r in r2 if r.chain == "alpha"]
-        parts = [_gas(r2, "send report", chain), _gas(on_primary, "deliver report") // 2,
-                 _gas(r2, "synchronize") // 2, _gas(r2, "deliver confirmation", chain)]  # fmt: skip
+        parts = [
+            _gas(r2, "send report", chain),
+            _gas(on_primary, "deliver report") // 2,
+            _gas(r2, "synchronize") // 2,
+            _gas(r2, "deliver confirmation", chain),
+        ]
         shown = " + ".join(f"{p:,}" for p in parts)
         what = f"sync round for {chain} (send + deliver report + 1/2 synchronize + deliver confirmation)"
         out.append((what, f"{sum(parts):,} ({shown})", TARGETS["sync"]))
@@ -275,11 +280,16 @@ def k_figures(sweep: dict[int, dict[str, int]]) -> list[KFigures]:
 
 
 def render(rounds: list[tuple[str, list[GasRecord]]], shapes: dict[str, int], figures: list[KFigures]) -> str:
-    out = ["# Settlement gas", "",
-           "Written by `python -m orchestrator.bench.gas`: whole-transaction gas (21,000 base and calldata "
-           "included) on anvil 1.7.1, solc 0.8.37 (optimizer, 200 runs), real proofs of the `test` profile, "
-           "2-of-3 validator attestations. alpha is the primary, beta and gamma secondaries.", "",
-           "## Against the targets (DESIGN.md section 7)", ""]  # fmt: skip
+    out = [
+        "# Settlement gas",
+        "",
+        "Written by `python -m orchestrator.bench.gas`: whole-transaction gas (21,000 base and calldata "
+        "included) on anvil 1.7.1, solc 0.8.37 (optimizer, 200 runs), real proofs of the `test` profile, "
+        "2-of-3 validator attestations. alpha is the primary, beta and gamma secondaries.",
+        "",
+        "## Against the targets (DESIGN.md section 7)",
+        "",
+    ]
     rows = [[what, value, f"{target:,}" if target else "-"] for what, value, target in round_summary(rounds)]
     rows += [
         [
@@ -321,7 +331,7 @@ def render(rounds: list[tuple[str, list[GasRecord]]], shapes: dict[str, int], fi
         k_rows,
     )
     out += ["", "![ours vs separate rollups](settlement-k.svg)", ""]
-    return "\n".join(out) + "\n"  # fmt: skip
+    return "\n".join(out) + "\n"
 
 
 def svg_plot(figures: list[KFigures]) -> str:
@@ -337,9 +347,11 @@ def svg_plot(figures: list[KFigures]) -> str:
     def y(v: float) -> float:
         return height - pad - v * (height - 2 * pad) / top
 
-    lines = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-size="12">',
-             f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="black"/>',
-             f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" stroke="black"/>']  # fmt: skip
+    lines = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-size="12">',
+        f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="black"/>',
+        f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" stroke="black"/>',
+    ]
     for k in ks:
         lines.append(f'<text x="{x(k) - 4}" y="{height - pad + 16}">{k}</text>')
     for label, index, colour in (("ours", 1, "#1f77b4"), ("separate rollups", 2, "#d62728")):

@@ -56,17 +56,24 @@ def run_stage(profile: str, stage: str) -> dict[str, Any]:
         keys = backend.cached_keys(compiled)
         made = keys is None
         keys = keys or backend.setup(compiled)
-        figures.update(seconds=time.perf_counter() - started, cached=not made,
-                       proving_key_mb=keys.proving_key.stat().st_size / 1e6)  # fmt: skip
+        figures.update(
+            seconds=time.perf_counter() - started,
+            cached=not made,
+            proving_key_mb=keys.proving_key.stat().st_size / 1e6,
+        )
         return figures
     keys = backend.setup(compiled)
     p = PROFILES[profile]
     dom = domain(900001, "0x" + "11" * 20)
     users = [PrivateKey(bytes([i + 1]) * 32) for i in range(p.n_op)]
     state = L2State(p)
-    build_block(state, number=1, timestamp=1_700_000_000, domain=dom, ops=[
-        Deposit(1, i, 0, 10**18, 0x1000 + i, pkh_of(u.public_key)) for i, u in enumerate(users)
-    ])  # fmt: skip
+    build_block(
+        state,
+        number=1,
+        timestamp=1_700_000_000,
+        domain=dom,
+        ops=[Deposit(1, i, 0, 10**18, 0x1000 + i, pkh_of(u.public_key)) for i, u in enumerate(users)],
+    )
     transfers = [
         Transfer(i % p.n_op, (i + 1) % p.n_op, 1000, i // p.n_op).sign(users[i % p.n_op], dom)
         for i in range(p.n_tx)
@@ -82,16 +89,24 @@ def run_stage(profile: str, stage: str) -> dict[str, Any]:
         t3 = time.perf_counter()
         assert backend.verify(keys.verifying_key, proof, witness.public_signals)
         t4 = time.perf_counter()
-    figures.update(witness_s=t1 - t0, load_and_prove_s=t2 - t1, prove_s=t3 - t2, verify_ms=(t4 - t3) * 1e3,
-                   txs=p.n_op + p.n_tx)  # fmt: skip
+    figures.update(
+        witness_s=t1 - t0,
+        load_and_prove_s=t2 - t1,
+        prove_s=t3 - t2,
+        verify_ms=(t4 - t3) * 1e3,
+        txs=p.n_op + p.n_tx,
+    )
     return figures
 
 
 def _child(profile: str, stage: str) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, "-m", "orchestrator.bench.prover", "--child", profile, stage],
-        capture_output=True, text=True, check=False, cwd=repo_root(),
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=repo_root(),
+    )
     if out.returncode != 0:
         raise SystemExit(f"{profile} {stage} failed: {out.stderr.strip().splitlines()[-1:]}")
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))

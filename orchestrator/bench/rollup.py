@@ -159,17 +159,21 @@ def stage_chart(medians: dict[str, dict[str, float]]) -> str:
     bar, gap, pad, height = 14, 24, 50, 300
     width = pad * 2 + len(medians) * (len(STAGES) * bar + gap) + 120
     top = max((v for m in medians.values() for v in m.values()), default=1.0) * 1.1 or 1.0
-    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-size="12">',
-           f'<line x1="{pad}" y1="{height - pad}" x2="{width - 120}" y2="{height - pad}" stroke="black"/>',
-           f'<text x="4" y="{pad - 10}">max {top:.0f} s after the block was built</text>']  # fmt: skip
+    svg = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-size="12">',
+        f'<line x1="{pad}" y1="{height - pad}" x2="{width - 120}" y2="{height - pad}" stroke="black"/>',
+        f'<text x="4" y="{pad - 10}">max {top:.0f} s after the block was built</text>',
+    ]
     for g, (chain, values) in enumerate(medians.items()):
         left = pad + g * (len(STAGES) * bar + gap)
         svg.append(f'<text x="{left}" y="{height - pad + 16}">{chain}</text>')
         for i, stage in enumerate(STAGES):
             if stage in values:
                 h = values[stage] * (height - 2 * pad) / top
-                svg.append(f'<rect x="{left + i * bar}" y="{height - pad - h:.1f}" width="{bar - 2}" '
-                           f'height="{h:.1f}" fill="{colours[stage]}"/>')  # fmt: skip
+                svg.append(
+                    f'<rect x="{left + i * bar}" y="{height - pad - h:.1f}" width="{bar - 2}" '
+                    f'height="{h:.1f}" fill="{colours[stage]}"/>'
+                )
     for i, stage in enumerate(STAGES):
         svg.append(f'<text x="{width - 110}" y="{pad + 16 * i}" fill="{colours[stage]}">{stage}</text>')
     return "\n".join([*svg, "</svg>"]) + "\n"

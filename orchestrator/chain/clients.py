@@ -37,8 +37,12 @@ class Stage(StrEnum):
         return _COUNTERS[self]
 
 
-_COUNTERS = {Stage.COMMITTED: "lastCommittedBlock", Stage.PROVEN: "lastProvenBlock",
-             Stage.SYNCHRONIZED: "lastSynchronizedBlock", Stage.EXECUTED: "lastExecutedBlock"}  # fmt: skip
+_COUNTERS = {
+    Stage.COMMITTED: "lastCommittedBlock",
+    Stage.PROVEN: "lastProvenBlock",
+    Stage.SYNCHRONIZED: "lastSynchronizedBlock",
+    Stage.EXECUTED: "lastExecutedBlock",
+}
 ON_CHAIN_STAGES = (Stage.COMMITTED, Stage.PROVEN, Stage.SYNCHRONIZED, Stage.EXECUTED)
 
 

@@ -18,6 +18,8 @@ def connect(chain: ChainConfig, timeout: float = 10.0) -> Web3:
         reason = type(exc).__name__
         raise DeployError(f"chain {chain.name!r} at {chain.rpc_url} is not reachable: {reason}") from None
     if reported != chain.evm_chain_id:
-        raise DeployError(f"chain {chain.name!r} at {chain.rpc_url} reports chain id {reported}, "
-                          f"expected {chain.evm_chain_id}")  # fmt: skip
+        raise DeployError(
+            f"chain {chain.name!r} at {chain.rpc_url} reports chain id {reported}, "
+            f"expected {chain.evm_chain_id}"
+        )
     return w3

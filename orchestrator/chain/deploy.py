@@ -65,8 +65,14 @@ def _rollup_constructor(
     profile = get_profile(config.rollup.profile)
     genesis_root = L2State(profile).root.to_bytes(32, "big")
     operator = Account.from_key(config.keys.operator).address
-    params = (chain.rollup_chain_id, profile.depth, config.rollup.priority_expiration_blocks, operator,
-              messenger, genesis_root)  # fmt: skip
+    params = (
+        chain.rollup_chain_id,
+        profile.depth,
+        config.rollup.priority_expiration_blocks,
+        operator,
+        messenger,
+        genesis_root,
+    )
     if chain.is_primary:
         return "PrimaryRollup", [params, len(config.chains), profile.n_op, profile.n_tx]
     return "SecondaryRollup", [params, config.primary.rollup_chain_id, profile.n_op]
@@ -90,9 +96,15 @@ def _deploy_chain(
     contracts[ROLLUP] = _deployed(sender, ROLLUP, _submit(sender, artifacts[name], args))
     deploy_block = min(c.block for c in contracts.values())
     return ChainDeployment(
-        chain.name, chain.role.value, chain.evm_chain_id, chain.rollup_chain_id, chain.rpc_url,
-        sender.address, deploy_block, contracts,
-    )  # fmt: skip
+        chain.name,
+        chain.role.value,
+        chain.evm_chain_id,
+        chain.rollup_chain_id,
+        chain.rpc_url,
+        sender.address,
+        deploy_block,
+        contracts,
+    )
 
 
 def _submit(sender: Sender, artifact: ContractArtifact, args: list[Any]) -> str:
@@ -120,13 +132,20 @@ def _wire(
         rollup = sender.w3.eth.contract(
             address=Web3.to_checksum_address(deployed.contracts[ROLLUP].address), abi=abi
         )
-        calls = [rollup.functions.registerToken(config.token(s).l2_token_id,
-                                                Web3.to_checksum_address(deployed.contracts[token_contract_key(s)].address))
-                 for s in chain.tokens]  # fmt: skip
+        calls = [
+            rollup.functions.registerToken(
+                config.token(s).l2_token_id,
+                Web3.to_checksum_address(deployed.contracts[token_contract_key(s)].address),
+            )
+            for s in chain.tokens
+        ]
         peers = [chains[c.name] for c in config.secondaries] if chain.is_primary else [primary]
-        calls += [rollup.functions.setPeer(p.rollup_chain_id, p.evm_chain_id,
-                                           Web3.to_checksum_address(p.contracts[ROLLUP].address))
-                  for p in peers]  # fmt: skip
+        calls += [
+            rollup.functions.setPeer(
+                p.rollup_chain_id, p.evm_chain_id, Web3.to_checksum_address(p.contracts[ROLLUP].address)
+            )
+            for p in peers
+        ]
         if chain.is_primary:
             calls.append(
                 rollup.functions.setVerifier(Web3.to_checksum_address(deployed.contracts[VERIFIER].address))

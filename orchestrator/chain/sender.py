@@ -91,8 +91,15 @@ class Sender:
         """Send `value` wei to `to` and wait."""
         self.reconcile()
         fee = 2 * int(self.w3.eth.gas_price) + 1
-        tx = {"to": Web3.to_checksum_address(to), "value": value, "gas": TRANSFER_GAS, "maxFeePerGas": fee,
-              "maxPriorityFeePerGas": 1, "nonce": self._next_nonce(), "chainId": int(self.w3.eth.chain_id)}
+        tx = {
+            "to": Web3.to_checksum_address(to),
+            "value": value,
+            "gas": TRANSFER_GAS,
+            "maxFeePerGas": fee,
+            "maxPriorityFeePerGas": 1,
+            "nonce": self._next_nonce(),
+            "chainId": int(self.w3.eth.chain_id),
+        }
         return self._record_gas(tx, self._broadcast_and_wait(tx, label), label)
 
     def build(self, fn: Call, value: int, what: str) -> dict[str, Any]:
@@ -106,8 +113,13 @@ class Sender:
         """Sign, store and broadcast `fn` with a fixed gas limit at the next nonce; its hash. No estimate
         (it would race the previous submission's block) and no wait: `wait` for it later."""
         what = label or str(getattr(fn, "fn_name", "deploy"))
-        params: TxParams = {"from": self.address, "value": Wei(value), "nonce": Nonce(self._next_nonce()),
-                            "gas": gas, "chainId": int(self.w3.eth.chain_id)}
+        params: TxParams = {
+            "from": self.address,
+            "value": Wei(value),
+            "nonce": Nonce(self._next_nonce()),
+            "gas": gas,
+            "chainId": int(self.w3.eth.chain_id),
+        }
         try:
             tx = cast(dict[str, Any], fn.build_transaction(params))
         except (OSError, Web3Exception) as exc:
@@ -172,9 +184,17 @@ class Sender:
         with self.store.write() as c:
             c.execute(
                 "INSERT OR IGNORE INTO sent_txs VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
-                (tx_hash, self.chain, self.address, int(tx["nonce"]), what,
-                 "0x" + bytes(signed.raw_transaction).hex(), SENT, time.time()),
-            )  # fmt: skip
+                (
+                    tx_hash,
+                    self.chain,
+                    self.address,
+                    int(tx["nonce"]),
+                    what,
+                    "0x" + bytes(signed.raw_transaction).hex(),
+                    SENT,
+                    time.time(),
+                ),
+            )
         self._broadcast(bytes(signed.raw_transaction), what)
         return tx_hash
 

@@ -21,10 +21,19 @@ def circuit() -> None:
 
 
 @circuit.command()
-@click.option("--profile", type=click.Choice(PROFILES), default="test", show_default=True,
-              help="Circuit size: test (CI), dev or bench (see docs/protocol.md section 1).")  # fmt: skip
-@click.option("--zkey", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
-              help="Keys from a snarkjs Groth16 ceremony (.zkey) instead of the unsafe setup.")  # fmt: skip
+@click.option(
+    "--profile",
+    type=click.Choice(PROFILES),
+    default="test",
+    show_default=True,
+    help="Circuit size: test (CI), dev or bench (see docs/protocol.md section 1).",
+)
+@click.option(
+    "--zkey",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="Keys from a snarkjs Groth16 ceremony (.zkey) instead of the unsafe setup.",
+)
 def build(profile: str, zkey: Path | None) -> None:
     """Compile the block circuit of a profile (cached), run its setup and write its Solidity verifier.
 
@@ -36,8 +45,10 @@ def build(profile: str, zkey: Path | None) -> None:
 
     started = time.monotonic()
     compiled, keys = profile_keys(profile, console.status, zkey=zkey)
-    console.print(f"compiled {compiled.name}: {compiled.constraints:,} constraints "
-                  f"({'cached' if compiled.cache_hit else f'{compiled.compile_seconds:.1f} s'})")  # fmt: skip
+    console.print(
+        f"compiled {compiled.name}: {compiled.constraints:,} constraints "
+        f"({'cached' if compiled.cache_hit else f'{compiled.compile_seconds:.1f} s'})"
+    )
     console.print(f"keys: {keys.directory} ({keys.origin}{', UNSAFE' if keys.unsafe else ''})")
     verifier = write_verifier(keys.verifying_key, contract_name="Groth16Verifier")
     console.print(f"verifier: {verifier}")

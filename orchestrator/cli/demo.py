@@ -30,6 +30,7 @@ def demo(ctx: CliContext, timeout: float) -> None:
     config = ctx.config()
     if len(config.chains) < 2 or not {"USDC", "DAI"} <= {t.symbol for t in config.tokens}:
         raise RollupError("the demo story needs 2+ chains and the USDC and DAI tokens of devnet/devnet.toml")
+
     def say(line: str) -> None:
         console.print(line, markup=False)  # "[alpha] block 3 committed" is text, not rich markup
 
@@ -52,8 +53,15 @@ def demo(ctx: CliContext, timeout: float) -> None:
         for e in story.expectations:
             tok = rollup.net.token(e.token)
             after = "?" if e.after is None else tok.format(e.after)
-            table.add_row(e.chain, e.who, e.token, tok.format(e.before), after, f"+{tok.format(e.delta)}",
-                          "[green]yes[/green]" if e.ok else "[red]NO[/red]")  # fmt: skip
+            table.add_row(
+                e.chain,
+                e.who,
+                e.token,
+                tok.format(e.before),
+                after,
+                f"+{tok.format(e.delta)}",
+                "[green]yes[/green]" if e.ok else "[red]NO[/red]",
+            )
         console.print(table)
         for what, seconds in story.timings.items():
             console.print(f"{what}: {seconds:.1f} s")

@@ -25,6 +25,8 @@ def deploy(ctx: CliContext) -> None:
         connect(chain)
     _, keys = profile_keys(config.rollup.profile, console.status)
     deployments = deploy_all(config, ctx.home, keys.verifying_key)
-    console.print(f"deployed to {len(deployments.chains)} chain(s) in {time.monotonic() - started:.1f} s; "
-                  f"addresses in {deployments_path(ctx.home)}")  # fmt: skip
+    console.print(
+        f"deployed to {len(deployments.chains)} chain(s) in {time.monotonic() - started:.1f} s; "
+        f"addresses in {deployments_path(ctx.home)}"
+    )
     console.print(contracts_table(deployments))

@@ -63,8 +63,13 @@ def status(ctx: CliContext) -> None:
 
 
 @devnet.command()
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Write here instead of docker-compose.yml beside the devnet directory.")  # fmt: skip
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write here instead of docker-compose.yml beside the devnet directory.",
+)
 @click.option("--check", is_flag=True, help="Only check that the file is up to date; exit 1 if not.")
 @pass_cli
 def compose(ctx: CliContext, output: Path | None, check: bool) -> None:

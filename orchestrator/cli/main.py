@@ -55,8 +55,22 @@ def cli(ctx: click.Context, config_path: Path | None, home: Path | None) -> None
 
 
 w = wallet
-for command in (devnet.devnet, deploy.deploy, demo.demo, circuit.circuit, daemons.sequencer, daemons.relayer,
-                status.status, w.account, w.deposit, w.transfer, w.withdraw, w.full_exit, w.claim, w.balance):
+for command in (
+    devnet.devnet,
+    deploy.deploy,
+    demo.demo,
+    circuit.circuit,
+    daemons.sequencer,
+    daemons.relayer,
+    status.status,
+    w.account,
+    w.deposit,
+    w.transfer,
+    w.withdraw,
+    w.full_exit,
+    w.claim,
+    w.balance,
+):
     cli.add_command(command)
 
 

@@ -24,9 +24,15 @@ def node_status_table(rows: list[NodeStatus]) -> Table:
         style = _STATE_STYLE.get(r.state, "yellow")
         state = f"[{style}]{r.state}[/{style}]" + (f" ({r.detail})" if r.detail else "")
         table.add_row(
-            r.name, r.role, str(r.evm_chain_id), str(r.rollup_chain_id), r.rpc_url,
-            str(r.pid) if r.pid else "-", state, "-" if r.block_number is None else str(r.block_number),
-        )  # fmt: skip
+            r.name,
+            r.role,
+            str(r.evm_chain_id),
+            str(r.rollup_chain_id),
+            r.rpc_url,
+            str(r.pid) if r.pid else "-",
+            state,
+            "-" if r.block_number is None else str(r.block_number),
+        )
     return table
 
 

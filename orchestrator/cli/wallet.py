@@ -34,6 +34,7 @@ def amount_verb(name: str | None = None) -> Callable[[F], click.Command]:
 
     return wrap
 
+
 WAIT_TIMEOUT_S = 900.0
 
 
@@ -161,8 +162,9 @@ def transfer(ctx: CliContext, name: str, amount: str, token: str, to: str, wait:
     if to.isdigit():
         to_index = int(to)
     elif to.startswith("0x"):
-        raise UserError(f"--to {to}: an L2 transfer goes to a wallet name or an account index, not to an L1 "
-                        "address")  # fmt: skip
+        raise UserError(
+            f"--to {to}: an L2 transfer goes to a wallet name or an account index, not to an L1 address"
+        )
     else:
         to_name = to
         to_index = actions.own_account(client, load_wallet(ctx.home, to), tok)["index"]
@@ -208,8 +210,13 @@ def withdraw(
 @click.argument("name")
 @click.argument("token")
 @click.option("--chain", "chain_name", required=True, help="Chain to ask (and be paid on).")
-@click.option("--account", "account_index", type=click.IntRange(min=0), default=None,
-              help="L2 account index (default: the wallet's record, the sequencer or L1 data).")  # fmt: skip
+@click.option(
+    "--account",
+    "account_index",
+    type=click.IntRange(min=0),
+    default=None,
+    help="L2 account index (default: the wallet's record, the sequencer or L1 data).",
+)
 @click.option("--wait/--no-wait", default=True, help="Wait until the exit is paid on --chain.")
 @pass_cli
 def full_exit(
@@ -291,8 +298,13 @@ def balance(ctx: CliContext, name: str) -> None:
             l2.add_column(col)
         for a in accounts:
             tok = by_id[a["token"]]
-            l2.add_row(str(a["index"]), tok.symbol, tok.format(int(a["balance"])), str(a["nonce"]),
-                       tok.format(int(a["pending_balance"])))  # fmt: skip
+            l2.add_row(
+                str(a["index"]),
+                tok.symbol,
+                tok.format(int(a["balance"])),
+                str(a["nonce"]),
+                tok.format(int(a["pending_balance"])),
+            )
         console.print(l2)
     l1 = Table(title=f"{name} on L1 ({wallet.address})", title_justify="left")
     for col in ("chain", "token", "balance", "pending (rollup claim)"):
@@ -301,6 +313,10 @@ def balance(ctx: CliContext, name: str) -> None:
         for symbol in ("ETH", *chain.tokens):
             tok = net.token(symbol)
             pending = actions.pending_balance(net, chain, tok, wallet.address)
-            l1.add_row(chain.name, symbol, tok.format(actions.l1_balance(net, chain, tok, wallet.address)),
-                       tok.format(pending) if pending else "-")  # fmt: skip
+            l1.add_row(
+                chain.name,
+                symbol,
+                tok.format(actions.l1_balance(net, chain, tok, wallet.address)),
+                tok.format(pending) if pending else "-",
+            )
     console.print(l1)

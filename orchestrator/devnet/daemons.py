@@ -35,13 +35,25 @@ class DaemonProcess:
     def start(self, ready: Callable[[], bool], timeout: float = READY_TIMEOUT_S) -> DaemonProcess:
         """Spawn and wait until `ready()` holds; a daemon that exits first fails with its last log line."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        args = [sys.executable, "-m", "orchestrator", "--config", str(self.config_path),
-                "--home", str(self.home), self.name]  # fmt: skip
+        args = [
+            sys.executable,
+            "-m",
+            "orchestrator",
+            "--config",
+            str(self.config_path),
+            "--home",
+            str(self.home),
+            self.name,
+        ]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                env={**os.environ, **self.env}, preexec_fn=die_with_parent(os.getpid()),
-            )  # fmt: skip
+                args,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, **self.env},
+                preexec_fn=die_with_parent(os.getpid()),
+            )
         deadline = time.monotonic() + timeout
         while not ready():
             code = self.process.poll()

@@ -234,10 +234,17 @@ def status(config: DeploymentConfig, home: Path) -> list[NodeStatus]:
                 run_state, detail = "unreachable", str(exc)[:80]
         result.append(
             NodeStatus(
-                chain.name, chain.role.value, chain.evm_chain_id, chain.rollup_chain_id,
-                chain.rpc_url, pid, run_state, block, detail,
+                chain.name,
+                chain.role.value,
+                chain.evm_chain_id,
+                chain.rollup_chain_id,
+                chain.rpc_url,
+                pid,
+                run_state,
+                block,
+                detail,
             )
-        )  # fmt: skip
+        )
     return result
 
 

@@ -315,9 +315,7 @@ def _batch(url: str, calls: Sequence[tuple[str, list[object]]], timeout: float) 
 class Lifeline:
     """What a daemon checks at the start of every round (see the module docstring)."""
 
-    def __init__(
-        self, lock: DaemonLock, store: Path, chains: Sequence[Chain], log: logging.Logger
-    ) -> None:
+    def __init__(self, lock: DaemonLock, store: Path, chains: Sequence[Chain], log: logging.Logger) -> None:
         self.lock, self.store, self.chains, self.log = lock, store, list(chains), log
         self.name = lock.name
         self.store_id = _file_id(os.stat(store))
@@ -348,8 +346,9 @@ class Lifeline:
             first = next(iter(errors.items()))
             self.log.warning(
                 "no chain answers (%s: %s): pausing, exiting if none answers within %.0f s",
-                *first, self.bound,
-            )  # fmt: skip
+                *first,
+                self.bound,
+            )
         elif now - self.unreachable_since > self.bound:
             raise DaemonLost(
                 f"the {self.name} exits: no chain has answered for {self.bound:.0f} s (every node "

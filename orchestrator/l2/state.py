@@ -298,8 +298,12 @@ class L2State:
                 REJECT_INSUFFICIENT_LIQUIDITY,
                 f"the vault of chain {tx.chain} holds {self.vault(tx.chain, sender.token)} of token "
                 f"{sender.token} < {tx.amount}: withdraw to another chain",
-                {"chain": tx.chain, "token": sender.token, "available": self.vault(tx.chain, sender.token),
-                 "amount": tx.amount},
+                {
+                    "chain": tx.chain,
+                    "token": sender.token,
+                    "available": self.vault(tx.chain, sender.token),
+                    "amount": tx.amount,
+                },
             )
         self._check_signature(tx, domain, signature_verified)
 

@@ -93,18 +93,35 @@ def withdraw_from_json(data: Any) -> Withdraw:
 
 
 def deposit_to_json(op: Deposit) -> dict[str, Any]:
-    return {"chain": op.chain, "serial": op.serial, "token": op.token, "amount": str(op.amount),
-            "address": hex(op.address), "pkh": hex(op.pkh)}  # fmt: skip
+    return {
+        "chain": op.chain,
+        "serial": op.serial,
+        "token": op.token,
+        "amount": str(op.amount),
+        "address": hex(op.address),
+        "pkh": hex(op.pkh),
+    }
 
 
 def deposit_from_json(d: dict[str, Any]) -> Deposit:
-    return Deposit(int(d["chain"]), int(d["serial"]), int(d["token"]), int(d["amount"]),
-                   int(d["address"], 16), int(d["pkh"], 16))  # fmt: skip
+    return Deposit(
+        int(d["chain"]),
+        int(d["serial"]),
+        int(d["token"]),
+        int(d["amount"]),
+        int(d["address"], 16),
+        int(d["pkh"], 16),
+    )
 
 
 def full_exit_to_json(op: FullExit) -> dict[str, Any]:
-    return {"chain": op.chain, "serial": op.serial, "account": op.account_index, "token": op.token,
-            "address": hex(op.address)}  # fmt: skip
+    return {
+        "chain": op.chain,
+        "serial": op.serial,
+        "account": op.account_index,
+        "token": op.token,
+        "address": hex(op.address),
+    }
 
 
 def full_exit_from_json(d: dict[str, Any]) -> FullExit:

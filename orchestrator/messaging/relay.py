@@ -21,9 +21,13 @@ from orchestrator.messaging.attest import Message, attestations
 def message_from_event(source_chain_id: int, args: Mapping[str, Any]) -> Message:
     """The message a `MessageSent` event on chain `source_chain_id` announces."""
     return Message(
-        source_chain_id, int(args["destinationChainId"]), int(args["nonce"]), str(args["sender"]),
-        str(args["recipient"]), bytes(args["payload"]),
-    )  # fmt: skip
+        source_chain_id,
+        int(args["destinationChainId"]),
+        int(args["nonce"]),
+        str(args["sender"]),
+        str(args["recipient"]),
+        bytes(args["payload"]),
+    )
 
 
 def sent_messages(

@@ -36,7 +36,6 @@ from orchestrator.settlement.messages import kind_name
 log = logging.getLogger("relayer")
 
 
-
 class Relayer:
     def __init__(self, config: DeploymentConfig, home: Path, gas_log: list[GasRecord] | None = None) -> None:
         crashpoints.arm(config)
@@ -54,8 +53,9 @@ class Relayer:
         self.chains = {c.config.evm_chain_id: c for c in opened.values()}  # messages name EVM chain ids
         depth, cursors = config.relayer.confirmations, self.store.cursors
         self.scanners = {
-            evm_id: LogScanner(c.w3, c.messenger.events.MessageSent, cursors, f"messages:{c.name}", depth,
-                               c.deploy_block)
+            evm_id: LogScanner(
+                c.w3, c.messenger.events.MessageSent, cursors, f"messages:{c.name}", depth, c.deploy_block
+            )
             for evm_id, c in self.chains.items()
         }
         keys = config.keys

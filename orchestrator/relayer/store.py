@@ -67,9 +67,21 @@ class RelayerStore:
         with self.db.write() as c:
             c.executemany(
                 "INSERT OR IGNORE INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL, ?, NULL)",
-                [(m.source_chain_id, m.nonce, m.destination_chain_id, m.sender, m.recipient,
-                  "0x" + m.payload.hex(), block, WAITING, now) for m, block in messages],
-            )  # fmt: skip
+                [
+                    (
+                        m.source_chain_id,
+                        m.nonce,
+                        m.destination_chain_id,
+                        m.sender,
+                        m.recipient,
+                        "0x" + m.payload.hex(),
+                        block,
+                        WAITING,
+                        now,
+                    )
+                    for m, block in messages
+                ],
+            )
 
     def forget_waiting_from(self, source: int, l1_block: int) -> int:
         with self.db.write() as c:

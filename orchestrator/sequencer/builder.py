@@ -54,8 +54,14 @@ class BlockBuilder:
         ledger = self.ledger
         previous = ledger.block(ledger.last_block).timestamp if ledger.last_block else 0
         timestamp = max(int(time.time()), previous) if timestamp is None else timestamp
-        block = build_block(self.state, number=ledger.last_block + 1, timestamp=timestamp,
-                            domain=self.domain, ops=ops, transfers=transfers,
-                            signatures_verified=signatures_verified)  # fmt: skip
+        block = build_block(
+            self.state,
+            number=ledger.last_block + 1,
+            timestamp=timestamp,
+            domain=self.domain,
+            ops=ops,
+            transfers=transfers,
+            signatures_verified=signatures_verified,
+        )
         ledger.add(block)
         return block

@@ -147,8 +147,13 @@ class SequencerDaemon:
         stored = self.node.store.l2_tx(tx_hash.lower())
         if stored is None:
             raise RpcError(NOT_FOUND, f"unknown transaction {tx_hash}")
-        out: api.TransactionInfo = {"hash": stored.hash, "type": stored.kind, "status": stored.status,
-                               "block": stored.block, "error": stored.error}  # fmt: skip
+        out: api.TransactionInfo = {
+            "hash": stored.hash,
+            "type": stored.kind,
+            "status": stored.status,
+            "block": stored.block,
+            "error": stored.error,
+        }
         if stored.block is not None:
             out["stages"] = self._stages(stored.block)
             if stored.kind == "withdraw":
@@ -179,8 +184,15 @@ class SequencerDaemon:
                 NOT_FOUND, f"block {number} is not built yet (last: {self.node.store.last_block()})"
             )
         payouts = [cast(api.PayoutInfo, p.as_json()) for p in self.node.store.payouts.of_block(number)]
-        return {"number": number, "timestamp": b.timestamp, "new_root": hex(b.new_root), "ops": b.body["ops"],
-                "transfers": len(b.body["transfers"]), "stages": self._stages(number), "payouts": payouts}
+        return {
+            "number": number,
+            "timestamp": b.timestamp,
+            "new_root": hex(b.new_root),
+            "ops": b.body["ops"],
+            "transfers": len(b.body["transfers"]),
+            "stages": self._stages(number),
+            "payouts": payouts,
+        }
 
     def get_priority_request(self, chain: Any, serial: Any) -> api.RequestInfo | None:
         """A request the sequencer has seen (None if not yet), with its block's stages and its payout."""
@@ -188,8 +200,13 @@ class SequencerDaemon:
         r = self.node.store.request(chain, serial)
         if r is None:
             return None
-        out: api.RequestInfo = {"chain": chain, "serial": serial, "type": r.kind, "status": r.status,
-                                "block": r.block}
+        out: api.RequestInfo = {
+            "chain": chain,
+            "serial": serial,
+            "type": r.kind,
+            "status": r.status,
+            "block": r.block,
+        }
         if r.block is not None:
             out["stages"] = self._stages(r.block)
             if r.kind == "full_exit":

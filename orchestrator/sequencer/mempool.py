@@ -92,4 +92,3 @@ class Mempool:
             except TxRejected as exc:
                 dropped.append((p.hash, f"{exc.code}: {exc}"))
         return dropped
-

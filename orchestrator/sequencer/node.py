@@ -48,7 +48,6 @@ from orchestrator.store.sequencer import SequencerStore, StoredBlock, StoredRequ
 log = logging.getLogger("sequencer")
 
 
-
 class SequencerNode:
     def __init__(self, config: DeploymentConfig, home: Path, prover: BlockProver | None = None) -> None:
         self.config = config
@@ -203,13 +202,27 @@ class SequencerNode:
         dropped += self.mempool.rebase(included + [h for h, _ in dropped])
         body = block_body(list(block.ops), list(block.transfers))
         self.store.add_block(
-            StoredBlock(block.number, block.timestamp, body, block.new_root, time.time(),
-                        time.perf_counter() - started),
-            included, [(r.chain, r.serial) for r in requests], dropped,
-        )  # fmt: skip
+            StoredBlock(
+                block.number,
+                block.timestamp,
+                body,
+                block.new_root,
+                time.time(),
+                time.perf_counter() - started,
+            ),
+            included,
+            [(r.chain, r.serial) for r in requests],
+            dropped,
+        )
         self._count_serials(list(block.ops))
-        log.info("block %d built: %d requests, %d withdrawals, %d transfers%s", block.number, len(requests),
-                 len(withdraws), len(transfers), f", {len(dropped)} dropped" if dropped else "")  # fmt: skip
+        log.info(
+            "block %d built: %d requests, %d withdrawals, %d transfers%s",
+            block.number,
+            len(requests),
+            len(withdraws),
+            len(transfers),
+            f", {len(dropped)} dropped" if dropped else "",
+        )
         crashpoint("block-built")
         return block
 

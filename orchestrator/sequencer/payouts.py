@@ -80,8 +80,16 @@ class PayoutPusher:
                 reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 self.rows.failed(p, reason, delay)
                 name = self.chains[p.chain].name
-                log.warning("payout of block %d to %s (token %d) on %s failed (attempt %d, next in %.0f s): "
-                            "%s", p.block, p.owner, p.token, name, p.attempts + 1, delay, reason)  # fmt: skip
+                log.warning(
+                    "payout of block %d to %s (token %d) on %s failed (attempt %d, next in %.0f s): %s",
+                    p.block,
+                    p.owner,
+                    p.token,
+                    name,
+                    p.attempts + 1,
+                    delay,
+                    reason,
+                )
         return paid
 
     def _push(self, p: StoredPayout) -> int:

@@ -41,9 +41,15 @@ class StoredBlockInfo:
 
     def as_tuple(self) -> tuple[int, int, bytes, bytes, bytes, bytes, int, int]:
         return (
-            self.block_number, self.timestamp, self.state_root, self.commitment,
-            self.ops_hash, self.sync_hash, self.priority_ops, self.previous_block,
-        )  # fmt: skip
+            self.block_number,
+            self.timestamp,
+            self.state_root,
+            self.commitment,
+            self.ops_hash,
+            self.sync_hash,
+            self.priority_ops,
+            self.previous_block,
+        )
 
     def hash(self) -> bytes:
         """What the contract stores in `storedBlockHashes[blockNumber]`."""
@@ -91,8 +97,10 @@ class SettlementLedger:
         zero_sync = [ZERO_HASH] * len(self.chains)
         genesis_primary = StoredBlockInfo(0, 0, root, ZERO_HASH, ZERO_HASH, sync_hashes_hash(zero_sync), 0, 0)
         genesis_secondary = StoredBlockInfo(0, 0, root, ZERO_HASH, ZERO_HASH, ZERO_HASH, 0, 0)
-        self._chain = {c: _ChainBlocks([genesis_primary if c == primary_chain else genesis_secondary])
-                       for c in self.chains}  # fmt: skip
+        self._chain = {
+            c: _ChainBlocks([genesis_primary if c == primary_chain else genesis_secondary])
+            for c in self.chains
+        }
         self._sync: dict[int, list[bytes]] = {0: zero_sync}  # primary block -> every chain's S_c
         self._blocks: dict[int, Block] = {}
 
@@ -130,11 +138,18 @@ class SettlementLedger:
             chain = self._chain[c]
             priority = sum(1 for r in own_records if is_priority(r.type))
             is_primary = c == self.primary_chain
-            chain.blocks.append(StoredBlockInfo(
-                block.number, block.timestamp, block.new_root.to_bytes(32, "big"),
-                block.commitment if is_primary else ZERO_HASH, op_hash(records, c),
-                sync_hashes_hash(sync) if is_primary else sync[c - 1], priority, chain.last.block_number,
-            ))  # fmt: skip
+            chain.blocks.append(
+                StoredBlockInfo(
+                    block.number,
+                    block.timestamp,
+                    block.new_root.to_bytes(32, "big"),
+                    block.commitment if is_primary else ZERO_HASH,
+                    op_hash(records, c),
+                    sync_hashes_hash(sync) if is_primary else sync[c - 1],
+                    priority,
+                    chain.last.block_number,
+                )
+            )
             chain.records[block.number] = own
         self._sync[block.number] = sync
         self._blocks[block.number] = block
@@ -159,8 +174,11 @@ class SettlementLedger:
 
     def blocks_of(self, chain: int, after: int, up_to: int | None = None) -> list[StoredBlockInfo]:
         """`chain`'s blocks with `after < number <= up_to`, oldest first."""
-        return [i for i in self._chain[chain].blocks[1:]
-                if i.block_number > after and (up_to is None or i.block_number <= up_to)]  # fmt: skip
+        return [
+            i
+            for i in self._chain[chain].blocks[1:]
+            if i.block_number > after and (up_to is None or i.block_number <= up_to)
+        ]
 
     def records(self, chain: int, number: int) -> bytes:
         """`chain`'s own on-chain records in block `number` (what it commits and executes)."""

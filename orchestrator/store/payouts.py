@@ -48,14 +48,31 @@ class StoredPayout:
     tx: str | None
 
     def as_json(self) -> dict[str, Any]:
-        return {"chain": self.chain, "block": self.block, "owner": self.owner, "token": self.token,
-                "status": self.status, "attempts": self.attempts, "error": self.last_error,
-                "next_attempt_at": self.next_attempt_at, "tx": self.tx}  # fmt: skip
+        return {
+            "chain": self.chain,
+            "block": self.block,
+            "owner": self.owner,
+            "token": self.token,
+            "status": self.status,
+            "attempts": self.attempts,
+            "error": self.last_error,
+            "next_attempt_at": self.next_attempt_at,
+            "tx": self.tx,
+        }
 
 
 def _row(r: Any) -> StoredPayout:
-    return StoredPayout(r["chain"], r["block"], r["owner"], r["token"], r["status"], r["attempts"],
-                        r["last_error"], r["next_attempt_at"], r["tx"])  # fmt: skip
+    return StoredPayout(
+        r["chain"],
+        r["block"],
+        r["owner"],
+        r["token"],
+        r["status"],
+        r["attempts"],
+        r["last_error"],
+        r["next_attempt_at"],
+        r["tx"],
+    )
 
 
 class Payouts:
@@ -77,9 +94,7 @@ class Payouts:
                     "VALUES (?, ?, ?, ?, ?, ?)",
                     [(chain, block, owner, token, WAITING, now) for owner, token in owners],
                 )
-            c.execute(
-                "INSERT OR REPLACE INTO cursors VALUES (?, ?, '')", (self.cursor_name(chain), up_to)
-            )
+            c.execute("INSERT OR REPLACE INTO cursors VALUES (?, ?, '')", (self.cursor_name(chain), up_to))
 
     @staticmethod
     def cursor_name(chain: int) -> str:

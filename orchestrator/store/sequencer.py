@@ -235,9 +235,11 @@ class SequencerStore:
         with self.db.write() as c:
             c.executemany(
                 "INSERT OR IGNORE INTO priority_requests VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)",
-                [(r.chain, r.serial, r.kind, json.dumps(r.body), r.l1_block, r.l1_tx, QUEUED, r.seen_at)
-                 for r in requests],
-            )  # fmt: skip
+                [
+                    (r.chain, r.serial, r.kind, json.dumps(r.body), r.l1_block, r.l1_tx, QUEUED, r.seen_at)
+                    for r in requests
+                ],
+            )
 
     def queued_requests(self) -> list[StoredRequest]:
         """Observed, not yet in a block: in the order they were seen, each chain's by serial."""
@@ -274,10 +276,27 @@ def _block(r: Any) -> StoredBlock:
 
 
 def _l2_tx(r: Any) -> StoredL2Tx:
-    return StoredL2Tx(r["hash"], r["seq"], r["kind"], json.loads(r["body"]), r["status"], r["block"],
-                      r["error"], r["received_at"])  # fmt: skip
+    return StoredL2Tx(
+        r["hash"],
+        r["seq"],
+        r["kind"],
+        json.loads(r["body"]),
+        r["status"],
+        r["block"],
+        r["error"],
+        r["received_at"],
+    )
 
 
 def _request(r: Any) -> StoredRequest:
-    return StoredRequest(r["chain"], r["serial"], r["kind"], json.loads(r["body"]), r["l1_block"], r["l1_tx"],
-                         r["status"], r["block"], r["seen_at"])  # fmt: skip
+    return StoredRequest(
+        r["chain"],
+        r["serial"],
+        r["kind"],
+        json.loads(r["body"]),
+        r["l1_block"],
+        r["l1_tx"],
+        r["status"],
+        r["block"],
+        r["seen_at"],
+    )

@@ -11,6 +11,7 @@ from orchestrator.paths import repo_root
 
 NAMES = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"]
 
+
 def write_settlement_devnet(tmp: Path, n: int, base_chain_id: int) -> Path:
     """devnet/devnet.toml with n chains on free ports (USDC on chains 1-2, DAI on 1 and 3), test profile,
     the sequencer's JSON-RPC on a free port too."""

@@ -100,5 +100,3 @@ def running_rollup(
 def _status(say: Say, what: str) -> Iterator[None]:
     say(what + " ...")
     yield
-
-

@@ -115,8 +115,12 @@ class Story:
         self.say(f"withdrawals: alice 1 ETH to {t.name} (deposited on {s.name}), bob 100 DAI to {p.name}")
         hashes.append(client.send(sign_withdraw(client, w["alice"], eth, t, amount["aw"])))
         hashes.append(client.send(sign_withdraw(client, w["bob"], dai, p, amount["bw"])))
-        labels = ["alice -> bob 0.5 ETH", "bob -> alice 0.25 ETH", f"alice's 1 ETH withdrawal to {t.name}",
-                  f"bob's 100 DAI withdrawal to {p.name}"]  # fmt: skip
+        labels = [
+            "alice -> bob 0.5 ETH",
+            "bob -> alice 0.25 ETH",
+            f"alice's 1 ETH withdrawal to {t.name}",
+            f"bob's 100 DAI withdrawal to {p.name}",
+        ]
         self.say(f"full exit: carol asks {s.name} for all of her USDC (account {carol_usdc})")
         exit_serial = request_full_exit(net, w["carol"], s, carol_usdc, usdc)
         started = time.monotonic()

@@ -113,8 +113,9 @@ class World:
         token, sender = chain.token(symbol), chain.sender(user.l1_key)
         sender.send(token.functions.mint(user.address, amount), label="mint")
         sender.send(token.functions.approve(chain.rollup.address, amount), label="approve")
-        sender.send(chain.rollup.functions.depositERC20(token.address, amount, user.pkh_bytes),
-                    label="deposit ERC-20")  # fmt: skip
+        sender.send(
+            chain.rollup.functions.depositERC20(token.address, amount, user.pkh_bytes), label="deposit ERC-20"
+        )
 
     def new_requests(self) -> list[PriorityOp]:
         """Priority requests queued on any chain since the last call, each chain's in serial order."""
@@ -183,7 +184,16 @@ def settlement_world(
         builder = BlockBuilder(get_profile(config.rollup.profile), domain, primary, token_chains(config))
         relayer = Relayer(config, home, gas_log=gas_log)
         try:
-            yield World(config, home, deployments, chains, builder, StageRunner(chains, primary),
-                        ProverSource(prover, builder.ledger), relayer, gas_log)  # fmt: skip
+            yield World(
+                config,
+                home,
+                deployments,
+                chains,
+                builder,
+                StageRunner(chains, primary),
+                ProverSource(prover, builder.ledger),
+                relayer,
+                gas_log,
+            )
         finally:
             relayer.store.close()

@@ -195,9 +195,7 @@ def sign_withdraw(
     sender = own_account(client, wallet, token)
     _covers(wallet, sender, token, amount)
     address = int(to or wallet.address, 16)
-    tx = Withdraw(
-        sender["index"], chain.rollup_chain_id, address, amount, sender["pending_nonce"]
-    )
+    tx = Withdraw(sender["index"], chain.rollup_chain_id, address, amount, sender["pending_nonce"])
     return tx.sign(wallet.l2_key, client.domain())
 
 

@@ -68,8 +68,14 @@ def create_wallet(home: Path, name: str, l1_key: str | None = None, l2_key: byte
         name, l1_key or "0x" + secrets.token_bytes(32).hex(), PrivateKey(l2_key or secrets.token_bytes(32))
     )
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = {"name": name, "l1_key": wallet.l1_key, "l2_key": "0x" + wallet.l2_key.key.hex(),
-            "address": wallet.address, "pkh": hex(wallet.pkh), "note": "TEST-ONLY devnet wallet"}  # fmt: skip
+    data = {
+        "name": name,
+        "l1_key": wallet.l1_key,
+        "l2_key": "0x" + wallet.l2_key.key.hex(),
+        "address": wallet.address,
+        "pkh": hex(wallet.pkh),
+        "note": "TEST-ONLY devnet wallet",
+    }
     path.write_text(json.dumps(data, indent=2) + "\n")
     os.chmod(path, 0o600)
     return wallet

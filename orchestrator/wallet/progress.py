@@ -119,9 +119,7 @@ def _nothing_to_pay(found: dict[str, Any], chain: str) -> bool:
     return found.get("payout") is None and "paid" in found.get("stages", {}).get(chain, [])
 
 
-def wait_transaction_paid(
-    client: SequencerClient, watch: Watch, tx_hash: str, chain: str
-) -> dict[str, Any]:
+def wait_transaction_paid(client: SequencerClient, watch: Watch, tx_hash: str, chain: str) -> dict[str, Any]:
     """A withdrawal: wait until it is in a block, that block is executed everywhere involved, and the
     payout is made on `chain`."""
     block: int | None = None

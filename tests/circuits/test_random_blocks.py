@@ -53,8 +53,9 @@ def _random_block(seed: int) -> tuple[Block, set[int]]:
         if kind == "noop":
             break
         if kind == "deposit":
-            op: OnChainOp = Deposit(chain, serial[chain], 0, rng.randint(1, 10**16), ADDRESSES[who],
-                                    pkh_of(KEYS[who].public_key))  # fmt: skip
+            op: OnChainOp = Deposit(
+                chain, serial[chain], 0, rng.randint(1, 10**16), ADDRESSES[who], pkh_of(KEYS[who].public_key)
+            )
             serial[chain] += 1
         elif kind == "withdraw":
             amount = rng.randint(1, 10**15)

@@ -47,15 +47,24 @@ class Proven:
 def _block() -> Block:
     dom = domain(PRIMARY_CHAIN_ID, PRIMARY_ROLLUP)
     state = L2State(PROFILES["test"])
-    build_block(state, number=1, timestamp=1_700_000_000, domain=dom, ops=[
-        Deposit(1, 0, 0, 10**18, ADDR_A, pkh_of(ALICE.public_key)),
-        Deposit(2, 0, 0, 10**17, ADDR_B, pkh_of(BOB.public_key)),
-    ])  # fmt: skip
+    build_block(
+        state,
+        number=1,
+        timestamp=1_700_000_000,
+        domain=dom,
+        ops=[
+            Deposit(1, 0, 0, 10**18, ADDR_A, pkh_of(ALICE.public_key)),
+            Deposit(2, 0, 0, 10**17, ADDR_B, pkh_of(BOB.public_key)),
+        ],
+    )
     return build_block(
-        state, number=2, timestamp=1_700_000_012, domain=dom,
+        state,
+        number=2,
+        timestamp=1_700_000_012,
+        domain=dom,
         ops=[Withdraw(0, 1, ADDR_B, 2 * 10**17, 0).sign(ALICE, dom)],
         transfers=[Transfer(0, 1, 10**17, 1).sign(ALICE, dom), Transfer(1, 0, 5 * 10**16, 0).sign(BOB, dom)],
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture(scope="module")
@@ -131,9 +140,13 @@ def test_solidity_codecs_agree_with_the_model(proven: Proven, chain: tuple[Web3,
     block = proven.block
     assert harness.domainOf(PRIMARY_CHAIN_ID, PRIMARY_ROLLUP).call() == block.domain
     commitment, public_input = harness.commitment(
-        block.domain, block.number, block.timestamp, block.old_root.to_bytes(32, "big"),
-        block.new_root.to_bytes(32, "big"), block.public_data,
-    ).call()  # fmt: skip
+        block.domain,
+        block.number,
+        block.timestamp,
+        block.old_root.to_bytes(32, "big"),
+        block.new_root.to_bytes(32, "big"),
+        block.public_data,
+    ).call()
     assert bytes(commitment) == block.commitment and public_input == block.public_input
     n_op = PROFILES["test"].n_op
     for chain_id in (1, 2, 3):

@@ -19,7 +19,7 @@ from orchestrator.chain.addresses import (
     token_contract_key,
 )
 from orchestrator.chain.connect import connect
-from orchestrator.chain.deploy import deploy_all  # fmt: skip
+from orchestrator.chain.deploy import deploy_all
 from orchestrator.config import ChainConfig, DeploymentConfig
 from orchestrator.contracts.compiler import compile_contracts
 from orchestrator.devnet.launcher import LocalNodes

@@ -28,9 +28,19 @@ from orchestrator.testing.users import USERS
 from orchestrator.wallet.actions import deposit, own_account
 
 SEQUENCER_POINTS = [
-    "block-built", "sent:commit", "mined:commit", "proof-saved", "sent:prove", "mined:prove", "sent:send",
-    "mined:send", "sent:synchronize", "mined:synchronize", "sent:execute", "mined:execute",
-]  # fmt: skip
+    "block-built",
+    "sent:commit",
+    "mined:commit",
+    "proof-saved",
+    "sent:prove",
+    "mined:prove",
+    "sent:send",
+    "mined:send",
+    "sent:synchronize",
+    "mined:synchronize",
+    "sent:execute",
+    "mined:execute",
+]
 RELAYER_POINTS = ["relayer-before-deliver", "sent:deliver", "relayer-after-deliver"]
 GWEI = 10**9
 
@@ -99,16 +109,21 @@ def test_no_block_was_committed_twice_and_no_message_delivered_twice(crashed: Cr
     for chain in rollup.config.chains:
         rollup_contract = net.rollup(chain)
         start = net.deployments.chains[chain.name].deploy_block
-        event = rollup_contract.events.BlockCommitted if chain.is_primary else (
-            rollup_contract.events.SecondaryBlockCommitted)  # fmt: skip
+        event = (
+            rollup_contract.events.BlockCommitted
+            if chain.is_primary
+            else (rollup_contract.events.SecondaryBlockCommitted)
+        )
         committed = [int(e["args"]["blockNumber"]) for e in event().get_logs(from_block=start)]
         assert committed and len(committed) == len(set(committed)), (chain.name, committed)
         address = net.deployments.chains[chain.name].contracts["AttestedMessenger"].address
         messenger = net.w3(chain).eth.contract(
             address=Web3.to_checksum_address(address), abi=_messenger_abi()
         )
-        delivered = [(int(e["args"]["sourceChainId"]), int(e["args"]["nonce"]))
-                     for e in messenger.events.MessageDelivered().get_logs(from_block=start)]  # fmt: skip
+        delivered = [
+            (int(e["args"]["sourceChainId"]), int(e["args"]["nonce"]))
+            for e in messenger.events.MessageDelivered().get_logs(from_block=start)
+        ]
         assert len(delivered) == len(set(delivered)), (chain.name, delivered)
         sent = messenger.events.MessageSent().get_logs(from_block=start)
         assert sent, chain.name  # every chain sent reports or confirmations

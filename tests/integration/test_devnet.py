@@ -133,8 +133,10 @@ def test_killed_supervisor_mid_start_leaves_no_orphan_and_down_cleans(
     env = {**os.environ, "ANVIL_BIN": str(_hanging_anvil(tmp_path, config.chains[2].evm_chain_id))}
     supervisor = subprocess.Popen(
         [sys.executable, "-m", "orchestrator.devnet.supervisor", str(devnet_file), str(home)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_until(lambda: (s := read_state(home)) is not None and len(s.nodes) == 3, what="3 nodes spawned")
         state = read_state(home)

@@ -143,8 +143,11 @@ def test_relayer_forgets_reorged_messages(world: World) -> None:
 
         def waiting() -> list[Message]:
             beta = source.config.evm_chain_id
-            return [s.message for s in relayer.store.waiting()
-                    if s.message.source_chain_id == beta and s.message.payload in ours]  # fmt: skip
+            return [
+                s.message
+                for s in relayer.store.waiting()
+                if s.message.source_chain_id == beta and s.message.payload in ours
+            ]
 
         [seen] = waiting()
         assert seen.payload == b"first"
@@ -165,8 +168,10 @@ def sent_db(tmp_path: Path) -> Iterator[Database]:
 
 
 def _rows(db: Database) -> list[tuple[str, int, str]]:
-    return [(str(r["tx_hash"]), int(r["nonce"]), str(r["status"])) for r in db.query(
-        "SELECT tx_hash, nonce, status FROM sent_txs ORDER BY sent_at")]  # fmt: skip
+    return [
+        (str(r["tx_hash"]), int(r["nonce"]), str(r["status"]))
+        for r in db.query("SELECT tx_hash, nonce, status FROM sent_txs ORDER BY sent_at")
+    ]
 
 
 def _stored_tx(db: Database, tx_hash: str) -> dict[str, Any]:

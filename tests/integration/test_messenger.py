@@ -45,19 +45,24 @@ def bridge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bridge]:
     with LocalNodes(config, tmp / "home"):
         a, b = connect(config.chains[0]), connect(config.chains[1])
         yield Bridge(
-            config, a, b,
+            config,
+            a,
+            b,
             deploy(a, deployer, "AttestedMessenger", validators, 2),
             deploy(b, deployer, "AttestedMessenger", validators, 2),
             deploy(b, deployer, "RecordingReceiver"),
             keys,
-        )  # fmt: skip
+        )
 
 
 def _send(bridge: Bridge, payload: bytes) -> Message:
     """Send on chain A and rebuild the message from the MessageSent event, as the relayer does."""
     key = bridge.config.keys.operator
-    receipt = transact(bridge.a, key, bridge.messenger_a.functions.send(
-        bridge.b.eth.chain_id, bridge.receiver_b.address, payload))  # fmt: skip
+    receipt = transact(
+        bridge.a,
+        key,
+        bridge.messenger_a.functions.send(bridge.b.eth.chain_id, bridge.receiver_b.address, payload),
+    )
     [message] = messages_in_receipt(bridge.messenger_a, bridge.a.eth.chain_id, receipt)
     return message
 
@@ -91,7 +96,9 @@ def test_failures_each_name_their_error(bridge: Bridge) -> None:
     # only at its destination
     wrong_chain = bridge.messenger_a.functions.deliver(message.as_tuple(), good)
     assert expect_revert(bridge.a, relayer, wrong_chain, "WrongDestination") == (
-        bridge.a.eth.chain_id, bridge.b.eth.chain_id)  # fmt: skip
+        bridge.a.eth.chain_id,
+        bridge.b.eth.chain_id,
+    )
     # unattested, or below the threshold
     assert expect_revert(bridge.b, relayer, m.deliver(message.as_tuple(), []), "NotEnoughAttestations") == (
         2,

@@ -92,8 +92,11 @@ def test_a_failing_payout_holds_up_no_other_and_is_retried_until_paid(rollup: Ru
     waiting = {(p["owner"], p["status"]) for p in client.status()["payouts_waiting"]}
     assert (refuser.address, "waiting") in waiting
     shown = run_rollup("status", config=rollup.config_path, home=rollup.home).stdout
-    assert re.search(rf"payout of block \d+ to {refuser.address} \(token 0\) on alpha: attempt \d+ failed: "
-                     r".*TransferFailed", shown), shown  # fmt: skip
+    assert re.search(
+        rf"payout of block \d+ to {refuser.address} \(token 0\) on alpha: attempt \d+ failed: "
+        r".*TransferFailed",
+        shown,
+    ), shown
 
     # the receiver starts accepting: the back-off retry pays it, without anyone's help
     transact(w3, USERS["dave"].l1_key, refuser.functions.setMode(ACCEPT))

@@ -41,8 +41,12 @@ def test_the_readme_example_runs_verbatim_against_live_daemons(
 ) -> None:
     config = write_settlement_devnet(tmp_path, 3, 965000)
     home = tmp_path / "home"
-    env = {**os.environ, "ROLLUP_CONFIG": str(config), "ROLLUP_HOME": str(home),
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}  # fmt: skip
+    env = {
+        **os.environ,
+        "ROLLUP_CONFIG": str(config),
+        "ROLLUP_HOME": str(home),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
     with running_rollup(config, home):
         for line in readme_example():
             result = subprocess.run(

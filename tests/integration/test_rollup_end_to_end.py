@@ -137,14 +137,16 @@ def test_the_user_verbs_work_from_the_command_line(story: Story) -> None:
     assert "spendable on L2" in run("deposit", "frank", "0.2", "ETH", "--chain", "gamma")
     assert "in block" in run("transfer", "erin", "0.25", "ETH", "--to", "frank")
     # alpha's ETH vault holds only bob's 0.1 ETH: the sequencer refuses, in one line, what it cannot pay
-    short = run_rollup("withdraw", "erin", "0.5", "ETH", "--chain", "alpha", config=rollup.config_path,
-                       home=rollup.home)  # fmt: skip
+    short = run_rollup(
+        "withdraw", "erin", "0.5", "ETH", "--chain", "alpha", config=rollup.config_path, home=rollup.home
+    )
     assert short.returncode == 1 and "error: refused: alpha's vault can pay out" in short.stderr, short.stderr
     assert "paid on beta" in run("withdraw", "erin", "0.5", "ETH", "--chain", "beta")
     balance = run("balance", "erin")
     assert "0.25 ETH" in balance and "beta" in balance
     assert "stages per chain" in run("status")
-    refused = run_rollup("transfer", "erin", "100", "ETH", "--to", "frank", config=rollup.config_path,
-                         home=rollup.home)  # fmt: skip
+    refused = run_rollup(
+        "transfer", "erin", "100", "ETH", "--to", "frank", config=rollup.config_path, home=rollup.home
+    )
     assert refused.returncode == 1 and "it cannot send 100 ETH" in refused.stderr, refused.stderr
     assert "Traceback" not in refused.stderr

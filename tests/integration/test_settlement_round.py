@@ -45,19 +45,23 @@ def test_a_whole_round_on_three_chains(world: World) -> None:
     # Block 1: alice (account 0) and carol (account 1) arrive; they pay each other on L2.
     b1 = d.build_block(
         ops=[requests[(1, 0)], requests[(3, 0)]],
-        transfers=[Transfer(0, 1, ETHER // 2, 0).sign(alice.l2_key, dom),
-                   Transfer(1, 0, ETHER // 10, 0).sign(carol.l2_key, dom)],
-    )  # fmt: skip
+        transfers=[
+            Transfer(0, 1, ETHER // 2, 0).sign(alice.l2_key, dom),
+            Transfer(1, 0, ETHER // 10, 0).sign(carol.l2_key, dom),
+        ],
+    )
     # Block 2: bob's USDC (account 2); alice withdraws to gamma; carol pays alice again.
     d.build_block(
         ops=[requests[(2, 0)], Withdraw(0, 3, alice.address_int, 6 * ETHER // 10, 1).sign(alice.l2_key, dom)],
         transfers=[Transfer(1, 0, ETHER // 5, 1).sign(carol.l2_key, dom)],
     )
     # Block 3: bob withdraws USDC to beta, carol withdraws ETH to alpha (deposited on gamma).
-    d.build_block(ops=[
-        Withdraw(2, 2, bob.address_int, 40 * USDC, 0).sign(bob.l2_key, dom),
-        Withdraw(1, 1, carol.address_int, 4 * ETHER // 10, 2).sign(carol.l2_key, dom),
-    ])  # fmt: skip
+    d.build_block(
+        ops=[
+            Withdraw(2, 2, bob.address_int, 40 * USDC, 0).sign(bob.l2_key, dom),
+            Withdraw(1, 1, carol.address_int, 4 * ETHER // 10, 2).sign(carol.l2_key, dom),
+        ]
+    )
     assert b1.number == 1 and d.ledger.last_block == 3
 
     d.settle()

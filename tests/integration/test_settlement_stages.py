@@ -254,8 +254,16 @@ def _bad_gamma_block(staged: Staged) -> tuple[bytes, StoredBlockInfo]:
     good = OpRecord.decode(d.ledger.records(3, 2))
     bad = replace(good, account=good.account + 5)
     root = b2.new_root
-    info = StoredBlockInfo(2, b2.timestamp, root.to_bytes(32, "big"), ZERO_HASH, op_hash([bad], 3),
-                           next_sync_hash(ZERO_HASH, 2, root, [bad], 3), 1, 0)  # fmt: skip
+    info = StoredBlockInfo(
+        2,
+        b2.timestamp,
+        root.to_bytes(32, "big"),
+        ZERO_HASH,
+        op_hash([bad], 3),
+        next_sync_hash(ZERO_HASH, 2, root, [bad], 3),
+        1,
+        0,
+    )
     return bad.encode(), info
 
 

@@ -111,10 +111,12 @@ def test_transfer_refusals(data: Any, code: str) -> None:
         ("transfer", "malformed"),
         ({"type": "deposit", **_STORED_BODY["ops"][1]}, "malformed"),  # not a wallet's to send
         ({"type": "withdraw", "from": 0, "chain": 2, "address": 5, "amount": 1, "nonce": 0}, "bad_address"),
-        ({"type": "withdraw", "from": 0, "chain": 9, "address": "0x" + "aa" * 20, "amount": 1, "nonce": 0},
-         "bad_chain"),
+        (
+            {"type": "withdraw", "from": 0, "chain": 9, "address": "0x" + "aa" * 20, "amount": 1, "nonce": 0},
+            "bad_chain",
+        ),
     ],
-)  # fmt: skip
+)
 def test_wallet_transaction_refusals(data: Any, code: str) -> None:
     with pytest.raises(TxRejected) as err:
         l2_tx_from_json(data)

@@ -24,8 +24,15 @@ def test_every_command_has_help() -> None:
     assert top.exit_code == 0
     assert "Multi-chain ZK-rollup" in top.output
     # the whole tool, not only the devnet: the four stages and every group of commands
-    for words in ("commit", "prove", "synchronize", "execute", "deposit, transfer, withdraw, full-exit",
-                  "sequencer, relayer", "circuit build"):  # fmt: skip
+    for words in (
+        "commit",
+        "prove",
+        "synchronize",
+        "execute",
+        "deposit, transfer, withdraw, full-exit",
+        "sequencer, relayer",
+        "circuit build",
+    ):
         assert words in top.output, words
     paths = _commands(cli)
     assert {("devnet", "up"), ("devnet", "down"), ("devnet", "status"), ("deploy",), ("demo",)} <= set(paths)

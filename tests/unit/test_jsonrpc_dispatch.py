@@ -89,11 +89,33 @@ def test_the_depth_scan_is_linear_on_hostile_bodies() -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [b"{not json", b"", b"   ", b'{"jsonrpc": "2.0", "method": "\xff\xfe", "id": 1}', b'{"a": NaN}',
-     b"[Infinity]", b"-Infinity", b"\xef\xbb\xbf{}", b'{"jsonrpc": "2.0"', b"1" * 5000, b"\x00"],
-    ids=["garbage", "empty", "blank", "invalid-utf8", "nan", "infinity", "minus-infinity", "bom",
-         "truncated", "huge-int", "nul"],
-)  # fmt: skip
+    [
+        b"{not json",
+        b"",
+        b"   ",
+        b'{"jsonrpc": "2.0", "method": "\xff\xfe", "id": 1}',
+        b'{"a": NaN}',
+        b"[Infinity]",
+        b"-Infinity",
+        b"\xef\xbb\xbf{}",
+        b'{"jsonrpc": "2.0"',
+        b"1" * 5000,
+        b"\x00",
+    ],
+    ids=[
+        "garbage",
+        "empty",
+        "blank",
+        "invalid-utf8",
+        "nan",
+        "infinity",
+        "minus-infinity",
+        "bom",
+        "truncated",
+        "huge-int",
+        "nul",
+    ],
+)
 def test_what_is_not_strict_utf8_json_is_a_parse_error(body: bytes) -> None:
     answer = run(body)
     assert code(answer) == PARSE_ERROR and answer["id"] is None
@@ -164,16 +186,22 @@ def test_notifications_run_but_get_no_answer() -> None:
     assert run(notification("echo", 1), calls) is None
     assert calls.seen == [(1,)]
     named = {"jsonrpc": "2.0", "method": "two", "params": {"a": 1}}
-    for silent in (notification("nope"), notification("two", 1), notification("bug"),
-                   notification("rejected"), named):  # fmt: skip
+    for silent in (
+        notification("nope"),
+        notification("two", 1),
+        notification("bug"),
+        notification("rejected"),
+        named,
+    ):
         assert run(silent, calls) is None
     assert calls.seen == [(1,)]
 
 
 def test_batches_answer_each_element_on_its_own() -> None:
     calls = Calls()
-    answers = run([req("echo", 1, id=1), notification("echo", 2), 7, req("nope", id="n"), [req("echo", 3)]],
-                  calls)  # fmt: skip
+    answers = run(
+        [req("echo", 1, id=1), notification("echo", 2), 7, req("nope", id="n"), [req("echo", 3)]], calls
+    )
     assert answers[0] == {"jsonrpc": "2.0", "id": 1, "result": [1]}
     assert [code(a) for a in answers[1:]] == [INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_REQUEST]
     assert [a["id"] for a in answers] == [1, None, "n", None]
@@ -210,8 +238,13 @@ server.stop()
 def test_a_server_with_the_daemons_imports_survives_deep_nesting() -> None:
     """In a child process, as in the daemon: there py_ecc raised the recursion limit to 100000."""
     port = free_ports(1)[0]
-    child = subprocess.Popen([sys.executable, "-c", _SERVE, str(port)], cwd=REPO, stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    child = subprocess.Popen(
+        [sys.executable, "-c", _SERVE, str(port)],
+        cwd=REPO,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert child.stdin is not None and child.stdout is not None and child.stderr is not None
     try:
         line = child.stdout.readline()

@@ -29,8 +29,14 @@ from tests.unit.rpc_calls import DEEP, Calls, notification, req
 
 # -- the server over loopback HTTP -----------------------------------------------------------------------
 
-FAST = Limits(max_batch=5, max_body=64 << 10, idle_timeout_s=0.5, request_deadline_s=1.5,
-              max_connections=4, linger_s=0.1)  # fmt: skip
+FAST = Limits(
+    max_batch=5,
+    max_body=64 << 10,
+    idle_timeout_s=0.5,
+    request_deadline_s=1.5,
+    max_connections=4,
+    linger_s=0.1,
+)
 
 
 @pytest.fixture
@@ -103,9 +109,21 @@ def test_other_verbs_than_post_get_405(served: tuple[int, Calls], verb: str) -> 
         ("Content-Length: 99999999999999999999999999999999999999999999\r\n", 413),
         ("Transfer-Encoding: chunked\r\n", 411),
     ],
-    ids=["missing", "negative", "very-negative", "letters", "plus", "exponent", "two-numbers", "empty",
-         "conflicting", "over-the-limit", "huge", "chunked"],
-)  # fmt: skip
+    ids=[
+        "missing",
+        "negative",
+        "very-negative",
+        "letters",
+        "plus",
+        "exponent",
+        "two-numbers",
+        "empty",
+        "conflicting",
+        "over-the-limit",
+        "huge",
+        "chunked",
+    ],
+)
 def test_content_length_must_be_there_numeric_and_bounded(
     served: tuple[int, Calls], headers: str, status: int
 ) -> None:

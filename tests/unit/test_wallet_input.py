@@ -19,8 +19,13 @@ ETH, USDC = Token(0, "ETH", 18), Token(1, "USDC", 6)
 
 @pytest.mark.parametrize(
     ("text", "token", "raw"),
-    [("1.5", ETH, 15 * 10**17), ("1e-18", ETH, 1), ("0.000001", USDC, 1), (" 2 ", USDC, 2_000_000),
-     ("340282366920938463463.374607431768211455", ETH, MAX_BALANCE)],
+    [
+        ("1.5", ETH, 15 * 10**17),
+        ("1e-18", ETH, 1),
+        ("0.000001", USDC, 1),
+        (" 2 ", USDC, 2_000_000),
+        ("340282366920938463463.374607431768211455", ETH, MAX_BALANCE),
+    ],
 )
 def test_amounts_are_exact_at_any_size(text: str, token: Token, raw: int) -> None:
     assert parse_amount(text, token) == raw
@@ -29,12 +34,20 @@ def test_amounts_are_exact_at_any_size(text: str, token: Token, raw: int) -> Non
 
 @pytest.mark.parametrize(
     ("text", "fragment"),
-    [("-1", "must be positive"), ("0", "must be positive"), ("-0", "must be positive"),
-     ("1e-19", "at most 18 decimals"), ("1e-99999999999", "at most 18 decimals"),
-     ("1e40", "more than an L2 balance can hold (at most about 3.4e+20 ETH)"),
-     ("1e999999999999", "more than an L2 balance can hold"), ("nan", "not a number"),
-     ("inf", "not a number"), ("1,5", "not a number"), ("0x10", "not a number"),
-     ("", "not a number")],
+    [
+        ("-1", "must be positive"),
+        ("0", "must be positive"),
+        ("-0", "must be positive"),
+        ("1e-19", "at most 18 decimals"),
+        ("1e-99999999999", "at most 18 decimals"),
+        ("1e40", "more than an L2 balance can hold (at most about 3.4e+20 ETH)"),
+        ("1e999999999999", "more than an L2 balance can hold"),
+        ("nan", "not a number"),
+        ("inf", "not a number"),
+        ("1,5", "not a number"),
+        ("0x10", "not a number"),
+        ("", "not a number"),
+    ],
 )
 def test_bad_amounts_are_refused_with_their_reason(text: str, fragment: str) -> None:
     with pytest.raises(UserError, match=fragment.replace("(", r"\(").replace(")", r"\)").replace("+", r"\+")):
@@ -65,9 +78,13 @@ def test_l1_addresses_are_wallet_names_or_full_checked_addresses(tmp_path: Path)
     if wrong != address and any(c.isalpha() for c in address[2:]):
         with pytest.raises(UserError, match="checksum"):
             l1_address(wrong, tmp_path)
-    for text, fragment in (("0x1234", "exactly 40 hex digits"), (address + "0", "exactly 40 hex digits"),
-                           ("carol", "no wallet named 'carol'"), ("0x" + "z" * 40, "exactly 40 hex digits"),
-                           ("1234", "no wallet named")):  # fmt: skip
+    for text, fragment in (
+        ("0x1234", "exactly 40 hex digits"),
+        (address + "0", "exactly 40 hex digits"),
+        ("carol", "no wallet named 'carol'"),
+        ("0x" + "z" * 40, "exactly 40 hex digits"),
+        ("1234", "no wallet named"),
+    ):
         with pytest.raises(UserError, match=fragment):
             l1_address(text, tmp_path)
 
@@ -75,9 +92,12 @@ def test_l1_addresses_are_wallet_names_or_full_checked_addresses(tmp_path: Path)
 def test_node_errors_are_one_readable_line() -> None:
     rpc = Web3RPCError(
         "{'code': -32003, 'message': 'Insufficient funds for gas * price + value'}",
-        rpc_response={"jsonrpc": "2.0", "id": 1,
-                      "error": {"code": -32003, "message": "Insufficient funds for gas * price + value"}},
-    )  # fmt: skip
+        rpc_response={
+            "jsonrpc": "2.0",
+            "id": 1,
+            "error": {"code": -32003, "message": "Insufficient funds for gas * price + value"},
+        },
+    )
     assert node_error_text(rpc) == "Insufficient funds for gas * price + value"
     assert node_error_text(ValueError({"code": -32000, "message": "nonce too low"})) == "nonce too low"
     assert node_error_text(OSError("connection\nrefused")) == "connection refused"
