@@ -81,7 +81,7 @@ class RollupConfig:
     """What the rollup contracts are deployed with: the circuit profile and the priority deadline."""
 
     profile: str = "test"
-    priority_expiration_blocks: int = 10_000
+    priority_expiration_seconds: int = 86_400  # docs/exodus.md section 1: seconds, the same on every chain
 
 
 @dataclass(frozen=True)
@@ -205,18 +205,23 @@ def _parse_relayer(r: _Reader, t: dict[str, Any]) -> RelayerConfig:
 
 
 def _parse_rollup(r: _Reader, t: dict[str, Any]) -> RollupConfig:
-    r.only_keys(t, "[rollup]", {"profile", "priority_expiration_blocks"})
+    if "priority_expiration_blocks" in t:
+        r.fail(
+            "[rollup]: priority_expiration_blocks is gone: deadlines are in seconds now, the same on chains "
+            "with different block times (priority_expiration_seconds; docs/exodus.md)"
+        )
+    r.only_keys(t, "[rollup]", {"profile", "priority_expiration_seconds"})
     defaults = RollupConfig()
     profile = r.string(t, "profile", "[rollup]") if "profile" in t else defaults.profile
     if profile not in PROFILES:
         r.fail(f"[rollup]: unknown circuit profile {profile!r} (known: {', '.join(PROFILES)})")
     expiration = r.integer(
         t,
-        "priority_expiration_blocks",
+        "priority_expiration_seconds",
         "[rollup]",
         low=1,
         high=2**32,
-        default=defaults.priority_expiration_blocks,
+        default=defaults.priority_expiration_seconds,
     )
     return RollupConfig(profile, expiration)
 

@@ -9,7 +9,7 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractCustomError, ContractLogicError
-from web3.types import Wei
+from web3.types import RPCEndpoint, Wei
 
 from orchestrator.chain.sender import Sender
 from orchestrator.contracts.compiler import ContractArtifact, compile_contracts
@@ -73,3 +73,10 @@ def expect_deploy_revert(w3: Web3, key: str, name: str, error: str, *args: Any) 
         assert decoded is not None
         return decoded[1]
     raise AssertionError(f"expected the deployment of {name} to revert with {error}, but it succeeded")
+
+
+def advance_time(w3: Web3, seconds: int) -> int:
+    """TEST-ONLY (anvil): move the chain's clock `seconds` ahead and mine a block there; its timestamp."""
+    w3.provider.make_request(RPCEndpoint("evm_increaseTime"), [seconds])
+    w3.provider.make_request(RPCEndpoint("evm_mine"), [])
+    return int(w3.eth.get_block("latest")["timestamp"])

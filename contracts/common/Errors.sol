@@ -115,3 +115,17 @@ error NothingToReport(uint64 blockNumber, uint64 floor);
 error BlockNotCommittedHere(uint64 blockNumber, uint64 lastCommitted);
 /// @notice A cross-chain payload of the wrong length.
 error MalformedMessage(uint256 expectedLength, uint256 actualLength);
+
+// ---- exodus (docs/exodus.md) ----
+/// @notice The chain is in exodus: no stage, deposit or request moves any more.
+error ExodusActive();
+/// @notice Only in exodus.
+error ExodusNotActive();
+/// @notice The oldest unexecuted request's deadline has not passed (`expiration` 0: the queue is empty).
+error ExodusNotDue(uint64 expiration, uint64 currentTimestamp);
+/// @notice The exodus reference block R is not known here yet (a secondary learns it from the primary).
+error ExodusReferenceUnknown();
+/// @notice Blocks at or below R remain to be executed here first (the last executed block is given).
+error ExodusNotFinished(uint64 referenceBlock, uint64 lastExecuted);
+/// @notice A confirmation for a block above the exodus reference block R.
+error AboveExodusReference(uint64 referenceBlock, uint64 blockNumber);

@@ -28,6 +28,10 @@ interface IPrimaryRollup is IRollup {
     event SyncReportReceived(uint8 indexed rollupChainId, uint64 indexed blockNumber, bytes32 syncHash);
     event ConfirmationSent(uint8 indexed rollupChainId, uint64 indexed blockNumber, bytes32 syncHash, uint64 nonce);
     event VerifierChanged(address indexed verifier);
+    /// @notice Secondary `rollupChainId` entered exodus by its own deadline and said so.
+    event ExodusNoticeReceived(uint8 indexed rollupChainId);
+    /// @notice Exodus, R and S_c(R) sent to secondary `rollupChainId` (docs/exodus.md).
+    event ExodusSent(uint8 indexed rollupChainId, uint64 referenceBlock, bytes32 syncHash, uint64 nonce);
 
     /// @notice Commit blocks after `lastBlock` (the latest committed), whose per-chain sync hashes are
     ///         `lastSyncHashes`. Checks order, timestamps, lengths, chain ids and this chain's queue.

@@ -22,7 +22,7 @@ interface IRollup {
     /// @notice One request waiting in this chain's priority queue.
     struct PriorityRequest {
         bytes32 requestHash; // Operations.depositRequestHash or fullExitRequestHash
-        uint64 expirationBlock; // L1 block after which an unprocessed request lets the chain enter exodus
+        uint64 expirationTimestamp; // after it, an unexecuted request lets anyone start exodus (docs/exodus.md)
     }
 
     /// @notice A block's own records, passed back for execution (checked against the stored h_c).
@@ -47,7 +47,7 @@ interface IRollup {
         bytes20 pkh,
         uint32 accountIndex,
         bytes32 requestHash,
-        uint64 expirationBlock
+        uint64 expirationTimestamp
     );
     event BlockExecuted(uint64 indexed blockNumber);
     /// @notice Blocks above `toBlock` up to `fromBlock` were reverted; their requests are back in the queue.
@@ -60,6 +60,13 @@ interface IRollup {
     event PendingBalanceWithdrawn(address indexed owner, uint16 indexed tokenId, uint256 amount);
     event TokenRegistered(uint16 indexed tokenId, address indexed token);
     event OperatorChanged(address indexed operator);
+    /// @notice This chain entered exodus: no stage moves any more (docs/exodus.md).
+    event ExodusActivated();
+    /// @notice The exodus reference block R (the primary's last synchronized block when it activated) and
+    ///         this chain's sync hash at R, which its last block at or below R carries.
+    event ExodusReferenceSet(uint64 referenceBlock, bytes32 syncHash);
+    /// @notice A deposit that no block at or below R included was credited back to its depositor.
+    event DepositRefunded(uint64 indexed serialId, address indexed depositor, uint16 tokenId, uint128 amount);
 
     /// @notice Deposit ETH to the L2 account of `pkh` owned on L1 by the sender.
     function depositETH(bytes20 pkh) external payable;
@@ -74,11 +81,24 @@ interface IRollup {
 
     /// @notice Execute blocks up to this chain's synchronized block, in order: withdrawals and full exits
     ///         become pending balances (256-bit: crediting never overflows, so no owner's state can make a
-    ///         synchronized block unexecutable), consumed priority requests are retired.
+    ///         synchronized block unexecutable), consumed priority requests are retired, the vault follows.
+    ///         The operator's call; in exodus anyone's (blocks at or below R only: nothing above is
+    ///         synchronized).
     function executeBlocks(ExecuteBlockInfo[] calldata blocks) external;
 
     /// @notice Revert committed blocks, newest first, all above the synchronized block (operator only).
     function revertBlocks(StoredBlockInfo[] calldata blocks) external;
+
+    /// @notice Start exodus on this chain: anyone, once the oldest request not yet executed here is past its
+    ///         deadline (`ExodusNotDue` before). Stops every stage here and tells the other chains through
+    ///         the messenger (a secondary tells the primary, the primary every secondary, with R).
+    function activateExodus() external;
+
+    /// @notice In exodus, after every block at or below R is executed here: credit back to its depositor a
+    ///         deposit still in this chain's queue (no block at or below R included it). Anyone may call; the
+    ///         request's hash proves the fields, and it is deleted, so it refunds once.
+    function refundDeposit(uint64 serialId, address depositor, uint16 tokenId, uint128 amount, bytes20 pkh)
+        external;
 
     /// @notice Pay `owner` its whole pending balance of `tokenId` (anyone may push it). A refusing owner or
     ///         token fails only this call: execution only credits, so it never depends on it. ERC-20 payouts

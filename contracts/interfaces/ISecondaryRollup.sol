@@ -20,6 +20,8 @@ interface ISecondaryRollup is IRollup {
     event SyncReportSent(uint64 indexed blockNumber, bytes32 syncHash, uint64 nonce);
     /// @notice A confirmation for a block at or below the synchronized one arrived late and changed nothing.
     event StaleConfirmation(uint64 indexed blockNumber);
+    /// @notice This chain entered exodus by its own deadline and told the primary.
+    event ExodusNoticeSent(uint64 nonce);
 
     /// @notice Commit blocks after `lastBlock` (the latest committed here); block numbers may skip.
     function commitBlocks(StoredBlockInfo calldata lastBlock, SecondaryCommitInfo[] calldata blocks) external;

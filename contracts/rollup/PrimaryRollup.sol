@@ -181,16 +181,24 @@ contract PrimaryRollup is IPrimaryRollup, RollupBase, IMessageReceiver {
 
     // ---------------------------------------------------------------- synchronize
 
-    /// @notice A secondary's sync report, delivered by the messenger.
+    /// @notice A secondary's sync report or exodus notice, delivered by the messenger.
     function receiveMessage(uint256 sourceChainId, address sender, bytes calldata payload) external {
         if (msg.sender != messenger) revert Unauthorized(messenger, msg.sender);
-        (uint8 chainId, uint64 blockNumber, bytes32 syncHash) = SyncMessages.decode(payload, SyncMessages.REPORT);
+        (uint8 kind, uint8 chainId, uint64 blockNumber, bytes32 syncHash) = SyncMessages.decode(payload);
         Peer memory peer = peers[chainId];
         if (chainId == rollupChainId || peer.rollup != sender || peer.evmChainId != sourceChainId) {
             revert NotPeer(sourceChainId, sender);
         }
-        syncReports[chainId][blockNumber] = syncHash;
-        emit SyncReportReceived(chainId, blockNumber, syncHash);
+        if (kind == SyncMessages.REPORT) {
+            syncReports[chainId][blockNumber] = syncHash;
+            emit SyncReportReceived(chainId, blockNumber, syncHash);
+        } else if (kind == SyncMessages.EXODUS_NOTICE) {
+            // A secondary entered exodus by its own deadline: so does every chain (docs/exodus.md).
+            emit ExodusNoticeReceived(chainId);
+            if (!exodusActive) _activateExodus(false);
+        } else {
+            revert UnknownMessageKind(kind);
+        }
     }
 
     /// @inheritdoc IPrimaryRollup
@@ -231,5 +239,28 @@ contract PrimaryRollup is IPrimaryRollup, RollupBase, IMessageReceiver {
 
     function _afterRevert(StoredBlockInfo calldata info) internal override {
         if (lastProvenBlock >= info.blockNumber) lastProvenBlock = info.previousBlock;
+    }
+
+    // ---------------------------------------------------------------- exodus (docs/exodus.md)
+
+    /// @dev R is the last synchronized block: proven, every secondary's part confirmed, and final, since
+    ///      nothing is synchronized from now on. Every secondary learns R and its S_c(R), which is the S_c
+    ///      last confirmed to it (a confirmation goes out whenever S_c changes).
+    function _afterExodusActivated(bool) internal override {
+        uint64 referenceBlock = lastSynchronizedBlock;
+        _setExodusReference(referenceBlock, bytes32(0));
+        for (uint8 c = 1; c <= chainCount; ++c) {
+            Peer memory peer = peers[c];
+            if (c == rollupChainId || peer.rollup == address(0)) continue;
+            bytes32 syncHash = confirmedSyncHash[c];
+            uint64 nonce = IMessenger(messenger).send(
+                peer.evmChainId, peer.rollup, SyncMessages.encode(SyncMessages.EXODUS, c, referenceBlock, syncHash)
+            );
+            emit ExodusSent(c, referenceBlock, syncHash, nonce);
+        }
+    }
+
+    function _executedToReference() internal view override returns (bool) {
+        return lastExecutedBlock == exodusBlock;
     }
 }

@@ -35,7 +35,8 @@ abstract contract RollupBase is IRollup, RollupStorage {
         emit TokenRegistered(tokenId, token);
     }
 
-    function setOperator(address operator_) external onlyOwner {
+    /// @notice Not in exodus: exodus removes the operator for good.
+    function setOperator(address operator_) external onlyOwner whenNotExodus {
         if (operator_ == address(0)) revert ZeroAddress();
         operator = operator_;
         emit OperatorChanged(operator_);
@@ -51,12 +52,12 @@ abstract contract RollupBase is IRollup, RollupStorage {
     // ---------------------------------------------------------------- priority queue
 
     /// @inheritdoc IRollup
-    function depositETH(bytes20 pkh) external payable nonReentrant {
+    function depositETH(bytes20 pkh) external payable nonReentrant whenNotExodus {
         _queueDeposit(0, msg.value, pkh);
     }
 
     /// @inheritdoc IRollup
-    function depositERC20(address token, uint128 amount, bytes20 pkh) external nonReentrant {
+    function depositERC20(address token, uint128 amount, bytes20 pkh) external nonReentrant whenNotExodus {
         uint16 tokenId = tokenIdOf[token];
         if (tokenId == 0) revert TokenNotRegistered(token);
         uint256 before = IERC20Minimal(token).balanceOf(address(this));
@@ -66,7 +67,7 @@ abstract contract RollupBase is IRollup, RollupStorage {
     }
 
     /// @inheritdoc IRollup
-    function requestFullExit(uint32 accountIndex, uint16 tokenId) external {
+    function requestFullExit(uint32 accountIndex, uint16 tokenId) external whenNotExodus {
         uint32 maxIndex = uint32((uint256(1) << treeDepth) - 1);
         if (accountIndex > maxIndex) revert AccountIndexOutOfRange(maxIndex, accountIndex);
         if (tokenId != 0 && tokenAddress[tokenId] == address(0)) revert UnknownTokenId(tokenId);
@@ -82,8 +83,10 @@ abstract contract RollupBase is IRollup, RollupStorage {
     // ---------------------------------------------------------------- execute and revert
 
     /// @inheritdoc IRollup
-    /// @dev No guard: execution only credits pending balances, it calls no other contract.
-    function executeBlocks(ExecuteBlockInfo[] calldata blocks) external onlyOperator {
+    /// @dev No guard: execution only credits pending balances, it calls no other contract. In exodus the
+    ///      operator is gone (address 0) and anyone executes; nothing above R is ever synchronized.
+    function executeBlocks(ExecuteBlockInfo[] calldata blocks) external {
+        if (msg.sender != operator && !exodusActive) revert Unauthorized(operator, msg.sender);
         for (uint256 i = 0; i < blocks.length; ++i) {
             StoredBlockInfo calldata info = blocks[i].storedBlock;
             _checkStoredBlock(info);
@@ -122,6 +125,65 @@ abstract contract RollupBase is IRollup, RollupStorage {
         }
         emit BlocksReverted(from, lastCommittedBlock);
     }
+
+    // ---------------------------------------------------------------- exodus (docs/exodus.md)
+
+    /// @inheritdoc IRollup
+    function activateExodus() external {
+        if (exodusActive) revert ExodusActive();
+        uint64 first = firstPriorityRequestId;
+        uint64 expiration = first < nextPriorityRequestId ? priorityRequests[first].expirationTimestamp : 0;
+        if (expiration == 0 || block.timestamp <= expiration) revert ExodusNotDue(expiration, uint64(block.timestamp));
+        _activateExodus(true);
+    }
+
+    /// @inheritdoc IRollup
+    function refundDeposit(uint64 serialId, address depositor, uint16 tokenId, uint128 amount, bytes20 pkh)
+        external
+    {
+        _requireExodusFinished();
+        bytes32 expected = serialId >= firstPriorityRequestId ? priorityRequests[serialId].requestHash : bytes32(0);
+        bytes32 actual = Operations.depositRequestHash(rollupChainId, tokenId, amount, depositor, pkh);
+        if (expected != actual) revert PriorityRequestMismatch(serialId, expected, actual);
+        delete priorityRequests[serialId];
+        _credit(depositor, tokenId, amount);
+        emit DepositRefunded(serialId, depositor, tokenId, amount);
+    }
+
+    /// @notice Whether every block at or below R is executed here (so the vault holds its value at R, and
+    ///         what is left in the queue was in no block at or below R).
+    function exodusFinished() public view returns (bool) {
+        return exodusReferenceSet && _executedToReference();
+    }
+
+    /// @dev Enter exodus: the operator role ends here, and the role's own bookkeeping follows
+    ///      (`_afterExodusActivated`: the primary fixes R and tells the secondaries, a secondary tells the
+    ///      primary when `notify`).
+    function _activateExodus(bool notify) internal {
+        exodusActive = true;
+        operator = address(0);
+        emit OperatorChanged(address(0));
+        emit ExodusActivated();
+        _afterExodusActivated(notify);
+    }
+
+    function _setExodusReference(uint64 referenceBlock, bytes32 syncHash) internal {
+        exodusReferenceSet = true;
+        exodusBlock = referenceBlock;
+        exodusSyncHash = syncHash;
+        emit ExodusReferenceSet(referenceBlock, syncHash);
+    }
+
+    function _requireExodusFinished() internal view {
+        if (!exodusActive) revert ExodusNotActive();
+        if (!exodusReferenceSet) revert ExodusReferenceUnknown();
+        if (!_executedToReference()) revert ExodusNotFinished(exodusBlock, lastExecutedBlock);
+    }
+
+    function _afterExodusActivated(bool notify) internal virtual;
+
+    /// @dev Every block at or below R executed here (R known).
+    function _executedToReference() internal view virtual returns (bool);
 
     // ---------------------------------------------------------------- payouts
 
@@ -195,8 +257,18 @@ abstract contract RollupBase is IRollup, RollupStorage {
         for (uint256 offset = 0; offset < records.length; offset += Operations.OP_RECORD_BYTES) {
             h = SyncHash.foldOp(h, records[offset:offset + Operations.OP_RECORD_BYTES]);
             Operations.OnchainOp memory op = Operations.read(records, offset);
-            // the kinds that pay out (ops.py's pays_out)
-            if (op.opType == uint8(Operations.OpType.Withdraw) || op.opType == uint8(Operations.OpType.FullExit)) {
+            // The vault follows every kind that moves value across this chain's boundary: deposits in, the
+            // kinds that pay out (ops.py's pays_out) out. Unchecked: each amount is below 2^128.
+            if (op.opType == uint8(Operations.OpType.Deposit)) {
+                unchecked {
+                    vault[op.tokenId] += int256(uint256(op.amount));
+                }
+            } else if (
+                op.opType == uint8(Operations.OpType.Withdraw) || op.opType == uint8(Operations.OpType.FullExit)
+            ) {
+                unchecked {
+                    vault[op.tokenId] -= int256(uint256(op.amount));
+                }
                 _credit(op.ethAddress, op.tokenId, op.amount);
             }
         }
@@ -223,7 +295,7 @@ abstract contract RollupBase is IRollup, RollupStorage {
         bytes32 requestHash
     ) private {
         uint64 serialId = nextPriorityRequestId++;
-        uint64 expiration = uint64(block.number) + priorityExpirationBlocks;
+        uint64 expiration = uint64(block.timestamp) + priorityExpirationSeconds;
         priorityRequests[serialId] = PriorityRequest(requestHash, expiration);
         emit PriorityRequestQueued(serialId, opType, account, tokenId, amount, pkh, accountIndex, requestHash, expiration);
     }

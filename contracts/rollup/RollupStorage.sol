@@ -11,7 +11,7 @@ abstract contract RollupStorage {
     struct RollupParams {
         uint8 rollupChainId; // this chain's rollup chain id (1..8)
         uint8 treeDepth; // binary depth of the state tree
-        uint64 priorityExpirationBlocks;
+        uint64 priorityExpirationSeconds;
         address operator;
         address messenger; // the IMessenger that carries sync messages
         bytes32 genesisStateRoot; // state root of block 0 (the empty tree)
@@ -22,8 +22,9 @@ abstract contract RollupStorage {
     /// @notice Seconds a block timestamp may lag behind this chain's clock when it is committed.
     uint64 public constant TIMESTAMP_PAST_TOLERANCE = 7 days;
 
-    /// @notice How long (in L1 blocks) the sequencer has to process a priority request.
-    uint64 public immutable priorityExpirationBlocks;
+    /// @notice Seconds the operator has to execute a priority request before anyone may start exodus
+    ///         (seconds, not blocks: the same window on chains with different block times; docs/exodus.md).
+    uint64 public immutable priorityExpirationSeconds;
     /// @notice This chain's rollup chain id (1..8).
     uint8 public immutable rollupChainId;
     /// @notice State tree depth in binary levels: account indices are below 2^depth.
@@ -51,6 +52,9 @@ abstract contract RollupStorage {
     uint64 public nextPriorityRequestId;
     /// @notice Requests consumed by committed but not yet executed blocks.
     uint64 public committedPriorityRequests;
+    /// @notice Set once, never cleared (docs/exodus.md): the operator role is gone, blocks at or below R
+    ///         execute by anyone. It shares the queue's slot, which deposits read anyway.
+    bool public exodusActive;
     mapping(uint64 serialId => IRollup.PriorityRequest) public priorityRequests;
 
     // ---- tokens: L2 token id 0 is ETH (address(0)) everywhere ----
@@ -63,13 +67,25 @@ abstract contract RollupStorage {
     ///         execution never reverts on an owner's balance (a mapping value takes a full slot either way).
     mapping(address owner => mapping(uint16 tokenId => uint256)) public pendingBalances;
 
+    // ---- exodus (docs/exodus.md) ----
+    /// @notice Whether R (`exodusBlock`) is known here: at activation on the primary, from its message on a
+    ///         secondary.
+    bool public exodusReferenceSet;
+    /// @notice R: the primary's last synchronized block when it entered exodus; every exit uses its state.
+    uint64 public exodusBlock;
+    /// @notice This chain's sync hash S_c(R): its last block at or below R is the one committed with it.
+    bytes32 public exodusSyncHash;
+    /// @notice L2-owned liquidity per token on this chain: executed deposits minus executed withdrawals and
+    ///         full exits. Signed: the circuit does not stop an operator from over-withdrawing one chain.
+    mapping(uint16 tokenId => int256) public vault;
+
     uint256 private reentrancyLock = 1;
 
     constructor(RollupParams memory params) {
         if (params.operator == address(0)) revert ZeroAddress();
         rollupChainId = params.rollupChainId;
         treeDepth = params.treeDepth;
-        priorityExpirationBlocks = params.priorityExpirationBlocks;
+        priorityExpirationSeconds = params.priorityExpirationSeconds;
         messenger = params.messenger;
         owner = msg.sender;
         operator = params.operator;
@@ -80,8 +96,15 @@ abstract contract RollupStorage {
         _;
     }
 
+    /// @dev Exodus clears `operator`, so this also stops every operator call then, at no cost before: the
+    ///      exodus flag is read only on the way to a refusal, to name it.
     modifier onlyOperator() {
-        if (msg.sender != operator) revert Unauthorized(operator, msg.sender);
+        if (msg.sender != operator) _refuseCaller();
+        _;
+    }
+
+    modifier whenNotExodus() {
+        if (exodusActive) revert ExodusActive();
         _;
     }
 
@@ -90,5 +113,10 @@ abstract contract RollupStorage {
         reentrancyLock = 2;
         _;
         reentrancyLock = 1;
+    }
+
+    function _refuseCaller() internal view {
+        if (exodusActive) revert ExodusActive();
+        revert Unauthorized(operator, msg.sender);
     }
 }

@@ -113,16 +113,27 @@ contract SecondaryRollup is ISecondaryRollup, RollupBase, IMessageReceiver {
         emit SyncReportSent(blockNumber, syncHash, nonce);
     }
 
-    /// @notice The primary's confirmation (this chain, block m, S_c(m)), delivered by the messenger.
+    /// @notice The primary's confirmation (this chain, block m, S_c(m)) or exodus (this chain, R, S_c(R)),
+    ///         delivered by the messenger.
     function receiveMessage(uint256 sourceChainId, address sender, bytes calldata payload) external {
         if (msg.sender != messenger) revert Unauthorized(messenger, msg.sender);
         Peer memory primary = peers[primaryChainId];
         if (primary.rollup == address(0) || primary.rollup != sender || primary.evmChainId != sourceChainId) {
             revert NotPeer(sourceChainId, sender);
         }
-        (uint8 chainId, uint64 blockNumber, bytes32 syncHash) =
-            SyncMessages.decode(payload, SyncMessages.CONFIRMATION);
+        (uint8 kind, uint8 chainId, uint64 blockNumber, bytes32 syncHash) = SyncMessages.decode(payload);
         if (chainId != rollupChainId) revert WrongChainId(rollupChainId, chainId);
+        if (kind == SyncMessages.CONFIRMATION) {
+            _confirm(blockNumber, syncHash);
+        } else if (kind == SyncMessages.EXODUS) {
+            if (!exodusActive) _activateExodus(false);
+            if (!exodusReferenceSet) _setExodusReference(blockNumber, syncHash);
+        } else {
+            revert UnknownMessageKind(kind);
+        }
+    }
+
+    function _confirm(uint64 blockNumber, bytes32 syncHash) private {
         if (blockNumber <= lastSynchronizedBlock) {
             emit StaleConfirmation(blockNumber);
             return;
@@ -131,6 +142,24 @@ contract SecondaryRollup is ISecondaryRollup, RollupBase, IMessageReceiver {
         if (committed != syncHash) revert ConfirmationMismatch(blockNumber, committed, syncHash);
         lastSynchronizedBlock = blockNumber;
         emit BlocksSynchronized(blockNumber, syncHash);
+    }
+
+    // ---------------------------------------------------------------- exodus (docs/exodus.md)
+
+    /// @dev Entered by this chain's own deadline: tell the primary, which fixes R and answers every chain.
+    function _afterExodusActivated(bool notify) internal override {
+        Peer memory primary = peers[primaryChainId];
+        if (!notify || primary.rollup == address(0)) return;
+        uint64 nonce = IMessenger(messenger).send(
+            primary.evmChainId, primary.rollup, SyncMessages.encode(SyncMessages.EXODUS_NOTICE, rollupChainId, 0, 0)
+        );
+        emit ExodusNoticeSent(nonce);
+    }
+
+    /// @dev This chain's last block at or below R is the one committed with S_c(R); none (S_c(R) = 0) is
+    ///      block 0, whose committed sync hash is 0 too.
+    function _executedToReference() internal view override returns (bool) {
+        return committedSyncHash[lastExecutedBlock] == exodusSyncHash;
     }
 
     function _afterRevert(StoredBlockInfo calldata info) internal override {

@@ -22,4 +22,13 @@ contract QueueHarness is RollupBase {
     }
 
     function _afterRevert(StoredBlockInfo calldata) internal override {}
+
+    /// @dev A chain without peers: R is its own synchronized block, as on a primary alone.
+    function _afterExodusActivated(bool) internal override {
+        _setExodusReference(lastSynchronizedBlock, bytes32(0));
+    }
+
+    function _executedToReference() internal view override returns (bool) {
+        return lastExecutedBlock == exodusBlock;
+    }
 }

@@ -68,7 +68,7 @@ def _rollup_constructor(
     params = (
         chain.rollup_chain_id,
         profile.depth,
-        config.rollup.priority_expiration_blocks,
+        config.rollup.priority_expiration_seconds,
         operator,
         messenger,
         genesis_root,

@@ -80,7 +80,7 @@ def test_eth_deposit_is_queued_with_its_request_hash(queue: Queue) -> None:
     assert bytes(event["requestHash"]) == deposit_hash(CHAIN_ID, 0, 10**18, q.user, PKH)
     stored = q.rollup.functions.priorityRequests(serial).call()
     assert bytes(stored[0]) == bytes(event["requestHash"])
-    assert stored[1] == receipt["blockNumber"] + 100
+    assert stored[1] == q.w3.eth.get_block(receipt["blockNumber"])["timestamp"] + 100  # seconds
     assert q.w3.eth.get_balance(q.rollup.address) >= 10**18
 
 

@@ -30,7 +30,7 @@ def test_shipped_devnet_file_is_valid() -> None:
     assert len({c.evm_chain_id for c in config.chains}) == 3
     assert config.primary.rpc_url.startswith("http://127.0.0.1:")
     assert [t.l2_token_id for t in config.tokens] == [1, 2]
-    assert config.rollup.profile == "test" and config.rollup.priority_expiration_blocks > 0
+    assert config.rollup.profile == "test" and config.rollup.priority_expiration_seconds > 0
 
 
 @pytest.mark.parametrize(
@@ -76,7 +76,8 @@ def test_max_chain_count_is_accepted() -> None:
         (lambda r: r["tokens"].append(dict(r["tokens"][0])), "same token symbol 'USDC'"),
         (lambda r: r.pop("test_keys"), r"missing table \[test_keys\]"),
         (lambda r: r.update(rollup={"profile": "huge"}), "unknown circuit profile 'huge'"),
-        (lambda r: r.update(rollup={"priority_expiration_blocks": 0}), "priority_expiration_blocks = 0"),
+        (lambda r: r.update(rollup={"priority_expiration_seconds": 0}), "priority_expiration_seconds = 0"),
+        (lambda r: r.update(rollup={"priority_expiration_blocks": 10}), "deadlines are in seconds now"),
         (lambda r: r.update(rollup={"prfile": "test"}), r"\[rollup\]: unknown key 'prfile'"),
         (lambda r: r["chains"][0].update(rollup_chain_id=2), r"rollup chain ids must be 1..1, one per chain"),
     ],
