@@ -81,7 +81,7 @@ class RollupClient:
         return int(self.functions.pendingBalances(Web3.to_checksum_address(owner), token).call())
 
     def request_deadline(self, serial: int) -> int:
-        """The chain timestamp (seconds) after which an unexecuted request `serial` lets anyone start exodus."""
+        """The chain timestamp (s) after which an unexecuted request `serial` lets anyone start exodus."""
         return int(self.functions.priorityRequests(serial).call()[1])
 
     def pending_requests(self) -> int:

@@ -1,4 +1,6 @@
-"""The block circuit of a profile, built on demand: compile (cached), keys (cached or a fresh setup).
+"""The circuits of a profile, built on demand: compile (cached), keys (cached or a fresh setup). Two per
+profile: the block circuit (circuits/main/<profile>.circom) and the exodus exit circuit
+(circuits/main/exit_<profile>.circom, docs/exodus.md section 4).
 
 `rollup circuit build` and `rollup deploy` both need it; the first call on a fresh clone compiles the
 circuit and runs the single-party setup (about a minute for the test profile), later calls read caches.
@@ -13,6 +15,7 @@ from pathlib import Path
 
 from orchestrator.errors import ProverError
 from orchestrator.l2.block import Block
+from orchestrator.l2.exit import ExitClaim
 from orchestrator.l2.params import get_profile
 from orchestrator.prover.compile import CompiledCircuit, compile_circuit, find_compiled
 from orchestrator.prover.groth16 import CircuitKeys, Groth16PyBackend, Proof
@@ -30,8 +33,16 @@ def main_file(profile: str) -> Path:
     return Path("circuits") / "main" / f"{profile}.circom"
 
 
+def exit_main_file(profile: str) -> Path:
+    get_profile(profile)
+    return Path("circuits") / "main" / f"exit_{profile}.circom"
+
+
 def compiled_profile(profile: str, status: Status = _quiet) -> CompiledCircuit:
-    main = main_file(profile)
+    return compiled_main(main_file(profile), status)
+
+
+def compiled_main(main: Path, status: Status = _quiet) -> CompiledCircuit:
     cached = find_compiled(main)
     if cached is not None:
         return cached
@@ -42,9 +53,16 @@ def compiled_profile(profile: str, status: Status = _quiet) -> CompiledCircuit:
 def profile_keys(
     profile: str, status: Status = _quiet, backend: Groth16PyBackend | None = None, zkey: Path | None = None
 ) -> tuple[CompiledCircuit, CircuitKeys]:
-    """The compiled circuit and its keys: a ceremony zkey when given, else cached keys, else a fresh
+    """The compiled block circuit and its keys: a ceremony zkey when given, else cached keys, else a fresh
     single-party setup (UNSAFE for real value)."""
-    compiled = compiled_profile(profile, status)
+    return circuit_keys(main_file(profile), status, backend, zkey)
+
+
+def circuit_keys(
+    main: Path, status: Status = _quiet, backend: Groth16PyBackend | None = None, zkey: Path | None = None
+) -> tuple[CompiledCircuit, CircuitKeys]:
+    """Any main's compiled circuit and keys, as `profile_keys` says."""
+    compiled = compiled_main(main, status)
     backend = backend or Groth16PyBackend()
     if zkey is not None:
         return compiled, backend.import_ceremony_zkey(compiled, zkey)
@@ -78,4 +96,23 @@ class BlockProver:
                 raise ProverError(
                     f"block {block.number}: the circuit computed another public input than the model"
                 )
+            return self.backend.prove(self.keys, witness)
+
+
+class ExitProver:
+    """Proves exodus exit claims with one profile's exit circuit (docs/exodus.md section 4)."""
+
+    def __init__(
+        self, profile: str, status: Status = _quiet, backend: Groth16PyBackend | None = None
+    ) -> None:
+        self.profile = profile
+        self.backend = backend or Groth16PyBackend()
+        self.circuit, self.keys = circuit_keys(exit_main_file(profile), status, self.backend)
+
+    def prove(self, claim: ExitClaim) -> Proof:
+        """A proof of `claim`, checked in-process against its public signals before it is returned."""
+        with tempfile.TemporaryDirectory(prefix="rollup-exit-") as tmp:
+            witness = self.backend.witness(self.circuit, claim.circuit_input(), Path(tmp) / "exit.wtns")
+            if witness.public_signals != claim.public_signals:
+                raise ProverError(f"account {claim.account}: the exit circuit computed other public inputs")
             return self.backend.prove(self.keys, witness)
