@@ -199,6 +199,12 @@ def request_from_json(d: dict[str, Any]) -> PriorityOp:
     return op
 
 
+def address_of(stored: dict[str, Any]) -> int:
+    """The L1 address of a stored withdrawal, deposit or full exit. Withdrawals store 40 hex digits,
+    requests `hex()`, which drops leading zeros (an address 0x0a... has 39 digits there): read both."""
+    return int(str(stored["address"]), 16)
+
+
 def block_body(ops: list[OnChainOp], transfers: list[Transfer]) -> dict[str, Any]:
     """What the store keeps of a block: enough to build it again, byte for byte."""
     return {"ops": [op_to_json(op) for op in ops], "transfers": [transfer_to_json(t) for t in transfers]}

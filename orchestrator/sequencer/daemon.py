@@ -19,6 +19,7 @@ from orchestrator.errors import DevnetError
 from orchestrator.jsonrpc import api
 from orchestrator.jsonrpc.server import NOT_FOUND, JsonRpcServer, Method, RpcError
 from orchestrator.l2.account import address_to_int
+from orchestrator.l2.wire import address_of
 from orchestrator.prover.profiles import BlockProver
 from orchestrator.sequencer.node import SequencerNode
 
@@ -162,7 +163,7 @@ class SequencerDaemon:
 
     def _payout(self, block: int, body: dict[str, Any]) -> api.PayoutInfo | None:
         """The payout a withdrawal's block queued for its receiver on its chain (None until executed)."""
-        owner = address_to_int(str(body["address"]))
+        owner = address_of(body)  # a request's address may have lost leading zeros (hex())
         for p in self.node.store.payouts.of_block(block, [int(body["chain"])]):
             if address_to_int(p.owner) == owner:
                 return cast(api.PayoutInfo, p.as_json())

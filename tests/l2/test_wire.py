@@ -13,11 +13,13 @@ from orchestrator.l2.ops import KINDS
 from orchestrator.l2.tx import Deposit, FullExit, Transfer, Withdraw
 from orchestrator.l2.wire import (
     _CODECS,
+    address_of,
     block_body,
     block_inputs,
     l2_tx_from_json,
     l2_tx_hash,
     l2_tx_to_json,
+    op_to_json,
     request_from_json,
     request_to_json,
     transfer_from_json,
@@ -121,3 +123,14 @@ def test_wallet_transaction_refusals(data: Any, code: str) -> None:
     with pytest.raises(TxRejected) as err:
         l2_tx_from_json(data)
     assert err.value.code == code
+
+
+def test_stored_addresses_read_back_with_leading_zeros() -> None:
+    """A request stores hex(address), so 0x0a... keeps 39 digits; the payout lookup read it strictly and
+    refused a full exit of such an owner (seen in CI with a random wallet)."""
+    owner = 0x0AE34C0688AB163CD4D4DDB20DF284ECC3E8E3B3
+    exit_json = request_to_json(FullExit(1, 0, 0, 0, owner))
+    assert len(exit_json["address"]) == 41  # as stores already hold it
+    withdraw_json = op_to_json(Withdraw(0, 1, owner, 5, 0))
+    assert address_of(exit_json) == address_of(withdraw_json) == owner
+    assert address_of(request_to_json(DEPOSIT)) == ADDR_A
