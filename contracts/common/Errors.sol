@@ -129,3 +129,17 @@ error ExodusReferenceUnknown();
 error ExodusNotFinished(uint64 referenceBlock, uint64 lastExecuted);
 /// @notice A confirmation for a block above the exodus reference block R.
 error AboveExodusReference(uint64 referenceBlock, uint64 blockNumber);
+/// @notice This account has exited already (on any chain: the primary keeps the one exit record).
+error AlreadyExited(uint32 accountIndex);
+/// @notice An exit must prove against R's stored block.
+error ExitReferenceMismatch(uint64 expected, uint64 actual);
+/// @notice The payouts of an exit must be positive and add up to the proven balance.
+error ExitPayoutsMismatch(uint256 balance, uint256 payouts);
+/// @notice The chain's vault cannot pay this much of this token (what it can pay is given).
+error ShortOfLiquidity(uint8 chainId, uint16 tokenId, uint256 available, uint256 amount);
+/// @notice The secondary has not reported its vault of this token yet (`reportExodusLiquidity` there).
+error LiquidityNotReported(uint8 chainId, uint16 tokenId);
+/// @notice A vault is reported to the primary once per token.
+error LiquidityAlreadyReported(uint16 tokenId);
+/// @notice The exit proof does not verify for (R's root, this account, token and caller, balance).
+error InvalidExitProof(uint32 accountIndex);

@@ -21,6 +21,12 @@ interface IPrimaryRollup is IRollup {
         uint256[2] c;
     }
 
+    /// @notice Where part of an exit is paid: `amount` on rollup chain `chainId`.
+    struct ExitPayout {
+        uint8 chainId;
+        uint128 amount;
+    }
+
     /// @param syncHashesHash keccak256 of every chain's S_c after the block (index c - 1).
     /// @param chainMask Bit c is set when the block has operations for rollup chain c.
     event BlockCommitted(uint64 indexed blockNumber, bytes32 commitment, bytes32 syncHashesHash, uint256 chainMask);
@@ -32,6 +38,27 @@ interface IPrimaryRollup is IRollup {
     event ExodusNoticeReceived(uint8 indexed rollupChainId);
     /// @notice Exodus, R and S_c(R) sent to secondary `rollupChainId` (docs/exodus.md).
     event ExodusSent(uint8 indexed rollupChainId, uint64 referenceBlock, bytes32 syncHash, uint64 nonce);
+    /// @notice Secondary `rollupChainId`'s vault of `tokenId` at R, reported through the messenger.
+    event LiquidityReceived(uint8 indexed rollupChainId, uint16 indexed tokenId, uint256 amount);
+    /// @notice Account `accountIndex` exited: `balance` of `tokenId` to `owner`, paid as its payouts say.
+    event Exited(uint32 indexed accountIndex, address indexed owner, uint16 tokenId, uint128 balance);
+    /// @notice Part of an exit goes to `owner` on secondary `rollupChainId` (an exit payout message).
+    event ExitPayoutSent(uint8 indexed rollupChainId, address indexed owner, uint16 tokenId, uint128 amount, uint64 nonce);
+
+    /// @notice In exodus, once this chain has executed every block up to R: pay the caller's account
+    ///         `accountIndex` its whole `balance` of `tokenId` at R, proven by the exit circuit against the
+    ///         state root of `referenceBlock` (R's stored block). The caller must be the leaf's L1 address (the
+    ///         proof binds it), and the account must not have exited before, here or anywhere. `payouts`
+    ///         split the balance over chains with enough liquidity: this chain's vault, or a secondary's
+    ///         reported vault (paid there by an exit payout message).
+    function exit(
+        StoredBlockInfo calldata referenceBlock,
+        uint32 accountIndex,
+        uint16 tokenId,
+        uint128 balance,
+        ExitPayout[] calldata payouts,
+        ProofData calldata proof
+    ) external;
 
     /// @notice Commit blocks after `lastBlock` (the latest committed), whose per-chain sync hashes are
     ///         `lastSyncHashes`. Checks order, timestamps, lengths, chain ids and this chain's queue.

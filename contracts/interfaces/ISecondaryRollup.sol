@@ -22,6 +22,14 @@ interface ISecondaryRollup is IRollup {
     event StaleConfirmation(uint64 indexed blockNumber);
     /// @notice This chain entered exodus by its own deadline and told the primary.
     event ExodusNoticeSent(uint64 nonce);
+    /// @notice This chain's vault of `tokenId` at R went to the primary, which pays exits from it.
+    event LiquidityReported(uint16 indexed tokenId, uint256 amount, uint64 nonce);
+    /// @notice The primary paid part of an exit here: a pending balance for `owner`.
+    event ExitPaid(address indexed owner, uint16 indexed tokenId, uint128 amount);
+
+    /// @notice In exodus, once every block up to R is executed here: report this chain's vault of `tokenId`
+    ///         to the primary, which then pays exits from it (anyone may call; once per token).
+    function reportExodusLiquidity(uint16 tokenId) external returns (uint64 nonce);
 
     /// @notice Commit blocks after `lastBlock` (the latest committed here); block numbers may skip.
     function commitBlocks(StoredBlockInfo calldata lastBlock, SecondaryCommitInfo[] calldata blocks) external;

@@ -12,3 +12,15 @@ interface IVerifier {
         uint256[1] calldata input
     ) external view returns (bool);
 }
+
+/// @title IExitVerifier
+/// @notice The Groth16 verifier of the profile's exit circuit (circuits/exit.circom, docs/exodus.md):
+///         public inputs (root, account + token << 32 + owner << 48, balance).
+interface IExitVerifier {
+    function verifyProof(
+        uint256[2] calldata a,
+        uint256[2][2] calldata b,
+        uint256[2] calldata c,
+        uint256[3] calldata input
+    ) external view returns (bool);
+}

@@ -3,7 +3,7 @@ pragma solidity 0.8.37;
 
 import {IPrimaryRollup} from "../interfaces/IPrimaryRollup.sol";
 import {IMessenger, IMessageReceiver} from "../interfaces/IMessenger.sol";
-import {IVerifier} from "../interfaces/IVerifier.sol";
+import {IExitVerifier, IVerifier} from "../interfaces/IVerifier.sol";
 import {BlockCommitment} from "../libraries/BlockCommitment.sol";
 import {Operations} from "../libraries/Operations.sol";
 import {SyncHash} from "../libraries/SyncHash.sol";
@@ -27,6 +27,10 @@ contract PrimaryRollup is IPrimaryRollup, RollupBase, IMessageReceiver {
     /// @notice Binds proofs and L2 signatures to this contract on this chain (BlockCommitment.domainOf).
     uint256 public immutable domain;
 
+    /// @notice The exit circuit's verifier (docs/exodus.md section 4), fixed at deployment: nobody can swap
+    ///         what an exit must prove.
+    IExitVerifier public immutable exitVerifier;
+
     IVerifier public verifier;
     uint64 public lastProvenBlock;
     /// @notice Sync reports as received, by rollup chain id and the block they are for.
@@ -34,9 +38,21 @@ contract PrimaryRollup is IPrimaryRollup, RollupBase, IMessageReceiver {
     /// @notice The S_c last confirmed to each secondary.
     mapping(uint8 chainId => bytes32) public confirmedSyncHash;
 
-    constructor(RollupParams memory params, uint8 chainCount_, uint16 opSlots_, uint16 l2Slots_)
-        RollupBase(params)
-    {
+    // ---- exodus: the one exit record and the secondaries' vaults at R (docs/exodus.md section 3) ----
+    mapping(uint32 accountIndex => bool) public exited;
+    /// @notice What each secondary's vault can still pay, per token, from its report at R on.
+    mapping(uint8 chainId => mapping(uint16 tokenId => uint256)) public exodusLiquidity;
+    mapping(uint8 chainId => mapping(uint16 tokenId => bool)) public liquidityReported;
+
+    constructor(
+        RollupParams memory params,
+        uint8 chainCount_,
+        uint16 opSlots_,
+        uint16 l2Slots_,
+        address exitVerifier_
+    ) RollupBase(params) {
+        if (exitVerifier_ == address(0)) revert ZeroAddress();
+        exitVerifier = IExitVerifier(exitVerifier_);
         if (params.rollupChainId == 0 || params.rollupChainId > chainCount_ || chainCount_ > 8) {
             revert InvalidChainCount(params.rollupChainId, chainCount_);
         }
@@ -196,6 +212,12 @@ contract PrimaryRollup is IPrimaryRollup, RollupBase, IMessageReceiver {
             // A secondary entered exodus by its own deadline: so does every chain (docs/exodus.md).
             emit ExodusNoticeReceived(chainId);
             if (!exodusActive) _activateExodus(false);
+        } else if (kind == SyncMessages.LIQUIDITY) {
+            // The secondary's vault at R (it sends each token once, after executing up to R).
+            uint16 tokenId = uint16(blockNumber);
+            liquidityReported[chainId][tokenId] = true;
+            exodusLiquidity[chainId][tokenId] = uint256(syncHash);
+            emit LiquidityReceived(chainId, tokenId, uint256(syncHash));
         } else {
             revert UnknownMessageKind(kind);
         }
@@ -262,5 +284,55 @@ contract PrimaryRollup is IPrimaryRollup, RollupBase, IMessageReceiver {
 
     function _executedToReference() internal view override returns (bool) {
         return lastExecutedBlock == exodusBlock;
+    }
+
+    /// @inheritdoc IPrimaryRollup
+    function exit(
+        StoredBlockInfo calldata referenceBlock,
+        uint32 accountIndex,
+        uint16 tokenId,
+        uint128 balance,
+        ExitPayout[] calldata payouts,
+        ProofData calldata proof
+    ) external nonReentrant {
+        _requireExodusFinished();
+        if (referenceBlock.blockNumber != exodusBlock) revert ExitReferenceMismatch(exodusBlock, referenceBlock.blockNumber);
+        _checkStoredBlock(referenceBlock);
+        if (exited[accountIndex]) revert AlreadyExited(accountIndex);
+        uint256 key = uint256(accountIndex) | uint256(tokenId) << 32 | uint256(uint160(msg.sender)) << 48;
+        uint256[3] memory input = [uint256(referenceBlock.stateRoot), key, uint256(balance)];
+        if (!exitVerifier.verifyProof(proof.a, proof.b, proof.c, input)) revert InvalidExitProof(accountIndex);
+        exited[accountIndex] = true;
+        uint256 paid;
+        for (uint256 i = 0; i < payouts.length; ++i) {
+            paid += _payExit(payouts[i], tokenId);
+        }
+        if (paid != balance || balance == 0) revert ExitPayoutsMismatch(balance, paid);
+        emit Exited(accountIndex, msg.sender, tokenId, balance);
+    }
+
+    /// @dev Debit the paying chain's liquidity, then credit the caller here or send the payout there.
+    function _payExit(ExitPayout calldata payout, uint16 tokenId) private returns (uint256) {
+        uint8 chainId = payout.chainId;
+        uint128 amount = payout.amount;
+        if (amount == 0) revert ExitPayoutsMismatch(1, 0);
+        if (chainId == rollupChainId) {
+            int256 held = vault[tokenId];
+            uint256 available = held > 0 ? uint256(held) : 0;
+            if (available < amount) revert ShortOfLiquidity(chainId, tokenId, available, amount);
+            vault[tokenId] = held - int256(uint256(amount));
+            _credit(msg.sender, tokenId, amount);
+            return amount;
+        }
+        if (!liquidityReported[chainId][tokenId]) revert LiquidityNotReported(chainId, tokenId);
+        uint256 left = exodusLiquidity[chainId][tokenId];
+        if (left < amount) revert ShortOfLiquidity(chainId, tokenId, left, amount);
+        exodusLiquidity[chainId][tokenId] = left - amount;
+        Peer memory peer = peers[chainId];
+        uint64 nonce = IMessenger(messenger).send(
+            peer.evmChainId, peer.rollup, SyncMessages.encodePayout(chainId, msg.sender, tokenId, amount)
+        );
+        emit ExitPayoutSent(chainId, msg.sender, tokenId, amount, nonce);
+        return amount;
     }
 }

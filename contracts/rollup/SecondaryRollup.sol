@@ -23,6 +23,8 @@ contract SecondaryRollup is ISecondaryRollup, RollupBase, IMessageReceiver {
     /// @notice The block of the last report sent: reports go out in rising block order only, so the relayer
     ///         never carries the same report twice (a revert below it lowers it again).
     uint64 public lastReportedBlock;
+    /// @notice Tokens whose vault at R went to the primary (docs/exodus.md section 3).
+    mapping(uint16 tokenId => bool) public liquidityReported;
 
     constructor(RollupParams memory params, uint8 primaryChainId_, uint16 opSlots_) RollupBase(params) {
         if (primaryChainId_ == params.rollupChainId) revert PrimaryIsSelf(primaryChainId_);
@@ -121,6 +123,7 @@ contract SecondaryRollup is ISecondaryRollup, RollupBase, IMessageReceiver {
         if (primary.rollup == address(0) || primary.rollup != sender || primary.evmChainId != sourceChainId) {
             revert NotPeer(sourceChainId, sender);
         }
+        if (SyncMessages.kindOf(payload) == SyncMessages.EXIT_PAYOUT) return _receivePayout(payload);
         (uint8 kind, uint8 chainId, uint64 blockNumber, bytes32 syncHash) = SyncMessages.decode(payload);
         if (chainId != rollupChainId) revert WrongChainId(rollupChainId, chainId);
         if (kind == SyncMessages.CONFIRMATION) {
@@ -154,6 +157,34 @@ contract SecondaryRollup is ISecondaryRollup, RollupBase, IMessageReceiver {
             primary.evmChainId, primary.rollup, SyncMessages.encode(SyncMessages.EXODUS_NOTICE, rollupChainId, 0, 0)
         );
         emit ExodusNoticeSent(nonce);
+    }
+
+    /// @inheritdoc ISecondaryRollup
+    function reportExodusLiquidity(uint16 tokenId) external returns (uint64 nonce) {
+        _requireExodusFinished();
+        if (liquidityReported[tokenId]) revert LiquidityAlreadyReported(tokenId);
+        liquidityReported[tokenId] = true;
+        int256 held = vault[tokenId];
+        uint256 amount = held > 0 ? uint256(held) : 0;
+        Peer memory primary = peers[primaryChainId];
+        nonce = IMessenger(messenger).send(
+            primary.evmChainId,
+            primary.rollup,
+            SyncMessages.encode(SyncMessages.LIQUIDITY, rollupChainId, tokenId, bytes32(amount))
+        );
+        emit LiquidityReported(tokenId, amount, nonce);
+    }
+
+    /// @dev The primary paid part of an exit here from this chain's reported vault.
+    function _receivePayout(bytes calldata payload) private {
+        (uint8 chainId, address owner_, uint16 tokenId, uint128 amount) = SyncMessages.decodePayout(payload);
+        if (chainId != rollupChainId) revert WrongChainId(rollupChainId, chainId);
+        if (!liquidityReported[tokenId]) revert LiquidityNotReported(rollupChainId, tokenId);
+        unchecked {
+            vault[tokenId] -= int256(uint256(amount));
+        }
+        _credit(owner_, tokenId, amount);
+        emit ExitPaid(owner_, tokenId, amount);
     }
 
     /// @dev This chain's last block at or below R is the one committed with S_c(R); none (S_c(R) = 0) is

@@ -26,6 +26,7 @@ from pathlib import Path
 from eth_account import Account
 from web3.contract import Contract
 
+from orchestrator.chain.addresses import EXIT_VERIFIER
 from orchestrator.chain.sender import GasRecord
 from orchestrator.contracts.compiler import compile_contracts
 from orchestrator.l2.params import DEPOSIT, FULL_EXIT, WITHDRAW
@@ -167,7 +168,8 @@ def _shape_contract(world: World, n_op: int, n_tx: int) -> Contract:
     params = (1, 24, 10_000, operator, alpha.messenger.address, bytes(32))
     factory = alpha.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
     deployer = alpha.sender(d.config.keys.deployer)
-    receipt = deployer.send(factory.constructor(params, 3, n_op, n_tx), label="deploy shape")
+    exits = d.deployments.chains[alpha.config.name].contracts[EXIT_VERIFIER].address
+    receipt = deployer.send(factory.constructor(params, 3, n_op, n_tx, exits), label="deploy shape")
     address = receipt["contractAddress"]
     assert address is not None
     return alpha.w3.eth.contract(address=address, abi=artifact.abi)

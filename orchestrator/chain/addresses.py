@@ -77,3 +77,4 @@ def token_contract_key(symbol: str) -> str:
 MESSENGER = "AttestedMessenger"
 ROLLUP = "Rollup"
 VERIFIER = "Groth16Verifier"
+EXIT_VERIFIER = "ExitVerifier"

@@ -3,7 +3,7 @@
 The deployments file (`<home>/deployments.json`) is what every later command reads: per chain its EVM and
 rollup chain ids, RPC URL, deploy block and contract addresses. The contracts are the devnet's
 TEST-ONLY ERC-20 tokens, the messenger, the rollup contract (primary or secondary) and, on the primary,
-the Groth16 verifier generated from the circuit profile's verifying key.
+the Groth16 verifiers generated from the circuit profile's block and exit verifying keys.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from eth_account import Account
 from web3 import Web3
 
 from orchestrator.chain.addresses import (
+    EXIT_VERIFIER,
     MESSENGER,
     ROLLUP,
     VERIFIER,
@@ -41,15 +42,21 @@ an estimate races the previous transaction's block, and anvil with --prune-histo
 against a block it has just pruned with BlockOutOfRangeError (seen in the gas benchmark)."""
 
 
-def deploy_all(config: DeploymentConfig, home: Path, verifying_key: VerifyingKey) -> Deployments:
+def deploy_all(
+    config: DeploymentConfig, home: Path, verifying_key: VerifyingKey, exit_verifying_key: VerifyingKey
+) -> Deployments:
     """Deploy and wire every chain, then write the deployments file; nothing is written if a chain fails.
 
     Per chain: its test tokens, an AttestedMessenger and its rollup contract (the primary also gets the
-    Groth16 verifier generated from `verifying_key`); then tokens are mapped, peers registered both ways
-    and the verifier set.
+    Groth16 verifier generated from `verifying_key`, and the exit verifier from `exit_verifying_key`, which
+    its rollup takes at construction); then tokens are mapped, peers registered both ways and the verifier
+    set.
     """
     artifacts = compile_contracts(
-        extra_sources={f"generated/{VERIFIER}.sol": generate_verifier(verifying_key)}
+        extra_sources={
+            f"generated/{VERIFIER}.sol": generate_verifier(verifying_key),
+            f"generated/{EXIT_VERIFIER}.sol": generate_verifier(exit_verifying_key, EXIT_VERIFIER),
+        }
     )
     senders = {c.name: Sender(connect(c), c.name, config.keys.deployer) for c in config.chains}
     chains = {c.name: _deploy_chain(config, c, senders[c.name], artifacts) for c in config.chains}
@@ -60,8 +67,9 @@ def deploy_all(config: DeploymentConfig, home: Path, verifying_key: VerifyingKey
 
 
 def _rollup_constructor(
-    config: DeploymentConfig, chain: ChainConfig, messenger: str
+    config: DeploymentConfig, chain: ChainConfig, contracts: dict[str, DeployedContract]
 ) -> tuple[str, list[Any]]:
+    messenger = contracts[MESSENGER].address
     profile = get_profile(config.rollup.profile)
     genesis_root = L2State(profile).root.to_bytes(32, "big")
     operator = Account.from_key(config.keys.operator).address
@@ -74,7 +82,8 @@ def _rollup_constructor(
         genesis_root,
     )
     if chain.is_primary:
-        return "PrimaryRollup", [params, len(config.chains), profile.n_op, profile.n_tx]
+        exit_verifier = contracts[EXIT_VERIFIER].address
+        return "PrimaryRollup", [params, len(config.chains), profile.n_op, profile.n_tx, exit_verifier]
     return "SecondaryRollup", [params, config.primary.rollup_chain_id, profile.n_op]
 
 
@@ -91,8 +100,9 @@ def _deploy_chain(
     pending[MESSENGER] = _submit(sender, artifacts[MESSENGER], [validators, config.keys.validator_threshold])
     if chain.is_primary:
         pending[VERIFIER] = _submit(sender, artifacts[VERIFIER], [])
+        pending[EXIT_VERIFIER] = _submit(sender, artifacts[EXIT_VERIFIER], [])
     contracts = {key: _deployed(sender, key, tx_hash) for key, tx_hash in pending.items()}
-    name, args = _rollup_constructor(config, chain, contracts[MESSENGER].address)
+    name, args = _rollup_constructor(config, chain, contracts)
     contracts[ROLLUP] = _deployed(sender, ROLLUP, _submit(sender, artifacts[name], args))
     deploy_block = min(c.block for c in contracts.values())
     return ChainDeployment(

@@ -17,14 +17,15 @@ def deploy(ctx: CliContext) -> None:
     from orchestrator.chain.addresses import deployments_path
     from orchestrator.chain.connect import connect
     from orchestrator.chain.deploy import deploy_all  # imports web3
-    from orchestrator.prover.profiles import profile_keys
+    from orchestrator.prover.profiles import exit_profile_keys, profile_keys
 
     config = ctx.config()
     started = time.monotonic()
     for chain in config.chains:  # a stopped devnet is one error line, before any circuit work
         connect(chain)
     _, keys = profile_keys(config.rollup.profile, console.status)
-    deployments = deploy_all(config, ctx.home, keys.verifying_key)
+    _, exit_keys = exit_profile_keys(config.rollup.profile, console.status)
+    deployments = deploy_all(config, ctx.home, keys.verifying_key, exit_keys.verifying_key)
     console.print(
         f"deployed to {len(deployments.chains)} chain(s) in {time.monotonic() - started:.1f} s; "
         f"addresses in {deployments_path(ctx.home)}"

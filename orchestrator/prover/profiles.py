@@ -58,6 +58,13 @@ def profile_keys(
     return circuit_keys(main_file(profile), status, backend, zkey)
 
 
+def exit_profile_keys(
+    profile: str, status: Status = _quiet, backend: Groth16PyBackend | None = None
+) -> tuple[CompiledCircuit, CircuitKeys]:
+    """The profile's exit circuit and its keys (cached, else a single-party setup: UNSAFE for real value)."""
+    return circuit_keys(exit_main_file(profile), status, backend)
+
+
 def circuit_keys(
     main: Path, status: Status = _quiet, backend: Groth16PyBackend | None = None, zkey: Path | None = None
 ) -> tuple[CompiledCircuit, CircuitKeys]:

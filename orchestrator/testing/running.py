@@ -16,7 +16,7 @@ from orchestrator.devnet.daemons import DaemonProcess
 from orchestrator.devnet.launcher import LocalNodes
 from orchestrator.devnet.state import LOG_DIR
 from orchestrator.jsonrpc.client import RpcUnavailable
-from orchestrator.prover.profiles import profile_keys
+from orchestrator.prover.profiles import exit_profile_keys, profile_keys
 from orchestrator.wallet.actions import (
     Network,
 )
@@ -72,10 +72,11 @@ def running_rollup(
     beside `home`)."""
     config = load_config(config_path)
     _, keys = profile_keys(config.rollup.profile, lambda what: _status(say, what))
+    _, exit_keys = exit_profile_keys(config.rollup.profile, lambda what: _status(say, what))
     started = time.monotonic()
     with LocalNodes(config, home):
         say(f"devnet up: {len(config.chains)} chains in {time.monotonic() - started:.1f} s")
-        deploy_all(config, home, keys.verifying_key)
+        deploy_all(config, home, keys.verifying_key, exit_keys.verifying_key)
         say(f"contracts deployed on every chain ({time.monotonic() - started:.1f} s since start)")
         client = SequencerClient(config.sequencer.rpc_url)
         placeholder = DaemonProcess("relayer", config_path, home)

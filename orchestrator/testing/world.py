@@ -25,7 +25,7 @@ from orchestrator.l2.params import get_profile
 from orchestrator.l2.state import L2State
 from orchestrator.l2.tx import OnChainOp, PriorityOp, Transfer
 from orchestrator.prover.groth16 import Proof
-from orchestrator.prover.profiles import BlockProver
+from orchestrator.prover.profiles import BlockProver, exit_profile_keys
 from orchestrator.relayer.daemon import Relayer
 from orchestrator.sequencer.builder import BlockBuilder, token_chains
 from orchestrator.settlement.ledger import SettlementLedger
@@ -176,7 +176,8 @@ def settlement_world(
     config = load_config(write_settlement_devnet(tmp, n, base_chain_id))
     home = tmp / "home"
     with LocalNodes(config, home):
-        deployments = deploy_all(config, home, prover.keys.verifying_key)
+        _, exit_keys = exit_profile_keys(config.rollup.profile)
+        deployments = deploy_all(config, home, prover.keys.verifying_key, exit_keys.verifying_key)
         gas_log: list[GasRecord] = []
         chains = open_chains(config, deployments, config.keys.operator, gas_log=gas_log)
         primary = config.primary.rollup_chain_id

@@ -25,7 +25,7 @@ from orchestrator.contracts.compiler import compile_contracts
 from orchestrator.devnet.launcher import LocalNodes
 from orchestrator.errors import CompileError, DeployError
 from orchestrator.paths import build_dir
-from orchestrator.prover.profiles import BlockProver
+from orchestrator.prover.profiles import BlockProver, exit_profile_keys
 from tests.helpers import assert_one_error_line, run_rollup
 
 pytestmark = pytest.mark.integration
@@ -62,7 +62,8 @@ def test_deploy_puts_code_on_every_chain(
     config: DeploymentConfig, home: Path, test_prover: BlockProver
 ) -> None:
     with LocalNodes(config, home):
-        deployments = deploy_all(config, home, test_prover.keys.verifying_key)
+        _, exit_keys = exit_profile_keys(config.rollup.profile)
+        deployments = deploy_all(config, home, test_prover.keys.verifying_key, exit_keys.verifying_key)
         on_disk = json.loads((home / "deployments.json").read_text())
         assert set(on_disk["chains"]) == {c.name for c in config.chains}
         assert read_deployments(home) == deployments

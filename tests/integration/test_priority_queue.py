@@ -143,9 +143,12 @@ def test_rollups_refuse_chain_ids_that_cannot_work(queue: Queue) -> None:
     operator = Account.from_key(queue.config.keys.operator).address
     params = (CHAIN_ID, DEPTH, 100, operator, operator, bytes(32))
     key = queue.config.keys.deployer
-    args = expect_deploy_revert(queue.w3, key, "PrimaryRollup", "InvalidChainCount", params, 1, 2, 2)
+    exits = operator  # any nonzero address: the constructor refuses before it could matter
+    args = expect_deploy_revert(queue.w3, key, "PrimaryRollup", "InvalidChainCount", params, 1, 2, 2, exits)
     assert args == (CHAIN_ID, 1)
-    args = expect_deploy_revert(queue.w3, key, "PrimaryRollup", "InvalidChainCount", params, 9, 2, 2)
+    args = expect_deploy_revert(queue.w3, key, "PrimaryRollup", "InvalidChainCount", params, 9, 2, 2, exits)
     assert args == (CHAIN_ID, 9)
+    zero = "0x" + "0" * 40  # a primary without an exit verifier would leave users no way out
+    assert expect_deploy_revert(queue.w3, key, "PrimaryRollup", "ZeroAddress", params, 3, 2, 2, zero) == ()
     args = expect_deploy_revert(queue.w3, key, "SecondaryRollup", "PrimaryIsSelf", params, CHAIN_ID, 2)
     assert args == (CHAIN_ID,)
