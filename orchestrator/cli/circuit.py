@@ -1,4 +1,5 @@
-"""`rollup circuit build|info`: the block circuit per profile, its keys and its Solidity verifier."""
+"""`rollup circuit build|info`: the block circuit per profile, its keys and its Solidity verifier (and the
+profile's exodus exit circuit, docs/exodus.md section 4)."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def build(profile: str, zkey: Path | None) -> None:
     Without --zkey the setup is single-party: UNSAFE for anything of value. docs/circuits.md ("Trusted
     setup") describes the ceremony whose zkey replaces it.
     """
-    from orchestrator.prover.profiles import profile_keys
+    from orchestrator.prover.profiles import exit_profile_keys, profile_keys
     from orchestrator.prover.solidity_verifier import write_verifier
 
     started = time.monotonic()
@@ -52,6 +53,11 @@ def build(profile: str, zkey: Path | None) -> None:
     console.print(f"keys: {keys.directory} ({keys.origin}{', UNSAFE' if keys.unsafe else ''})")
     verifier = write_verifier(keys.verifying_key, contract_name="Groth16Verifier")
     console.print(f"verifier: {verifier}")
+    exit_compiled, exit_keys = exit_profile_keys(profile, console.status)
+    exit_verifier = write_verifier(exit_keys.verifying_key, contract_name="ExitVerifier")
+    console.print(
+        f"exit circuit {exit_compiled.name}: {exit_compiled.constraints:,} constraints; {exit_verifier}"
+    )
     console.print(f"done in {time.monotonic() - started:.1f} s")
 
 
