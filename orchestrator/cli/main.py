@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from orchestrator.cli import circuit, daemons, demo, deploy, devnet, status, wallet
+from orchestrator.cli import circuit, daemons, demo, deploy, devnet, exodus, status, wallet
 from orchestrator.cli.context import CliContext
 from orchestrator.errors import RollupError
 from orchestrator.paths import default_config_path, default_home
@@ -70,6 +70,7 @@ for command in (
     w.full_exit,
     w.claim,
     w.balance,
+    exodus.exodus,
 ):
     cli.add_command(command)
 

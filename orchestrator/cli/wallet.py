@@ -60,6 +60,13 @@ def _watch(client: SequencerClient, chains: list[str]) -> Watch:
     return Watch(client, _say, list(dict.fromkeys(chains)), WAIT_TIMEOUT_S)
 
 
+def _utc(timestamp: int) -> str:
+    """A chain timestamp as people read it (the chain's clock, in UTC)."""
+    import datetime
+
+    return datetime.datetime.fromtimestamp(timestamp, datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def _sequencer_up(client: SequencerClient) -> bool:
     from orchestrator.jsonrpc.client import RpcUnavailable
 
@@ -130,11 +137,11 @@ def deposit(
         return
     client = _client(ctx)
     if not _sequencer_up(client):
-        deadline = actions.request_deadline(net, chain, serial)
+        deadline = _utc(actions.request_deadline(net, chain, serial))
         _say(
             f"the sequencer is not running: the {tok.symbol} is locked in {chain.name}'s priority queue and "
-            f"will be credited on L2 once the sequencer runs (it must take the request before "
-            f"{chain.name}'s block {deadline})"
+            f"will be credited on L2 once the sequencer runs (it must execute the request by {deadline}, "
+            "or anyone may start exodus: `rollup exodus`)"
         )
         return
     watch = _watch(client, [chain.name])
@@ -246,10 +253,10 @@ def full_exit(
     if not wait:
         return
     if not _sequencer_up(client):
-        deadline = actions.request_deadline(net, chain, serial)
+        deadline = _utc(actions.request_deadline(net, chain, serial))
         _say(
             f"the sequencer is not running: the request waits in {chain.name}'s priority queue; the "
-            f"sequencer must process it before {chain.name}'s block {deadline}"
+            f"sequencer must execute it by {deadline}, or anyone may start exodus (`rollup exodus`)"
         )
         return
     watch = _watch(client, [net.config.primary.name, chain.name])

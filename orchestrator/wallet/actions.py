@@ -249,5 +249,5 @@ def claim(net: Network, wallet: Wallet, chain: ChainConfig, token: Token) -> int
 
 
 def request_deadline(net: Network, chain: ChainConfig, serial: int) -> int:
-    """The L1 block of `chain` by which the sequencer must have processed priority request `serial`."""
+    """The chain timestamp after which an unexecuted request `serial` lets anyone start exodus."""
     return net.rollup(chain).request_deadline(serial)

@@ -13,8 +13,9 @@ import pytest
 from web3 import Web3
 
 from orchestrator.chain.clients import Stage
+from orchestrator.exodus.chaindata import ChainDataError
 from orchestrator.exodus.exits import ChainExodus, exit_call, liquidity, report_liquidity_call
-from orchestrator.exodus.restore import RestoreError, restore
+from orchestrator.exodus.restore import restore
 from orchestrator.l2.exit import exit_claim
 from orchestrator.l2.params import get_profile
 from orchestrator.l2.tx import Transfer
@@ -132,5 +133,5 @@ def test_restore_refuses_a_block_the_chain_does_not_hold(world: World) -> None:
     d.deposit_eth(d.chain(1), ALICE, ETHER)
     d.build_block(ops=d.new_requests())
     d.commit()
-    with pytest.raises(RestoreError, match="lack commits"):
+    with pytest.raises(ChainDataError, match="lack commits"):
         restore(d.chain(1), get_profile(d.config.rollup.profile), 2)

@@ -1,0 +1,113 @@
+"""`rollup exodus status|activate|exit|refund`: the way out when the operator stops (docs/exodus.md).
+
+Every command works with the sequencer and its store gone: it reads the chains (the address book, events
+and calldata) and acts with the wallet's own L1 key. Exits and refunds wait until paid, saying what they
+wait for; messages between chains need a relayer, which anyone may run (`rollup relayer`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+from rich.table import Table
+
+from orchestrator.cli.context import CliContext, pass_cli
+from orchestrator.cli.render import console
+
+if TYPE_CHECKING:
+    from orchestrator.exodus.flows import ExodusNetwork
+
+
+def _say(line: str) -> None:
+    console.print(line, markup=False, soft_wrap=True)
+
+
+def _network(ctx: CliContext, key: str | None = None) -> ExodusNetwork:
+    from orchestrator.exodus.flows import ExodusNetwork
+    from orchestrator.wallet.actions import Network
+
+    config = ctx.config()
+    user = Network(config, ctx.home)  # the token list; refuses a home without deployments in one line
+    return ExodusNetwork(config, ctx.home, key or config.keys.deployer, user.tokens)
+
+
+@click.group()
+def exodus() -> None:
+    """Leave without the operator: exodus status, activation, exits and refunds (docs/exodus.md)."""
+
+
+@exodus.command()
+@pass_cli
+def status(ctx: CliContext) -> None:
+    """Per chain: exodus active or not, R, decided blocks executed, vaults and what exits can be paid."""
+    net = _network(ctx)
+    table = Table(title="exodus per chain", title_justify="left")
+    for col in ("chain", "exodus", "R", "blocks up to R executed", "vault", "exits payable"):
+        table.add_column(col)
+    for row in net.status():
+        e = row.exodus
+        tokens = [net.tokens[s] for s in row.vaults]
+        table.add_row(
+            row.name,
+            "active" if e.active else "off",
+            str(e.reference_block) if e.reference_known else "-",
+            ("yes" if e.finished else "no") if e.reference_known else "-",
+            ", ".join(t.format(max(row.vaults[t.symbol], 0)) for t in tokens),
+            ", ".join(
+                "not reported" if row.payable[t.symbol] is None else t.format(row.payable[t.symbol] or 0)
+                for t in tokens
+            ),
+        )
+    console.print(table)
+    _say(f"exits done: {net.exits_done()}")
+
+
+@exodus.command()
+@click.option("--chain", "chain_name", required=True, help="Chain whose missed deadline starts exodus.")
+@click.option(
+    "--wallet", "wallet_name", default=None, help="Pay the gas from this wallet (default: deployer)."
+)
+@pass_cli
+def activate(ctx: CliContext, chain_name: str, wallet_name: str | None) -> None:
+    """Start exodus on --chain: anyone may, once its oldest unexecuted request is past its deadline."""
+    from orchestrator.wallet.keys import load_wallet
+
+    key = load_wallet(ctx.home, wallet_name).l1_key if wallet_name else None
+    net = _network(ctx, key)
+    net.activate(net.chain(chain_name), _say)
+
+
+@exodus.command("exit")
+@click.argument("wallet_name")
+@click.argument("token")
+@click.option("--chain", "chain_name", default=None, help="Chain to be paid on (default: the primary).")
+@pass_cli
+def exit_(ctx: CliContext, wallet_name: str, token: str, chain_name: str | None) -> None:
+    """Exit wallet WALLET_NAME's whole TOKEN balance at R: restore the state from L1, prove, claim on the
+    primary, and wait until paid on --chain."""
+    from orchestrator.prover.profiles import ExitProver
+    from orchestrator.wallet.keys import load_wallet
+
+    wallet = load_wallet(ctx.home, wallet_name)
+    net = _network(ctx, wallet.l1_key)
+    tok = net.tokens.get(token.upper())
+    if tok is None:
+        raise click.UsageError(f"no token {token!r} (tokens: {', '.join(net.tokens)})")
+    chain = net.chain(chain_name) if chain_name else None
+    prover = ExitProver(net.profile.name, console.status)
+    paid = net.exit(wallet, tok, chain, prover, _say)
+    _say(f"{wallet_name} exited {tok.format(paid)}")
+
+
+@exodus.command()
+@click.argument("wallet_name")
+@pass_cli
+def refund(ctx: CliContext, wallet_name: str) -> None:
+    """Refund wallet WALLET_NAME's deposits that no block at or below R included, on the chains where
+    they were made, and pay them out."""
+    from orchestrator.wallet.keys import load_wallet
+
+    wallet = load_wallet(ctx.home, wallet_name)
+    net = _network(ctx, wallet.l1_key)
+    net.refund(wallet, _say)

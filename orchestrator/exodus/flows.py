@@ -1,0 +1,237 @@
+"""The way out as a user walks it (docs/exodus.md), with the sequencer and its store gone: what `rollup
+exodus status|activate|exit|refund` do. Everything is read from the chains (the address book, events and
+calldata) and sent from the user's own key; each refusal is one `UserError` line with its reason.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from web3 import Web3
+
+from orchestrator.chain.addresses import read_deployments
+from orchestrator.chain.clients import Stage
+from orchestrator.chain.handle import Chain, open_chains
+from orchestrator.config import DeploymentConfig
+from orchestrator.exodus.chaindata import committed_blocks
+from orchestrator.exodus.exits import (
+    ChainExodus,
+    exit_call,
+    liquidity,
+    refund_call,
+    report_liquidity_call,
+    unexecuted_deposits,
+)
+from orchestrator.exodus.restore import Restored, restore
+from orchestrator.l2.exit import exit_claim
+from orchestrator.l2.params import get_profile
+from orchestrator.prover.profiles import ExitProver
+from orchestrator.wallet.keys import Wallet
+from orchestrator.wallet.resolve import Token, UserError
+
+Say = Callable[[str], None]
+MESSAGE_WAIT_S = 300.0  # how long to wait for a relayer (anyone's) to carry a message
+
+
+@dataclass(frozen=True)
+class ChainRow:
+    """One chain in `rollup exodus status`."""
+
+    name: str
+    exodus: ChainExodus
+    vaults: dict[str, int]  # what the chain's vault holds, by token symbol
+    payable: dict[str, int | None]  # what exits can still be paid there (None: not reported yet)
+
+
+class ExodusNetwork:
+    """The deployed rollup, every chain opened with one user's key."""
+
+    def __init__(self, config: DeploymentConfig, home: Path, key: str, tokens: dict[str, Token]) -> None:
+        self.config = config
+        self.chains = open_chains(config, read_deployments(home), key)
+        self.primary = self.chains[config.primary.rollup_chain_id]
+        self.profile = get_profile(config.rollup.profile)
+        self.tokens = tokens
+
+    def chain(self, name: str) -> Chain:
+        for c in self.chains.values():
+            if name in (c.name, str(c.id)):
+                return c
+        raise UserError(f"no chain {name!r} (chains: {', '.join(c.name for c in self.chains.values())})")
+
+    def tokens_of(self, chain: Chain) -> list[Token]:
+        return [t for t in self.tokens.values() if t.symbol == "ETH" or t.symbol in chain.config.tokens]
+
+    # -- reading ---------------------------------------------------------------------------------------
+
+    def status(self) -> list[ChainRow]:
+        rows = []
+        for c in self.chains.values():
+            tokens = self.tokens_of(c)
+            vaults = {t.symbol: int(c.rollup.functions.vault(t.l2_id).call()) for t in tokens}
+            payable = {t.symbol: liquidity(self.primary, c, t.l2_id) for t in tokens}
+            rows.append(ChainRow(c.name, ChainExodus.read(c), vaults, payable))
+        return rows
+
+    def exits_done(self) -> int:
+        return len(self.primary.rollup.events.Exited().get_logs(from_block=self.primary.deploy_block))
+
+    def _require_exodus(self) -> ChainExodus:
+        state = ChainExodus.read(self.primary)
+        if not state.active:
+            raise UserError(
+                "not in exodus: the operator still processes requests (exodus starts once a chain's oldest "
+                "request is past its deadline: `rollup exodus activate --chain C`)"
+            )
+        return state
+
+    # -- acting ----------------------------------------------------------------------------------------
+
+    def activate(self, chain: Chain, say: Say) -> None:
+        if ChainExodus.read(chain).active:
+            raise UserError(f"{chain.name} is in exodus already")
+        chain.tx.send(chain.rollup.functions.activateExodus(), label="activate exodus")
+        say(f"exodus is active on {chain.name}; the messenger carries it to the other chains")
+
+    def finish(self, chain: Chain, say: Say) -> None:
+        """Execute `chain`'s decided blocks (synchronized, at or below R) that nobody executed yet."""
+        r = chain.rollup
+        after, up_to = r.counter(Stage.EXECUTED), r.counter(Stage.SYNCHRONIZED)
+        if up_to <= after:
+            return
+        blocks = [b for b in committed_blocks(chain, self.profile, up_to) if b.stored.block_number > after]
+        if blocks:
+            infos = [(b.stored.as_tuple(), b.records) for b in blocks]
+            chain.tx.send(r.functions.executeBlocks(infos), label="execute decided blocks")
+            say(f"{chain.name}: executed blocks {after + 1}..{up_to}, decided before the operator stopped")
+
+    def restore_reference(self, say: Say) -> Restored:
+        state = self._require_exodus()
+        self.finish(self.primary, say)
+        say(
+            f"restoring the L2 state at block R = {state.reference_block} from {self.primary.name}'s calldata"
+        )
+        return restore(self.primary, self.profile, state.reference_block, say)
+
+    def exit(self, wallet: Wallet, token: Token, chain: Chain | None, prover: ExitProver, say: Say) -> int:
+        """Exit every account `wallet` holds `token` in at R, paid on `chain` (default: the primary);
+        waits until paid. Returns what was paid."""
+        restored = self.restore_reference(say)
+        owner = int(wallet.address, 16)
+        accounts = [
+            i
+            for i, a in restored.state.items()
+            if a.eth_address == owner and a.token == token.l2_id and a.balance > 0
+        ]
+        if not accounts:
+            raise UserError(
+                f"{wallet.name} holds no {token.symbol} on L2 at block R = {restored.stored.block_number}"
+            )
+        todo = [i for i in accounts if not self.primary.rollup.functions.exited(i).call()]
+        if not todo:
+            raise UserError(f"{wallet.name}'s {token.symbol} account(s) {accounts} exited already")
+        payer = chain or self.primary
+        paid = 0
+        for index in todo:
+            claim = exit_claim(restored.state, index)
+            self._ensure_liquidity(payer, token, claim.leaf.balance, say)
+            say(f"proving account {index}'s {token.format(claim.leaf.balance)} against the root of block R")
+            proof = prover.prove(claim)
+            before = payer.rollup.pending_balance(wallet.address, token.l2_id)
+            fn = exit_call(self.primary, restored.stored, claim, proof, {payer.id: claim.leaf.balance})
+            self.primary.tx.send(fn, label="exit")
+            say(f"exit of account {index} recorded on {self.primary.name}; paid on {payer.name}")
+            self._wait(
+                _pending_reaches(payer, wallet.address, token.l2_id, before + claim.leaf.balance),
+                f"the exit payout to reach {payer.name} (a relayer carries it)",
+                say,
+            )
+            paid += claim.leaf.balance
+        self._withdraw(payer, wallet, token, say)
+        return paid
+
+    def refund(self, wallet: Wallet, say: Say) -> int:
+        """Refund on every chain the deposits of `wallet` that no block at or below R included."""
+        self._require_exodus()
+        refunded = 0
+        for c in self.chains.values():
+            state = ChainExodus.read(c)
+            if not state.reference_known:
+                say(f"{c.name}: waiting for R (the primary's exodus message; a relayer carries it)")
+                self._wait(_knows_reference(c), f"{c.name} to learn R", say)
+            self.finish(c, say)
+            events = c.rollup.events.PriorityRequestQueued().get_logs(
+                from_block=c.deploy_block,
+                argument_filters={"account": Web3.to_checksum_address(wallet.address)},
+            )
+            for deposit in unexecuted_deposits(c, [dict(e["args"]) for e in events]):
+                c.tx.send(refund_call(c, deposit), label="refund deposit")
+                token = self._token(deposit.token)
+                say(f"{c.name}: deposit {deposit.serial} of {token.format(deposit.amount)} refunded")
+                refunded += deposit.amount
+            for t in self.tokens_of(c):
+                if c.rollup.pending_balance(wallet.address, t.l2_id):
+                    self._withdraw(c, wallet, t, say)
+        if not refunded:
+            raise UserError(f"{wallet.name} has no deposit left to refund on any chain")
+        return refunded
+
+    # -- helpers ---------------------------------------------------------------------------------------
+
+    def _ensure_liquidity(self, payer: Chain, token: Token, amount: int, say: Say) -> None:
+        if liquidity(self.primary, payer, token.l2_id) is None:
+            self._wait(_knows_reference(payer), f"{payer.name} to learn R", say)
+            self.finish(payer, say)
+            payer.tx.send(report_liquidity_call(payer, token.l2_id), label="report liquidity")
+            say(f"{payer.name} reported its {token.symbol} vault to {self.primary.name}")
+            self._wait(
+                lambda: liquidity(self.primary, payer, token.l2_id) is not None,
+                f"{self.primary.name} to learn {payer.name}'s vault (a relayer carries it)",
+                say,
+            )
+        available = liquidity(self.primary, payer, token.l2_id) or 0
+        if available < amount:
+            enough = [
+                c.name
+                for c in self.chains.values()
+                if (liquidity(self.primary, c, token.l2_id) or 0) >= amount
+            ]
+            raise UserError(
+                f"{payer.name} can pay at most {token.format(available)} of {token.format(amount)}; "
+                f"chains with enough: {', '.join(enough) or 'none reported (try --chain on another chain)'}"
+            )
+
+    def _withdraw(self, chain: Chain, wallet: Wallet, token: Token, say: Say) -> None:
+        owed = chain.rollup.pending_balance(wallet.address, token.l2_id)
+        if owed:
+            fn = chain.rollup.functions.withdrawPendingBalance(
+                Web3.to_checksum_address(wallet.address), token.l2_id
+            )
+            receipt = chain.tx.send(fn, label="withdraw pending balance")
+            tx = "0x" + bytes(receipt["transactionHash"]).hex()
+            say(f"{chain.name}: paid {token.format(owed)} to {wallet.address} (tx {tx})")
+
+    def _token(self, l2_id: int) -> Token:
+        return next(t for t in self.tokens.values() if t.l2_id == l2_id)
+
+    @staticmethod
+    def _wait(done: Callable[[], bool], what: str, say: Say, timeout: float = MESSAGE_WAIT_S) -> None:
+        if done():
+            return
+        say(f"waiting for {what}")
+        deadline = time.monotonic() + timeout
+        while not done():
+            if time.monotonic() > deadline:
+                raise UserError(f"gave up after {timeout:.0f} s waiting for {what}: is a relayer running?")
+            time.sleep(1.0)
+
+
+def _knows_reference(chain: Chain) -> Callable[[], bool]:
+    return lambda: ChainExodus.read(chain).reference_known
+
+
+def _pending_reaches(chain: Chain, owner: str, token: int, target: int) -> Callable[[], bool]:
+    return lambda: chain.rollup.pending_balance(owner, token) >= target
