@@ -81,11 +81,16 @@ def activate(ctx: CliContext, chain_name: str, wallet_name: str | None) -> None:
 @exodus.command("exit")
 @click.argument("wallet_name")
 @click.argument("token")
-@click.option("--chain", "chain_name", default=None, help="Chain to be paid on (default: the primary).")
+@click.option(
+    "--chain",
+    "chain_names",
+    multiple=True,
+    help="Chain to pay on; repeat to split over several, in order (default: the primary, then the rest).",
+)
 @pass_cli
-def exit_(ctx: CliContext, wallet_name: str, token: str, chain_name: str | None) -> None:
+def exit_(ctx: CliContext, wallet_name: str, token: str, chain_names: tuple[str, ...]) -> None:
     """Exit wallet WALLET_NAME's whole TOKEN balance at R: restore the state from L1, prove, claim on the
-    primary, and wait until paid on --chain."""
+    primary, and wait until paid on the --chain(s), each as far as its vault allows."""
     from orchestrator.prover.profiles import ExitProver
     from orchestrator.wallet.keys import load_wallet
 
@@ -94,9 +99,9 @@ def exit_(ctx: CliContext, wallet_name: str, token: str, chain_name: str | None)
     tok = net.tokens.get(token.upper())
     if tok is None:
         raise click.UsageError(f"no token {token!r} (tokens: {', '.join(net.tokens)})")
-    chain = net.chain(chain_name) if chain_name else None
+    payers = [net.chain(name) for name in chain_names]
     prover = ExitProver(net.profile.name, console.status)
-    paid = net.exit(wallet, tok, chain, prover, _say)
+    paid = net.exit(wallet, tok, payers, prover, _say)
     _say(f"{wallet_name} exited {tok.format(paid)}")
 
 

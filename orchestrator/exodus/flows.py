@@ -11,11 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from web3 import Web3
+from web3.contract.contract import ContractFunction
+from web3.exceptions import ContractCustomError, ContractLogicError
 
 from orchestrator.chain.addresses import read_deployments
 from orchestrator.chain.clients import Stage
 from orchestrator.chain.handle import Chain, open_chains
 from orchestrator.config import DeploymentConfig
+from orchestrator.contracts.reverts import decode_revert
 from orchestrator.exodus.chaindata import committed_blocks
 from orchestrator.exodus.exits import (
     ChainExodus,
@@ -93,7 +96,22 @@ class ExodusNetwork:
     def activate(self, chain: Chain, say: Say) -> None:
         if ChainExodus.read(chain).active:
             raise UserError(f"{chain.name} is in exodus already")
-        chain.tx.send(chain.rollup.functions.activateExodus(), label="activate exodus")
+        refusal = _revert_of(chain, chain.rollup.functions.activateExodus())
+        if refusal is not None and refusal[0] == "ExodusNotDue":
+            expires, now = (int(str(v)) for v in refusal[1])
+            if expires == 0:
+                raise UserError(
+                    f"exodus is not due on {chain.name}: its queue is empty (every request executed)"
+                )
+            raise UserError(
+                f"exodus is not due on {chain.name}: its oldest unexecuted request's deadline passes in "
+                f"{expires - now + 1} s"
+            )
+        # Estimated against the next block: an idle chain's latest block can be older than the deadline
+        # (an automining devnet mines nothing while nobody sends), so `send`'s estimate would refuse.
+        fn = chain.rollup.functions.activateExodus()
+        gas = int(fn.estimate_gas({"from": Web3.to_checksum_address(chain.tx.address)}, "pending"))
+        chain.tx.wait(chain.tx.submit(fn, gas=gas * 5 // 4, label="activate exodus"))
         say(f"exodus is active on {chain.name}; the messenger carries it to the other chains")
 
     def finish(self, chain: Chain, say: Say) -> None:
@@ -116,9 +134,9 @@ class ExodusNetwork:
         )
         return restore(self.primary, self.profile, state.reference_block, say)
 
-    def exit(self, wallet: Wallet, token: Token, chain: Chain | None, prover: ExitProver, say: Say) -> int:
-        """Exit every account `wallet` holds `token` in at R, paid on `chain` (default: the primary);
-        waits until paid. Returns what was paid."""
+    def exit(self, wallet: Wallet, token: Token, payers: list[Chain], prover: ExitProver, say: Say) -> int:
+        """Exit every account `wallet` holds `token` in at R, paid on `payers` in that order as far as each
+        can pay (default: the primary, then every secondary); waits until paid. Returns what was paid."""
         restored = self.restore_reference(say)
         owner = int(wallet.address, 16)
         accounts = [
@@ -126,32 +144,55 @@ class ExodusNetwork:
             for i, a in restored.state.items()
             if a.eth_address == owner and a.token == token.l2_id and a.balance > 0
         ]
+        r = restored.stored.block_number
         if not accounts:
-            raise UserError(
-                f"{wallet.name} holds no {token.symbol} on L2 at block R = {restored.stored.block_number}"
-            )
+            raise UserError(f"{wallet.name} holds no {token.symbol} on L2 at block R = {r}")
         todo = [i for i in accounts if not self.primary.rollup.functions.exited(i).call()]
         if not todo:
             raise UserError(f"{wallet.name}'s {token.symbol} account(s) {accounts} exited already")
-        payer = chain or self.primary
+        order = payers or [self.primary, *(c for c in self.chains.values() if c.id != self.primary.id)]
         paid = 0
         for index in todo:
             claim = exit_claim(restored.state, index)
-            self._ensure_liquidity(payer, token, claim.leaf.balance, say)
-            say(f"proving account {index}'s {token.format(claim.leaf.balance)} against the root of block R")
+            split = self._split(order, token, claim.leaf.balance, say)
+            say(f"proving account {index}'s {token.format(claim.leaf.balance)} against block R = {r}'s root")
             proof = prover.prove(claim)
-            before = payer.rollup.pending_balance(wallet.address, token.l2_id)
-            fn = exit_call(self.primary, restored.stored, claim, proof, {payer.id: claim.leaf.balance})
+            paying = {i: self.chains[i] for i in split}
+            before = {i: c.rollup.pending_balance(wallet.address, token.l2_id) for i, c in paying.items()}
+            fn = exit_call(self.primary, restored.stored, claim, proof, split)
             self.primary.tx.send(fn, label="exit")
-            say(f"exit of account {index} recorded on {self.primary.name}; paid on {payer.name}")
-            self._wait(
-                _pending_reaches(payer, wallet.address, token.l2_id, before + claim.leaf.balance),
-                f"the exit payout to reach {payer.name} (a relayer carries it)",
-                say,
-            )
+            where = ", ".join(f"{token.format(a)} on {paying[i].name}" for i, a in split.items())
+            say(f"exit of account {index} recorded on {self.primary.name}: {where}")
+            for i, amount in split.items():
+                self._wait(
+                    _pending_reaches(paying[i], wallet.address, token.l2_id, before[i] + amount),
+                    f"the exit payout to reach {paying[i].name} (a relayer carries it)",
+                    say,
+                )
             paid += claim.leaf.balance
-        self._withdraw(payer, wallet, token, say)
+            for c in paying.values():
+                self._withdraw(c, wallet, token, say)
         return paid
+
+    def _split(self, order: list[Chain], token: Token, amount: int, say: Say) -> dict[int, int]:
+        """Take `amount` from the chains of `order` in turn, each as far as its vault allows: the amount
+        per rollup chain id."""
+        split: dict[int, int] = {}
+        left = amount
+        for c in order:
+            if not left:
+                break
+            available = self._liquidity(c, token, say)
+            if available:
+                split[c.id] = min(available, left)
+                left -= split[c.id]
+        if left:
+            known = ", ".join(f"{c.name} {token.format(self._liquidity(c, token, say))}" for c in order)
+            raise UserError(
+                f"short of liquidity: {token.format(amount)} to pay, these chains can pay {known}; "
+                "name more chains with --chain"
+            )
+        return split
 
     def refund(self, wallet: Wallet, say: Say) -> int:
         """Refund on every chain the deposits of `wallet` that no block at or below R included."""
@@ -181,7 +222,8 @@ class ExodusNetwork:
 
     # -- helpers ---------------------------------------------------------------------------------------
 
-    def _ensure_liquidity(self, payer: Chain, token: Token, amount: int, say: Say) -> None:
+    def _liquidity(self, payer: Chain, token: Token, say: Say) -> int:
+        """What `payer` can still pay of `token`; a secondary reports its vault first if it has not."""
         if liquidity(self.primary, payer, token.l2_id) is None:
             self._wait(_knows_reference(payer), f"{payer.name} to learn R", say)
             self.finish(payer, say)
@@ -192,17 +234,7 @@ class ExodusNetwork:
                 f"{self.primary.name} to learn {payer.name}'s vault (a relayer carries it)",
                 say,
             )
-        available = liquidity(self.primary, payer, token.l2_id) or 0
-        if available < amount:
-            enough = [
-                c.name
-                for c in self.chains.values()
-                if (liquidity(self.primary, c, token.l2_id) or 0) >= amount
-            ]
-            raise UserError(
-                f"{payer.name} can pay at most {token.format(available)} of {token.format(amount)}; "
-                f"chains with enough: {', '.join(enough) or 'none reported (try --chain on another chain)'}"
-            )
+        return liquidity(self.primary, payer, token.l2_id) or 0
 
     def _withdraw(self, chain: Chain, wallet: Wallet, token: Token, say: Say) -> None:
         owed = chain.rollup.pending_balance(wallet.address, token.l2_id)
@@ -235,3 +267,13 @@ def _knows_reference(chain: Chain) -> Callable[[], bool]:
 
 def _pending_reaches(chain: Chain, owner: str, token: int, target: int) -> Callable[[], bool]:
     return lambda: chain.rollup.pending_balance(owner, token) >= target
+
+
+def _revert_of(chain: Chain, fn: ContractFunction) -> tuple[str, tuple[object, ...]] | None:
+    """The custom error `fn` would revert with if sent now from the chain's sender (None: it would not)."""
+    try:
+        fn.call({"from": Web3.to_checksum_address(chain.tx.address)}, "pending")  # the next block's clock
+    except (ContractCustomError, ContractLogicError) as exc:
+        data = getattr(exc, "data", None)
+        return decode_revert(bytes.fromhex(str(data)[2:])) if isinstance(data, str) else None
+    return None

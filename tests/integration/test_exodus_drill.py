@@ -1,0 +1,154 @@
+"""The exodus drill (docs/exodus.md), on three live chains with the real daemons, through the CLI.
+
+Deposits on all three chains, a transfer, and a withdrawal caught in flight: the sequencer is killed
+(kill -9 at a TEST-ONLY crash point) after that withdrawal's block is synchronized, before anything
+executes it, and its store is deleted. A deposit comes in that nobody will ever include. The validators
+and a relayer stay up. Once the deadline (45 s in this devnet) has passed, anyone starts exodus on one
+chain and it reaches every chain. Then every user gets exactly their L2 balance at R, on chains of their
+choosing, with `rollup exodus exit`; the stuck deposit comes back with `rollup exodus refund`; the
+decided withdrawal is paid; and what each vault paid is what left it.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import time
+from collections.abc import Iterator
+
+import pytest
+from eth_account import Account
+
+from orchestrator.crashpoints import ENV
+from orchestrator.prover.profiles import BlockProver
+from orchestrator.testing.devnets import write_settlement_devnet
+from orchestrator.testing.running import RunningRollup, running_rollup
+from orchestrator.testing.users import ANVIL_USER_KEYS
+from tests.helpers import run_rollup
+
+pytestmark = pytest.mark.integration
+
+DEADLINE_S = 45
+ETHER = 10**18
+USDC = 10**6
+
+
+@pytest.fixture(scope="module")
+def drill(tmp_path_factory: pytest.TempPathFactory, test_prover: BlockProver) -> Iterator[RunningRollup]:
+    tmp = tmp_path_factory.mktemp("drill")
+    config_path = write_settlement_devnet(tmp, 3, 996000)
+    text = config_path.read_text()
+    config_path.write_text(
+        re.sub(r"(?m)^priority_expiration_seconds = .*$", f"priority_expiration_seconds = {DEADLINE_S}", text)
+    )
+    with running_rollup(config_path, tmp / "home") as rollup:
+        yield rollup
+
+
+def _cli(rollup: RunningRollup, *args: str, ok: bool = True, timeout: float = 600) -> str:
+    """The command's output; a refusal (ok=False) is exactly one line on stderr, which is returned."""
+    done = run_rollup(*args, config=rollup.config_path, home=rollup.home, timeout=timeout)
+    out = done.stdout + done.stderr
+    assert "Traceback" not in out, out
+    assert (done.returncode == 0) == ok, (args, out)
+    if not ok:
+        assert len(done.stderr.strip().splitlines()) == 1, (args, done.stderr)
+        return done.stderr
+    return out
+
+
+def _vaults(rollup: RunningRollup) -> dict[tuple[str, int], int]:
+    net = rollup.net
+    return {
+        (c.name, t): int(net.rollup(c).functions.vault(t).call())
+        for c in rollup.config.chains
+        for t in (0, 1)
+    }
+
+
+def _withdrawn(rollup: RunningRollup, since: dict[str, int]) -> dict[tuple[str, str, int], int]:
+    """What each owner was paid out per chain and token since L1 block `since[chain]`."""
+    net, out = rollup.net, dict[tuple[str, str, int], int]()
+    for c in rollup.config.chains:
+        for e in net.rollup(c).events.PendingBalanceWithdrawn().get_logs(from_block=since[c.name]):
+            key = (c.name, str(e["args"]["owner"]).lower(), int(e["args"]["tokenId"]))
+            out[key] = out.get(key, 0) + int(e["args"]["amount"])
+    return out
+
+
+def _settled(rollup: RunningRollup, timeout: float = 240) -> None:
+    """Wait until every built block is executed on every chain that holds it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        s = rollup.client.status()
+        chains = s["chains"]
+        executed = all(c["executed"] == c["committed"] for c in chains)
+        if s["queued_requests"] == 0 and executed and chains[0]["executed"] == s["last_block"]:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"the chains did not settle: {rollup.client.status()}")
+
+
+def test_every_user_gets_out_with_the_sequencer_gone(drill: RunningRollup) -> None:
+    rollup = drill
+
+    def cli(*args: str, ok: bool = True) -> str:
+        return _cli(rollup, *args, ok=ok)
+
+    for name, key in ANVIL_USER_KEYS.items():
+        cli("account", "create", name, "--l1-key", key)
+    address = {name: Account.from_key(key).address.lower() for name, key in ANVIL_USER_KEYS.items()}
+
+    # Money in on every chain, a transfer on L2; everything settles while the operator works.
+    cli("deposit", "alice", "1", "ETH", "--chain", "alpha")
+    cli("deposit", "bob", "1", "ETH", "--chain", "beta")
+    cli("deposit", "carol", "100", "USDC", "--chain", "beta", "--mint")
+    cli("deposit", "dave", "1", "ETH", "--chain", "gamma")
+    cli("transfer", "alice", "0.2", "ETH", "--to", "dave")
+    _settled(rollup)
+
+    # Bob's withdrawal to gamma is synchronized, then the sequencer dies before anyone executes it.
+    rollup.sequencer.kill()
+    rollup.start_sequencer({ENV: "mined:synchronize"})
+    cli("withdraw", "bob", "0.3", "ETH", "--chain", "gamma", "--no-wait")
+    assert rollup.sequencer.wait_exit(300) == -signal.SIGKILL
+    for store in rollup.home.glob("sequencer.db*"):
+        store.unlink()  # the operator is gone for good, and its data with it
+    # A deposit nobody will include.
+    cli("deposit", "dave", "0.5", "ETH", "--chain", "gamma", "--no-wait")
+
+    # Too early: the deadline has not passed.
+    early = cli("exodus", "activate", "--chain", "gamma", "--wallet", "dave", ok=False)
+    assert "not due" in early
+    time.sleep(DEADLINE_S + 2)
+    cli("exodus", "activate", "--chain", "gamma", "--wallet", "dave")
+    deadline = time.monotonic() + 120
+    while "off" in (status := cli("exodus", "status")) and time.monotonic() < deadline:
+        time.sleep(1)  # the relayer carries the notice to alpha, then alpha's exodus to beta and gamma
+    assert status.count("active") == 3, status
+
+    since = {c.name: int(rollup.net.w3(c).eth.block_number) for c in rollup.config.chains}
+    # Exits: alice on alpha, bob on gamma (which first pays his decided withdrawal), carol's USDC on
+    # beta, dave wherever there is room (the primary first, then the rest).
+    assert "exited 0.8 ETH" in cli("exodus", "exit", "alice", "ETH", "--chain", "alpha")
+    twice = cli("exodus", "exit", "alice", "ETH", "--chain", "beta", ok=False)
+    assert "exited already" in twice
+    assert "exited 0.7 ETH" in cli("exodus", "exit", "bob", "ETH", "--chain", "gamma")
+    assert "exited 100 USDC" in cli("exodus", "exit", "carol", "USDC", "--chain", "beta")
+    short = cli("exodus", "exit", "dave", "ETH", "--chain", "gamma", ok=False)
+    assert "short of liquidity" in short
+    assert "exited 1.2 ETH" in cli("exodus", "exit", "dave", "ETH")
+    assert "refunded" in cli("exodus", "refund", "dave")
+
+    paid = _withdrawn(rollup, since)
+    a = address
+    assert paid == {
+        ("alpha", a["alice"], 0): 8 * ETHER // 10,
+        ("gamma", a["bob"], 0): ETHER,  # his 0.3 ETH withdrawal, decided before the stop, and 0.7 exited
+        ("beta", a["carol"], 1): 100 * USDC,
+        ("alpha", a["dave"], 0): 2 * ETHER // 10,
+        ("beta", a["dave"], 0): ETHER,
+        ("gamma", a["dave"], 0): ETHER // 2,  # the refund of the deposit no block included
+    }
+    # Each vault paid exactly what it held at R: none is left, none went negative.
+    assert all(v == 0 for v in _vaults(rollup).values()), _vaults(rollup)
