@@ -1,4 +1,5 @@
-"""`rollup exodus status|activate|exit|refund`: the way out when the operator stops (docs/exodus.md).
+"""`rollup exodus status|activate|exit|refund` and `rollup restore`: the way out when the operator stops
+(docs/exodus.md).
 
 Every command works with the sequencer and its store gone: it reads the chains (the address book, events
 and calldata) and acts with the wallet's own L1 key. Exits and refunds wait until paid, saying what they
@@ -7,6 +8,7 @@ wait for; messages between chains need a relayer, which anyone may run (`rollup 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -116,3 +118,64 @@ def refund(ctx: CliContext, wallet_name: str) -> None:
     wallet = load_wallet(ctx.home, wallet_name)
     net = _network(ctx, wallet.l1_key)
     net.refund(wallet, _say)
+
+
+@click.command()
+@click.option(
+    "--block",
+    "block",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Block to restore (default: R in exodus, else the last synchronized).",
+)
+@click.option(
+    "--account", "account", type=click.IntRange(min=0), default=None, help="Also prove this account's exit."
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the exit proof here (JSON).",
+)
+@pass_cli
+def restore(ctx: CliContext, block: int | None, account: int | None, out: Path | None) -> None:
+    """Rebuild the L2 state from the primary's commit calldata alone (no sequencer, no store), check its
+    root against the chain, and optionally prove an account's exit from it."""
+    import json
+
+    from orchestrator.chain.clients import Stage
+    from orchestrator.exodus.restore import restore as restore_state
+    from orchestrator.l2.exit import exit_claim
+    from orchestrator.prover.profiles import ExitProver
+
+    net = _network(ctx)
+    primary = net.primary
+    from orchestrator.exodus.exits import ChainExodus
+
+    e = ChainExodus.read(primary)
+    if block is None:
+        block = e.reference_block if e.reference_known else primary.rollup.counter(Stage.SYNCHRONIZED)
+    restored = restore_state(primary, net.profile, block, _say)
+    state = restored.state
+    accounts = sum(1 for _, a in state.items() if a.exists)
+    _say(
+        f"block {block}: root {state.root:#066x} matches {primary.name}; {accounts} accounts; "
+        f"{restored.records} records replayed at {restored.records_per_second:,.0f} per second"
+    )
+    if account is None:
+        return
+    claim = exit_claim(state, account)
+    proof = ExitProver(net.profile.name, console.status).prove(claim)
+    leaf = claim.leaf
+    owner = f"{leaf.eth_address:#042x}"
+    _say(f"account {account}: owner {owner}, token {leaf.token}, balance {leaf.balance}; exit proven")
+    if out is not None:
+        data = {
+            "block": block,
+            "account": account,
+            "public_signals": [str(v) for v in claim.public_signals],
+            "proof": proof.to_snarkjs(),
+        }
+        out.write_text(json.dumps(data, indent=2))
+        _say(f"exit proof written to {out}")

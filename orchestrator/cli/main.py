@@ -71,6 +71,7 @@ for command in (
     w.claim,
     w.balance,
     exodus.exodus,
+    exodus.restore,
 ):
     cli.add_command(command)
 

@@ -101,6 +101,21 @@ def test_a_missed_deadline_on_a_secondary_stops_every_chain_at_one_reference_blo
         expect_revert(c.w3, d.config.keys.deployer, f.setOperator(ALICE.address), "ExodusActive")
         expect_revert(c.w3, DAVE.l1_key, f.activateExodus(), "ExodusActive")
     expect_revert(beta.w3, d.config.keys.operator, beta.rollup.functions.sendSyncReport(3), "ExodusActive")
+    last = d.ledger.stored(1, 3).as_tuple()
+    for stage_call in (
+        alpha.rollup.functions.commitBlocks(last, d.ledger.sync_hashes(3), []),
+        alpha.rollup.functions.proveBlocks([], []),
+        gamma.rollup.functions.commitBlocks(d.ledger.stored(3, 3).as_tuple(), []),
+    ):
+        assert (
+            expect_revert(
+                alpha.w3 if stage_call.address == alpha.rollup.address else gamma.w3,
+                d.config.keys.operator,
+                stage_call,
+                "ExodusActive",
+            )
+            == ()
+        )
     expect_revert(
         alpha.w3, d.config.keys.operator, stages.synchronize(alpha.rollup, d.ledger, 2), "ExodusActive"
     )

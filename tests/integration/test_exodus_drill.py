@@ -11,6 +11,7 @@ decided withdrawal is paid; and what each vault paid is what left it.
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import time
@@ -20,7 +21,8 @@ import pytest
 from eth_account import Account
 
 from orchestrator.crashpoints import ENV
-from orchestrator.prover.profiles import BlockProver
+from orchestrator.prover.groth16 import Proof, SnarkjsVerifier
+from orchestrator.prover.profiles import BlockProver, exit_profile_keys
 from orchestrator.testing.devnets import write_settlement_devnet
 from orchestrator.testing.running import RunningRollup, running_rollup
 from orchestrator.testing.users import ANVIL_USER_KEYS
@@ -126,6 +128,14 @@ def test_every_user_gets_out_with_the_sequencer_gone(drill: RunningRollup) -> No
     while "off" in (status := cli("exodus", "status")) and time.monotonic() < deadline:
         time.sleep(1)  # the relayer carries the notice to alpha, then alpha's exodus to beta and gamma
     assert status.count("active") == 3, status
+
+    # The state at R from L1 alone, and an exit proof from it that snarkjs accepts too.
+    restored = cli("restore", "--account", "0", "--out", str(rollup.home.parent / "exit0.json"))
+    assert "matches alpha" in restored and "exit proven" in restored
+    exported = json.loads((rollup.home.parent / "exit0.json").read_text())
+    _, exit_keys = exit_profile_keys("test")
+    signals = [int(v) for v in exported["public_signals"]]
+    assert SnarkjsVerifier().verify(exit_keys.verifying_key, Proof.from_snarkjs(exported["proof"]), signals)
 
     since = {c.name: int(rollup.net.w3(c).eth.block_number) for c in rollup.config.chains}
     # Exits: alice on alpha, bob on gamma (which first pays his decided withdrawal), carol's USDC on

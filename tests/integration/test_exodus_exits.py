@@ -107,6 +107,10 @@ def test_restored_state_exits_once_paid_where_liquidity_allows(world: World, exi
     older = d.ledger.stored(1, 1)
     fn = exit_call(alpha, older, bob, bob_proof, all_on)
     assert expect_revert(alpha.w3, BOB.l1_key, fn, "ExitReferenceMismatch") == (2, 1)
+    # A proof against another root (block 1's state, where bob held the same) fails against R's.
+    older_state = restore(alpha, profile, 1).state
+    fn = exit_call(alpha, restored.stored, bob, exit_prover.prove(exit_claim(older_state, 1)), all_on)
+    assert expect_revert(alpha.w3, BOB.l1_key, fn, "InvalidExitProof") == (1,)
     forged = replace(restored.stored, state_root=d.ledger.block(1).new_root.to_bytes(32, "big"))
     fn = exit_call(alpha, forged, bob, bob_proof, all_on)
     assert expect_revert(alpha.w3, BOB.l1_key, fn, "StoredBlockMismatch")[0] == 2
