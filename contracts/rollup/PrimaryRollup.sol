@@ -215,6 +215,10 @@ contract PrimaryRollup is IPrimaryRollup, RollupBase, IMessageReceiver {
         } else if (kind == SyncMessages.LIQUIDITY) {
             // The secondary's vault at R (it sends each token once, after executing up to R).
             uint16 tokenId = uint16(blockNumber);
+            // Only a secondary in exodus sends one, once per token: anything else is refused, never
+            // allowed to overwrite a vault exits have already drawn on.
+            if (!exodusActive) revert ExodusNotActive();
+            if (liquidityReported[chainId][tokenId]) revert LiquidityAlreadyReported(tokenId);
             liquidityReported[chainId][tokenId] = true;
             exodusLiquidity[chainId][tokenId] = uint256(syncHash);
             emit LiquidityReceived(chainId, tokenId, uint256(syncHash));

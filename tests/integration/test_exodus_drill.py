@@ -119,6 +119,8 @@ def test_every_user_gets_out_with_the_sequencer_gone(drill: RunningRollup) -> No
     # A deposit nobody will include.
     cli("deposit", "dave", "0.5", "ETH", "--chain", "gamma", "--no-wait")
 
+    # Not in exodus yet: there is no way out to take, and the CLI says so in one line.
+    assert "not in exodus" in cli("exodus", "exit", "alice", "ETH", ok=False)
     # Too early: the deadline has not passed.
     early = cli("exodus", "activate", "--chain", "gamma", "--wallet", "dave", ok=False)
     assert "not due" in early
