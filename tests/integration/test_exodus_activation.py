@@ -2,7 +2,7 @@
 there; the notice reaches the primary through the messenger, the primary fixes R (its last synchronized
 block) and tells every secondary. Then no stage moves on any chain, anyone executes the blocks at or below
 R, every chain's vault holds its value at R, and deposits no block at or below R included are refunded
-where they were made, once. A request processed on time keeps exodus off."""
+where they were made, once. (A request processed on time keeping exodus off: test_exodus_exits.py.)"""
 
 from __future__ import annotations
 
@@ -150,21 +150,3 @@ def test_a_missed_deadline_on_a_secondary_stops_every_chain_at_one_reference_blo
     expect_revert(beta.w3, BOB.l1_key, _refund(beta, 0, BOB.address, 0, ETHER), "PriorityRequestMismatch")
     # A refund names its depositor: another address does not match the request.
     expect_revert(gamma.w3, DAVE.l1_key, _refund(gamma, 0, DAVE.address, 0, ETHER), "PriorityRequestMismatch")
-
-
-def test_a_request_processed_on_time_keeps_exodus_off(world: World) -> None:
-    d = world
-    beta = d.chain(2)
-    d.deposit_eth(beta, BOB, ETHER)
-    d.build_block(ops=d.new_requests())
-    d.settle()
-    assert beta.rollup.counter(Stage.EXECUTED) == 1
-    now = advance_time(beta.w3, 10 * DAY)
-    assert expect_revert(beta.w3, DAVE.l1_key, beta.rollup.functions.activateExodus(), "ExodusNotDue") == (
-        0,
-        now,
-    )
-    assert not beta.rollup.functions.exodusActive().call()
-    assert (
-        expect_revert(beta.w3, DAVE.l1_key, _refund(beta, 0, BOB.address, 0, ETHER), "ExodusNotActive") == ()
-    )

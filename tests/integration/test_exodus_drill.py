@@ -3,7 +3,7 @@
 Deposits on all three chains, a transfer, and a withdrawal caught in flight: the sequencer is killed
 (kill -9 at a TEST-ONLY crash point) after that withdrawal's block is synchronized, before anything
 executes it, and its store is deleted. A deposit comes in that nobody will ever include. The validators
-and a relayer stay up. Once the deadline (45 s in this devnet) has passed, anyone starts exodus on one
+and a relayer stay up. Once the deadline (25 s in this devnet) has passed, anyone starts exodus on one
 chain and it reaches every chain. Then every user gets exactly their L2 balance at R, on chains of their
 choosing, with `rollup exodus exit`; the stuck deposit comes back with `rollup exodus refund`; the
 decided withdrawal is paid; and what each vault paid is what left it.
@@ -30,7 +30,7 @@ from tests.helpers import run_rollup
 
 pytestmark = pytest.mark.integration
 
-DEADLINE_S = 45
+DEADLINE_S = 25
 ETHER = 10**18
 USDC = 10**6
 
