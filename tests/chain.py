@@ -9,12 +9,13 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractCustomError, ContractLogicError
-from web3.types import RPCEndpoint, Wei
+from web3.types import Wei
 
 from orchestrator.chain.sender import Sender
 from orchestrator.contracts.compiler import ContractArtifact, compile_contracts
 from orchestrator.contracts.reverts import decode_revert, describe_revert_data
 from orchestrator.errors import ChainTxError
+from orchestrator.testing.devnets import advance_time as advance_time  # re-exported for the tests
 
 
 def deploy(w3: Web3, key: str, name: str, *args: Any) -> Contract:
@@ -50,11 +51,7 @@ def expect_revert(w3: Web3, key: str, fn: ContractFunction, error: str, value: i
     try:
         fn.call({"from": sender, "value": Wei(value)})
     except (ContractCustomError, ContractLogicError) as exc:
-        described = describe_revert(exc)
-        assert described.startswith(error + "("), f"expected {error}, got {described}"
-        decoded = decode_revert(bytes.fromhex(str(getattr(exc, "data", ""))[2:]))
-        assert decoded is not None
-        return decoded[1]
+        return _error_args(exc, error)
     raise AssertionError(f"expected revert {error}, but the call succeeded")
 
 
@@ -67,16 +64,13 @@ def expect_deploy_revert(w3: Web3, key: str, name: str, error: str, *args: Any) 
     try:
         w3.eth.call({"from": Account.from_key(key).address, "data": data})
     except (ContractCustomError, ContractLogicError) as exc:
-        described = describe_revert(exc)
-        assert described.startswith(error + "("), f"expected {error}, got {described}"
-        decoded = decode_revert(bytes.fromhex(str(getattr(exc, "data", ""))[2:]))
-        assert decoded is not None
-        return decoded[1]
+        return _error_args(exc, error)
     raise AssertionError(f"expected the deployment of {name} to revert with {error}, but it succeeded")
 
 
-def advance_time(w3: Web3, seconds: int) -> int:
-    """TEST-ONLY (anvil): move the chain's clock `seconds` ahead and mine a block there; its timestamp."""
-    w3.provider.make_request(RPCEndpoint("evm_increaseTime"), [seconds])
-    w3.provider.make_request(RPCEndpoint("evm_mine"), [])
-    return int(w3.eth.get_block("latest")["timestamp"])
+def _error_args(exc: Exception, error: str) -> tuple[Any, ...]:
+    described = describe_revert(exc)
+    assert described.startswith(error + "("), f"expected {error}, got {described}"
+    decoded = decode_revert(bytes.fromhex(str(getattr(exc, "data", ""))[2:]))
+    assert decoded is not None
+    return decoded[1]

@@ -20,8 +20,6 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from web3.types import RPCEndpoint
-
 from orchestrator.exodus.exits import exit_call, refund_call, report_liquidity_call, unexecuted_deposits
 from orchestrator.exodus.restore import restore
 from orchestrator.l2.exit import exit_claim
@@ -30,19 +28,13 @@ from orchestrator.l2.replay import Replay, split_public_data
 from orchestrator.l2.tx import Transfer
 from orchestrator.paths import repo_root
 from orchestrator.prover.profiles import BlockProver, ExitProver
+from orchestrator.testing.devnets import advance_time
 from orchestrator.testing.users import ETHER, USERS
 from orchestrator.testing.world import World, settlement_world
 
 EXIT_TARGET = 400_000
 RESTORE_TARGET = 1_000  # L2 transactions replayed per second (DESIGN.md section 7)
 ALICE, BOB, CAROL, DAVE = (USERS[n] for n in ("alice", "bob", "carol", "dave"))
-
-
-def _advance(world: World, chain_id: int, seconds: int) -> None:
-    """TEST-ONLY (anvil): move one chain's clock past a deadline."""
-    w3 = world.chain(chain_id).w3
-    w3.provider.make_request(RPCEndpoint("evm_increaseTime"), [seconds])
-    w3.provider.make_request(RPCEndpoint("evm_mine"), [])
 
 
 def gas_of_exodus(world: World, exit_prover: ExitProver) -> list[tuple[str, str, int]]:
@@ -57,7 +49,7 @@ def gas_of_exodus(world: World, exit_prover: ExitProver) -> list[tuple[str, str,
     d.settle()
     d.deposit_eth(gamma, DAVE, ETHER // 2)  # never included: refunded
     start = len(d.gas_log)
-    _advance(d, 3, d.config.rollup.priority_expiration_seconds + 1)
+    advance_time(gamma.w3, d.config.rollup.priority_expiration_seconds + 1)
     gamma.sender(DAVE.l1_key).send(
         gamma.rollup.functions.activateExodus(), label="activate exodus (secondary)"
     )

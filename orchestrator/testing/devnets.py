@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from web3 import Web3
+from web3.types import RPCEndpoint
+
 from orchestrator.devnet.node import free_ports
 from orchestrator.paths import repo_root
 
@@ -31,3 +34,11 @@ def write_settlement_devnet(tmp: Path, n: int, base_chain_id: int) -> Path:
     path = tmp / "devnet.toml"
     path.write_text(re.sub(r"(?m)^profile = .*$", 'profile = "test"', head) + "\n".join(chains))
     return path
+
+
+def advance_time(w3: Web3, seconds: int) -> int:
+    """TEST-ONLY (anvil): move the chain's clock `seconds` ahead and mine a block there; its timestamp.
+    How tests and the exodus benchmark pass a deadline without waiting it out."""
+    w3.provider.make_request(RPCEndpoint("evm_increaseTime"), [seconds])
+    w3.provider.make_request(RPCEndpoint("evm_mine"), [])
+    return int(w3.eth.get_block("latest")["timestamp"])
