@@ -67,7 +67,7 @@ contract PrimaryRollup is IPrimaryRollup, RollupBase, IMessageReceiver {
     }
 
     /// @notice Set the Groth16 verifier generated for the circuit profile (owner only).
-    function setVerifier(address verifier_) external onlyOwner {
+    function setVerifier(address verifier_) external onlyOwner whenNotExodus {
         if (verifier_ == address(0)) revert ZeroAddress();
         verifier = IVerifier(verifier_);
         emit VerifierChanged(verifier_);

@@ -24,7 +24,8 @@ abstract contract RollupBase is IRollup, RollupStorage {
 
     /// @notice Map L2 token `tokenId` (1..) to the local ERC-20 `token`, once. `token` must hold code: a call
     ///         to an address without code succeeds, so a "token" there would take deposits that move nothing.
-    function registerToken(uint16 tokenId, address token) external onlyOwner {
+    ///         Not in exodus (nor `setPeer`, `setOperator`): the owner cannot re-point where exits pay.
+    function registerToken(uint16 tokenId, address token) external onlyOwner whenNotExodus {
         if (token == address(0)) revert ZeroAddress();
         if (tokenId == 0 || tokenAddress[tokenId] != address(0) || tokenIdOf[token] != 0) {
             revert TokenAlreadyRegistered(tokenId, token);
@@ -43,7 +44,7 @@ abstract contract RollupBase is IRollup, RollupStorage {
     }
 
     /// @notice Register the rollup contract of rollup chain `chainId` on EVM chain `evmChainId`.
-    function setPeer(uint8 chainId, uint256 evmChainId, address rollup) external onlyOwner {
+    function setPeer(uint8 chainId, uint256 evmChainId, address rollup) external onlyOwner whenNotExodus {
         if (rollup == address(0)) revert ZeroAddress();
         peers[chainId] = Peer(evmChainId, rollup);
         emit PeerSet(chainId, evmChainId, rollup);
