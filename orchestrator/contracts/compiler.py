@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import posixpath
+import re
 import subprocess
 from dataclasses import dataclass
 from functools import cache
@@ -21,6 +23,10 @@ from orchestrator.paths import build_dir, node_binary, repo_root
 
 EVM_VERSION = "cancun"
 OPTIMIZER_RUNS = 200
+VIA_IR = True
+"""The IR pipeline: PrimaryRollup is 17% smaller with it (20.5 kB against 24.8 kB, measured with the
+governance and upgrade code of issue 14), which keeps it under EIP-170's 24,576 bytes with room to grow.
+A fresh compile takes about 26 s of CPU instead of 8 s; the cache below makes that a one-off."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,40 @@ def compile_contracts(
     sources.update(extra_sources or {})
     if not sources:
         raise CompileError(f"no Solidity sources under {root}")
-    return compile_standard_json(sources)
+    return compile_standard_json(with_package_imports(sources))
+
+
+_IMPORT = re.compile(r'^\s*import\s+(?:[^"\';]*\sfrom\s+)?["\']([^"\']+)["\']', re.MULTILINE)
+
+
+def with_package_imports(sources: dict[str, str]) -> dict[str, str]:
+    """`sources` plus every file they import, directly or not, from npm packages (`@scope/...` paths).
+
+    solc-js has no file system access: standard JSON must hold every source unit, under the name that
+    imports resolve to (a relative import is resolved against the importing unit's name).
+    """
+    result = dict(sources)
+    todo = list(result)
+    while todo:
+        unit = todo.pop()
+        for target in _IMPORT.findall(result[unit]):
+            name = (
+                posixpath.normpath(posixpath.join(posixpath.dirname(unit), target))
+                if target.startswith(".")
+                else target
+            )
+            if name in result:
+                continue
+            if not name.startswith("@"):
+                raise CompileError(
+                    f"{unit} imports {target}, which is neither a project source nor an npm package"
+                )
+            path = repo_root() / "node_modules" / name
+            if not path.is_file():
+                raise CompileError(f"{unit} imports {name}, which is not installed; run scripts/setup")
+            result[name] = path.read_text()
+            todo.append(name)
+    return result
 
 
 def compile_standard_json(sources: dict[str, str]) -> dict[str, ContractArtifact]:
@@ -71,6 +110,7 @@ def compile_standard_json(sources: dict[str, str]) -> dict[str, ContractArtifact
         "sources": {path: {"content": text} for path, text in sorted(sources.items())},
         "settings": {
             "evmVersion": EVM_VERSION,
+            "viaIR": VIA_IR,
             "optimizer": {"enabled": True, "runs": OPTIMIZER_RUNS},
             "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"]}},
         },
