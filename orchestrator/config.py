@@ -74,6 +74,18 @@ class TestKeys:
     relayer: str | None = (
         None  # pays for deliveries; its own account, so its nonces never meet the operator's
     )
+    governor_key: str | None = None  # proposes changes to each chain's timelock
+    guardian_key: str | None = None  # may pause deposits and commits for a while
+
+    @property
+    def governor(self) -> str:
+        """The governor's key; the deployer's when the file names none."""
+        return self.governor_key or self.deployer
+
+    @property
+    def guardian(self) -> str:
+        """The guardian's key; the deployer's when the file names none."""
+        return self.guardian_key or self.deployer
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,8 @@ class RollupConfig:
 
     profile: str = "test"
     priority_expiration_seconds: int = 86_400  # docs/exodus.md section 1: seconds, the same on every chain
+    governance_delay_seconds: int = 172_800  # every change waits this long; more than the exodus window
+    pause_seconds: int = 3_600  # a guardian's pause; at most a quarter of the exodus window
 
 
 @dataclass(frozen=True)
@@ -210,7 +224,9 @@ def _parse_rollup(r: _Reader, t: dict[str, Any]) -> RollupConfig:
             "[rollup]: priority_expiration_blocks is gone: deadlines are in seconds now, the same on chains "
             "with different block times (priority_expiration_seconds; docs/exodus.md)"
         )
-    r.only_keys(t, "[rollup]", {"profile", "priority_expiration_seconds"})
+    r.only_keys(
+        t, "[rollup]", {"profile", "priority_expiration_seconds", "governance_delay_seconds", "pause_seconds"}
+    )
     defaults = RollupConfig()
     profile = r.string(t, "profile", "[rollup]") if "profile" in t else defaults.profile
     if profile not in PROFILES:
@@ -219,15 +235,36 @@ def _parse_rollup(r: _Reader, t: dict[str, Any]) -> RollupConfig:
         t,
         "priority_expiration_seconds",
         "[rollup]",
-        low=1,
+        low=4,
         high=2**32,
         default=defaults.priority_expiration_seconds,
     )
-    return RollupConfig(profile, expiration)
+    # Defaults follow the window: a day more for the delay (time to see a change and leave), a quarter of
+    # it at most for a pause (docs/security.md).
+    delay = r.integer(
+        t, "governance_delay_seconds", "[rollup]", low=1, high=2**32, default=expiration + 86_400
+    )
+    if delay <= expiration:
+        r.fail(
+            f"[rollup] governance_delay_seconds ({delay}) must be longer than priority_expiration_seconds "
+            f"({expiration}): users must be able to leave before a change lands"
+        )
+    default_pause = min(defaults.pause_seconds, expiration // 4)
+    pause = r.integer(t, "pause_seconds", "[rollup]", low=1, high=2**32, default=default_pause)
+    if pause > expiration // 4:
+        r.fail(
+            f"[rollup] pause_seconds ({pause}) must be at most a quarter of priority_expiration_seconds "
+            f"({expiration // 4}): a pause must not run out the operator's time to serve the queue"
+        )
+    return RollupConfig(profile, expiration, delay, pause)
 
 
 def _parse_keys(r: _Reader, t: dict[str, Any]) -> TestKeys:
-    r.only_keys(t, "[test_keys]", {"deployer", "operator", "relayer", "validators", "validator_threshold"})
+    r.only_keys(
+        t,
+        "[test_keys]",
+        {"deployer", "operator", "relayer", "governor", "guardian", "validators", "validator_threshold"},
+    )
     validators = t.get("validators", [])
     if not isinstance(validators, list) or not validators:
         r.fail("[test_keys] validators must be a non-empty list of private keys")
@@ -240,7 +277,9 @@ def _parse_keys(r: _Reader, t: dict[str, Any]) -> TestKeys:
     relayer = r.key(t, "relayer", "[test_keys]") if "relayer" in t else None
     if relayer is not None and relayer in keys[:2]:
         r.fail("[test_keys] relayer must differ from deployer and operator (each account owns its nonces)")
-    return TestKeys(keys[0], keys[1], tuple(keys[2:]), threshold, relayer)
+    governor = r.key(t, "governor", "[test_keys]") if "governor" in t else None
+    guardian = r.key(t, "guardian", "[test_keys]") if "guardian" in t else None
+    return TestKeys(keys[0], keys[1], tuple(keys[2:]), threshold, relayer, governor, guardian)
 
 
 def _parse_token(r: _Reader, t: dict[str, Any], l2_id: int) -> TokenConfig:

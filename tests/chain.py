@@ -11,6 +11,7 @@ from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractCustomError, ContractLogicError
 from web3.types import Wei
 
+from orchestrator.chain.deploy import deploy_behind_proxy
 from orchestrator.chain.sender import Sender
 from orchestrator.contracts.compiler import ContractArtifact, compile_contracts
 from orchestrator.contracts.reverts import decode_revert, describe_revert_data
@@ -26,6 +27,20 @@ def deploy_artifact(w3: Web3, key: str, artifact: ContractArtifact, *args: Any) 
     factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
     receipt = _send(w3, key, factory.constructor(*args))
     contract: Contract = w3.eth.contract(address=receipt["contractAddress"], abi=artifact.abi)
+    return contract
+
+
+def deploy_proxied(w3: Web3, key: str, name: str, constructor: list[Any], initialize: list[Any]) -> Contract:
+    """Contract `name` behind an ERC-1967 proxy, as deployments run it: the implementation built with
+    `constructor`, the proxy initialized with `initialize`; the contract at the proxy's address."""
+    artifact = compile_contracts()[name]
+    try:
+        proxy = deploy_behind_proxy(
+            Sender(w3, "test chain", key), artifact, lambda _: constructor, initialize
+        )
+    except ChainTxError as exc:
+        raise AssertionError(str(exc)) from None
+    contract: Contract = w3.eth.contract(address=Web3.to_checksum_address(proxy), abi=artifact.abi)
     return contract
 
 
@@ -47,9 +62,14 @@ def describe_revert(exc: Exception) -> str:
 
 def expect_revert(w3: Web3, key: str, fn: ContractFunction, error: str, value: int = 0) -> tuple[Any, ...]:
     """Assert that `fn` from `key` reverts with custom error `error`; return the error's arguments."""
-    sender = Account.from_key(key).address
+    return expect_revert_as(str(Account.from_key(key).address), fn, error, value)
+
+
+def expect_revert_as(sender: str, fn: ContractFunction, error: str, value: int = 0) -> tuple[Any, ...]:
+    """`expect_revert` for a call from the address `sender`, whose key the test need not hold: a contract
+    such as a chain's timelock (what its call would meet)."""
     try:
-        fn.call({"from": sender, "value": Wei(value)})
+        fn.call({"from": Web3.to_checksum_address(sender), "value": Wei(value)})
     except (ContractCustomError, ContractLogicError) as exc:
         return _error_args(exc, error)
     raise AssertionError(f"expected revert {error}, but the call succeeded")

@@ -20,6 +20,8 @@ deployer = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 operator = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"
 validators = ["0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"]
 validator_threshold = 1
+governor = "0xf214f2b2cd398c806f84e317254e0f0b801d0643303237d97a22a48e01628897"
+guardian = "0x701b615bbdfb9de65240bc28bd21bbc0d996645a3dd57e7b12bc2bdf6f192c82"
 
 [[tokens]]
 symbol = "USDC"

@@ -46,8 +46,6 @@ error TransferFailed(address to, uint256 amount);
 /// @notice The token address holds no contract code: a call to it would succeed without moving anything,
 ///         so it is never registered and never called as a token.
 error TokenHasNoCode(uint16 tokenId, address token);
-/// @notice A re-entrant call into a guarded function.
-error Reentrancy();
 
 // ---- blocks: commit, prove, synchronize, execute, revert ----
 /// @notice Blocks are committed, proven, synchronized and executed in order; this one is out of turn.
@@ -143,3 +141,14 @@ error LiquidityNotReported(uint8 chainId, uint16 tokenId);
 error LiquidityAlreadyReported(uint16 tokenId);
 /// @notice The exit proof does not verify for (R's root, this account, token and caller, balance).
 error InvalidExitProof(uint32 accountIndex);
+
+// ---- governance (docs/security.md) ----
+
+/// @notice Deposits and commits are paused by the guardian until `until`.
+error RollupPaused(uint48 until);
+/// @notice A pause must last between 1 second and a quarter of the exodus window.
+error PauseLength(uint64 maxSeconds, uint64 actual);
+/// @notice The guardian may pause again only as long after a pause as the pause lasted.
+error PauseCoolingDown(uint256 availableAt, uint256 currentTimestamp);
+/// @notice The implementation was built for another proxy: its domain would not bind this deployment.
+error DomainMismatch(uint256 expected, uint256 actual);

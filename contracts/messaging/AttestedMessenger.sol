@@ -1,15 +1,24 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 pragma solidity 0.8.37;
 
+import {Ownable2StepUpgradeable} from "@openzeppelin/contracts-upgradeable/access/Ownable2StepUpgradeable.sol";
+import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
 import {IMessenger, IMessageReceiver} from "../interfaces/IMessenger.sol";
 import "../common/Errors.sol";
+
+/// @notice What the messenger reads from its rollup (RollupStorage.exodusActive).
+interface IExodusFlag {
+    function exodusActive() external view returns (bool);
+}
 
 /// @title AttestedMessenger
 /// @notice Devnet messenger: a message is delivered when M of N validators attested it with ECDSA over a
 ///         domain-separated digest of (source, destination, nonce, sender, recipient, payload hash).
 /// @dev The relayer that submits `deliver` is untrusted: it can only carry what validators signed. Each
-///      (source, nonce) is delivered once, only on its destination chain. The owner manages validators.
-contract AttestedMessenger is IMessenger {
+///      (source, nonce) is delivered once, only on its destination chain. The owner (the chain's
+///      TimelockController) manages validators and upgrades, behind its delay and never once the local
+///      rollup is in exodus (docs/security.md). It runs behind an ERC-1967 proxy: upgrades append state only.
+contract AttestedMessenger is IMessenger, Ownable2StepUpgradeable, UUPSUpgradeable {
     /// @notice The type hash that domain-separates attestations from any other signed data.
     bytes32 public constant MESSAGE_TYPEHASH = keccak256(
         "AttestedMessenger.Message(uint256 sourceChainId,uint256 destinationChainId,uint64 nonce,"
@@ -18,8 +27,6 @@ contract AttestedMessenger is IMessenger {
     /// @dev secp256k1n / 2: signatures with a larger s are the malleable twin of a valid one.
     uint256 private constant HALF_CURVE_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
 
-    address public owner;
-    address public pendingOwner;
     uint64 public nextNonce;
     uint256 public threshold;
     address[] private validatorList;
@@ -27,19 +34,31 @@ contract AttestedMessenger is IMessenger {
     /// @dev One bit per (source, nonce), 256 nonces per word: nonces are sequential, so a delivery
     ///      usually flips a bit in a word already written (~5k gas) instead of filling a fresh slot (~22k).
     mapping(uint256 sourceChainId => mapping(uint256 word => uint256 bits)) private deliveredBits;
+    /// @notice This chain's rollup contract: once it is in exodus, validators and code are frozen, so that
+    ///         nobody can forge the exodus messages and exit payouts that users then depend on.
+    address public rollup;
 
     event ValidatorSetChanged(address[] validators, uint256 threshold);
-    event OwnershipTransferStarted(address indexed previousOwner, address indexed newOwner);
-    event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
 
-    constructor(address[] memory validators_, uint256 threshold_) {
-        owner = msg.sender;
-        emit OwnershipTransferred(address(0), msg.sender);
+    /// @dev The implementation itself is never initialized: only proxies hold state.
+    constructor() {
+        _disableInitializers();
+    }
+
+    /// @notice Set up a new proxy, owned by `governor` (the chain's TimelockController). Once only.
+    function initialize(address[] calldata validators_, uint256 threshold_, address governor, address rollup_)
+        external
+        initializer
+    {
+        if (rollup_ == address(0)) revert ZeroAddress();
+        __Ownable_init(governor);
+        rollup = rollup_;
         _setValidators(validators_, threshold_);
     }
 
-    modifier onlyOwner() {
-        if (msg.sender != owner) revert Unauthorized(owner, msg.sender);
+    /// @dev Frozen in exodus: read from the rollup, which never leaves it.
+    modifier whenRollupNotInExodus() {
+        if (IExodusFlag(rollup).exodusActive()) revert ExodusActive();
         _;
     }
 
@@ -95,8 +114,12 @@ contract AttestedMessenger is IMessenger {
         IMessageReceiver(message.recipient).receiveMessage(message.sourceChainId, message.sender, message.payload);
     }
 
-    /// @notice Replace the validator set and threshold.
-    function setValidators(address[] calldata validators_, uint256 threshold_) external onlyOwner {
+    /// @notice Replace the validator set and threshold (the owner, through its delay; never in exodus).
+    function setValidators(address[] calldata validators_, uint256 threshold_)
+        external
+        onlyOwner
+        whenRollupNotInExodus
+    {
         _setValidators(validators_, threshold_);
     }
 
@@ -104,18 +127,7 @@ contract AttestedMessenger is IMessenger {
         return validatorList;
     }
 
-    /// @notice First step of an ownership transfer; `newOwner` must accept.
-    function transferOwnership(address newOwner) external onlyOwner {
-        pendingOwner = newOwner;
-        emit OwnershipTransferStarted(owner, newOwner);
-    }
-
-    function acceptOwnership() external {
-        if (msg.sender != pendingOwner) revert Unauthorized(pendingOwner, msg.sender);
-        emit OwnershipTransferred(owner, msg.sender);
-        owner = msg.sender;
-        pendingOwner = address(0);
-    }
+    function _authorizeUpgrade(address) internal view override onlyOwner whenRollupNotInExodus {}
 
     function _setValidators(address[] memory validators_, uint256 threshold_) private {
         if (validators_.length == 0 || threshold_ == 0 || threshold_ > validators_.length) {

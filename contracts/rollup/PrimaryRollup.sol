@@ -3,12 +3,14 @@ pragma solidity 0.8.37;
 
 import {IPrimaryRollup} from "../interfaces/IPrimaryRollup.sol";
 import {IMessenger, IMessageReceiver} from "../interfaces/IMessenger.sol";
-import {IExitVerifier, IVerifier} from "../interfaces/IVerifier.sol";
+import {IVerifier} from "../interfaces/IVerifier.sol";
 import {BlockCommitment} from "../libraries/BlockCommitment.sol";
 import {Operations} from "../libraries/Operations.sol";
 import {SyncHash} from "../libraries/SyncHash.sol";
 import {SyncMessages} from "../libraries/SyncMessages.sol";
 import {RollupBase} from "./RollupBase.sol";
+import {PrimaryExits} from "./PrimaryExits.sol";
+import {PrimaryStorage} from "./PrimaryStorage.sol";
 import "../common/Errors.sol";
 
 /// @title PrimaryRollup
@@ -17,7 +19,7 @@ import "../common/Errors.sol";
 ///         confirms to each secondary (docs/settlement.md).
 /// @dev The stored block's `syncHash` is keccak256 of all chains' S_c (index c - 1); callers pass the array
 ///      back. `opsHash` is h_c of this chain's own records, which execution replays.
-contract PrimaryRollup is IPrimaryRollup, RollupBase, IMessageReceiver {
+contract PrimaryRollup is IPrimaryRollup, RollupBase, PrimaryStorage, IMessageReceiver {
     /// @notice Rollup chains of this deployment: ids 1..chainCount.
     uint8 public immutable chainCount;
     /// @notice On-chain operation slots per block (circuit profile).
@@ -27,43 +29,43 @@ contract PrimaryRollup is IPrimaryRollup, RollupBase, IMessageReceiver {
     /// @notice Binds proofs and L2 signatures to this contract on this chain (BlockCommitment.domainOf).
     uint256 public immutable domain;
 
-    /// @notice The exit circuit's verifier (docs/exodus.md section 4), fixed at deployment: nobody can swap
-    ///         what an exit must prove.
-    IExitVerifier public immutable exitVerifier;
+    /// @notice The exodus exits module (PrimaryExits), run by delegatecall on this contract's storage.
+    address public immutable exits;
 
-    IVerifier public verifier;
-    uint64 public lastProvenBlock;
-    /// @notice Sync reports as received, by rollup chain id and the block they are for.
-    mapping(uint8 chainId => mapping(uint64 blockNumber => bytes32)) public syncReports;
-    /// @notice The S_c last confirmed to each secondary.
-    mapping(uint8 chainId => bytes32) public confirmedSyncHash;
-
-    // ---- exodus: the one exit record and the secondaries' vaults at R (docs/exodus.md section 3) ----
-    mapping(uint32 accountIndex => bool) public exited;
-    /// @notice What each secondary's vault can still pay, per token, from its report at R on.
-    mapping(uint8 chainId => mapping(uint16 tokenId => uint256)) public exodusLiquidity;
-    mapping(uint8 chainId => mapping(uint16 tokenId => bool)) public liquidityReported;
-
+    /// @param proxy The ERC-1967 proxy this implementation serves: the domain binds proofs and L2 signatures
+    ///        to it, so that an upgrade keeps every wallet's signatures valid (`initialize` checks it).
     constructor(
         RollupParams memory params,
         uint8 chainCount_,
         uint16 opSlots_,
         uint16 l2Slots_,
-        address exitVerifier_
+        address exits_,
+        address proxy
     ) RollupBase(params) {
-        if (exitVerifier_ == address(0)) revert ZeroAddress();
-        exitVerifier = IExitVerifier(exitVerifier_);
         if (params.rollupChainId == 0 || params.rollupChainId > chainCount_ || chainCount_ > 8) {
             revert InvalidChainCount(params.rollupChainId, chainCount_);
         }
+        if (exits_ == address(0)) revert ZeroAddress();
+        exits = exits_;
         chainCount = chainCount_;
         opSlots = opSlots_;
         l2Slots = l2Slots_;
-        domain = BlockCommitment.domainOf(uint64(block.chainid), address(this));
-        StoredBlockInfo memory genesis;
-        genesis.stateRoot = params.genesisStateRoot;
-        genesis.syncHash = keccak256(abi.encodePacked(new bytes32[](chainCount_)));
-        storedBlockHashes[0] = hashStoredBlockInfo(genesis);
+        domain = BlockCommitment.domainOf(uint64(block.chainid), proxy);
+    }
+
+    /// @dev The new implementation must bind the same domain: every pending L2 signature and the proofs'
+    ///      public input depend on it.
+    function _authorizeUpgrade(address implementation) internal view override {
+        super._authorizeUpgrade(implementation);
+        uint256 next = PrimaryRollup(implementation).domain();
+        if (next != domain) revert DomainMismatch(domain, next);
+    }
+
+    function _genesis(bytes32 stateRoot) internal view override returns (StoredBlockInfo memory genesis) {
+        uint256 here = BlockCommitment.domainOf(uint64(block.chainid), address(this));
+        if (here != domain) revert DomainMismatch(here, domain);
+        genesis.stateRoot = stateRoot;
+        genesis.syncHash = keccak256(abi.encodePacked(new bytes32[](chainCount)));
     }
 
     /// @notice Set the Groth16 verifier generated for the circuit profile (owner only).
@@ -80,7 +82,7 @@ contract PrimaryRollup is IPrimaryRollup, RollupBase, IMessageReceiver {
         StoredBlockInfo calldata lastBlock,
         bytes32[] calldata lastSyncHashes,
         CommitBlockInfo[] calldata blocks
-    ) external onlyOperator {
+    ) external onlyOperator whenNotPaused {
         if (lastBlock.blockNumber != lastCommittedBlock) {
             revert NonSequentialBlock(lastCommittedBlock, lastBlock.blockNumber);
         }
@@ -286,57 +288,29 @@ contract PrimaryRollup is IPrimaryRollup, RollupBase, IMessageReceiver {
         }
     }
 
-    function _executedToReference() internal view override returns (bool) {
-        return lastExecutedBlock == exodusBlock;
-    }
-
     /// @inheritdoc IPrimaryRollup
+    /// @dev Runs PrimaryExits' `exit` on this storage: exits live in their own contract to keep this one
+    ///      under the 24,576-byte code limit (EIP-170).
     function exit(
-        StoredBlockInfo calldata referenceBlock,
-        uint32 accountIndex,
-        uint16 tokenId,
-        uint128 balance,
-        ExitPayout[] calldata payouts,
-        ProofData calldata proof
-    ) external nonReentrant {
-        _requireExodusFinished();
-        if (referenceBlock.blockNumber != exodusBlock) revert ExitReferenceMismatch(exodusBlock, referenceBlock.blockNumber);
-        _checkStoredBlock(referenceBlock);
-        if (exited[accountIndex]) revert AlreadyExited(accountIndex);
-        uint256 key = uint256(accountIndex) | uint256(tokenId) << 32 | uint256(uint160(msg.sender)) << 48;
-        uint256[3] memory input = [uint256(referenceBlock.stateRoot), key, uint256(balance)];
-        if (!exitVerifier.verifyProof(proof.a, proof.b, proof.c, input)) revert InvalidExitProof(accountIndex);
-        exited[accountIndex] = true;
-        uint256 paid;
-        for (uint256 i = 0; i < payouts.length; ++i) {
-            paid += _payExit(payouts[i], tokenId);
+        StoredBlockInfo calldata,
+        uint32,
+        uint16,
+        uint128,
+        ExitPayout[] calldata,
+        ProofData calldata
+    ) external {
+        address module = exits;
+        assembly ("memory-safe") {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), module, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) { revert(0, returndatasize()) }
+            return(0, returndatasize())
         }
-        if (paid != balance || balance == 0) revert ExitPayoutsMismatch(balance, paid);
-        emit Exited(accountIndex, msg.sender, tokenId, balance);
     }
 
-    /// @dev Debit the paying chain's liquidity, then credit the caller here or send the payout there.
-    function _payExit(ExitPayout calldata payout, uint16 tokenId) private returns (uint256) {
-        uint8 chainId = payout.chainId;
-        uint128 amount = payout.amount;
-        if (amount == 0) revert ExitPayoutsMismatch(1, 0);
-        if (chainId == rollupChainId) {
-            int256 held = vault[tokenId];
-            uint256 available = held > 0 ? uint256(held) : 0;
-            if (available < amount) revert ShortOfLiquidity(chainId, tokenId, available, amount);
-            vault[tokenId] = held - int256(uint256(amount));
-            _credit(msg.sender, tokenId, amount);
-            return amount;
-        }
-        if (!liquidityReported[chainId][tokenId]) revert LiquidityNotReported(chainId, tokenId);
-        uint256 left = exodusLiquidity[chainId][tokenId];
-        if (left < amount) revert ShortOfLiquidity(chainId, tokenId, left, amount);
-        exodusLiquidity[chainId][tokenId] = left - amount;
-        Peer memory peer = peers[chainId];
-        uint64 nonce = IMessenger(messenger).send(
-            peer.evmChainId, peer.rollup, SyncMessages.encodePayout(chainId, msg.sender, tokenId, amount)
-        );
-        emit ExitPayoutSent(chainId, msg.sender, tokenId, amount, nonce);
-        return amount;
+    /// @notice The exit circuit's verifier (docs/exodus.md section 4), fixed in the exits module.
+    function exitVerifier() external view returns (address) {
+        return address(PrimaryExits(exits).exitVerifier());
     }
 }

@@ -4,7 +4,7 @@ pragma solidity 0.8.37;
 import {IRollup} from "../interfaces/IRollup.sol";
 import {Operations} from "../libraries/Operations.sol";
 import {SyncHash} from "../libraries/SyncHash.sol";
-import {RollupStorage} from "./RollupStorage.sol";
+import {RollupGovernance} from "./RollupGovernance.sol";
 import "../common/Errors.sol";
 
 interface IERC20Minimal {
@@ -17,48 +17,36 @@ interface IERC20Minimal {
 /// @notice What every chain does: queue deposits and full-exit requests, map tokens, check its own records
 ///         at commit, execute synchronized blocks, revert unsynchronized ones, hold pending balances.
 /// @dev Commit, prove and synchronization differ between the primary and the secondaries and live there.
-abstract contract RollupBase is IRollup, RollupStorage {
-    constructor(RollupParams memory params) RollupStorage(params) {}
+abstract contract RollupBase is RollupGovernance {
+    constructor(RollupParams memory params) RollupGovernance(params) {}
 
-    // ---------------------------------------------------------------- governance
-
-    /// @notice Map L2 token `tokenId` (1..) to the local ERC-20 `token`, once. `token` must hold code: a call
-    ///         to an address without code succeeds, so a "token" there would take deposits that move nothing.
-    ///         Not in exodus (nor `setPeer`, `setOperator`): the owner cannot re-point where exits pay.
-    function registerToken(uint16 tokenId, address token) external onlyOwner whenNotExodus {
-        if (token == address(0)) revert ZeroAddress();
-        if (tokenId == 0 || tokenAddress[tokenId] != address(0) || tokenIdOf[token] != 0) {
-            revert TokenAlreadyRegistered(tokenId, token);
-        }
-        if (token.code.length == 0) revert TokenHasNoCode(tokenId, token);
-        tokenAddress[tokenId] = token;
-        tokenIdOf[token] = tokenId;
-        emit TokenRegistered(tokenId, token);
+    /// @notice Set up a new proxy: `governor` (the chain's TimelockController) owns it, `operator` runs
+    ///         the stages, `guardian` may pause; block 0 holds `genesisStateRoot`. Once only.
+    function initialize(address governor, address operator_, address guardian_, bytes32 genesisStateRoot)
+        external
+        initializer
+    {
+        __RollupGovernance_init(governor, operator_, guardian_);
+        storedBlockHashes[0] = hashStoredBlockInfo(_genesis(genesisStateRoot));
     }
 
-    /// @notice Not in exodus: exodus removes the operator for good.
-    function setOperator(address operator_) external onlyOwner whenNotExodus {
-        if (operator_ == address(0)) revert ZeroAddress();
-        operator = operator_;
-        emit OperatorChanged(operator_);
-    }
-
-    /// @notice Register the rollup contract of rollup chain `chainId` on EVM chain `evmChainId`.
-    function setPeer(uint8 chainId, uint256 evmChainId, address rollup) external onlyOwner whenNotExodus {
-        if (rollup == address(0)) revert ZeroAddress();
-        peers[chainId] = Peer(evmChainId, rollup);
-        emit PeerSet(chainId, evmChainId, rollup);
-    }
+    /// @dev Block 0 as this role stores it.
+    function _genesis(bytes32 stateRoot) internal view virtual returns (StoredBlockInfo memory);
 
     // ---------------------------------------------------------------- priority queue
 
     /// @inheritdoc IRollup
-    function depositETH(bytes20 pkh) external payable nonReentrant whenNotExodus {
+    function depositETH(bytes20 pkh) external payable nonReentrant whenNotExodus whenNotPaused {
         _queueDeposit(0, msg.value, pkh);
     }
 
     /// @inheritdoc IRollup
-    function depositERC20(address token, uint128 amount, bytes20 pkh) external nonReentrant whenNotExodus {
+    function depositERC20(address token, uint128 amount, bytes20 pkh)
+        external
+        nonReentrant
+        whenNotExodus
+        whenNotPaused
+    {
         uint16 tokenId = tokenIdOf[token];
         if (tokenId == 0) revert TokenNotRegistered(token);
         uint256 before = IERC20Minimal(token).balanceOf(address(this));
@@ -175,16 +163,7 @@ abstract contract RollupBase is IRollup, RollupStorage {
         emit ExodusReferenceSet(referenceBlock, syncHash);
     }
 
-    function _requireExodusFinished() internal view {
-        if (!exodusActive) revert ExodusNotActive();
-        if (!exodusReferenceSet) revert ExodusReferenceUnknown();
-        if (!_executedToReference()) revert ExodusNotFinished(exodusBlock, lastExecutedBlock);
-    }
-
     function _afterExodusActivated(bool notify) internal virtual;
-
-    /// @dev Every block at or below R executed here (R known).
-    function _executedToReference() internal view virtual returns (bool);
 
     // ---------------------------------------------------------------- payouts
 
@@ -205,17 +184,6 @@ abstract contract RollupBase is IRollup, RollupStorage {
     }
 
     // ---------------------------------------------------------------- internals
-
-    /// @notice The hash a committed block is stored under.
-    function hashStoredBlockInfo(StoredBlockInfo memory info) public pure returns (bytes32) {
-        return keccak256(abi.encode(info));
-    }
-
-    function _checkStoredBlock(StoredBlockInfo calldata info) internal view {
-        bytes32 stored = storedBlockHashes[info.blockNumber];
-        bytes32 given = hashStoredBlockInfo(info);
-        if (stored != given) revert StoredBlockMismatch(info.blockNumber, stored, given);
-    }
 
     /// @dev Not before the previous block, not too far from this chain's clock either way.
     function _checkTimestamp(uint64 previous, uint64 timestamp) internal view {
@@ -299,17 +267,6 @@ abstract contract RollupBase is IRollup, RollupStorage {
         uint64 expiration = uint64(block.timestamp) + priorityExpirationSeconds;
         priorityRequests[serialId] = PriorityRequest(requestHash, expiration);
         emit PriorityRequestQueued(serialId, opType, account, tokenId, amount, pkh, accountIndex, requestHash, expiration);
-    }
-
-    /// @dev Never reverts: the balance is 256-bit and each credit below 2^128, so the sum would need more
-    ///      than 2^128 credits to overflow (unchecked says so; a revert here would make the block, which is
-    ///      synchronized and can never be reverted, unexecutable forever).
-    function _credit(address owner_, uint16 tokenId, uint128 amount) internal {
-        if (amount == 0) return;
-        unchecked {
-            pendingBalances[owner_][tokenId] += amount;
-        }
-        emit PendingBalanceCredited(owner_, tokenId, amount);
     }
 
     function _safeTransferFrom(uint16 tokenId, address token, address from, uint256 amount) private {

@@ -6,15 +6,17 @@ import "../common/Errors.sol";
 
 /// @title RollupStorage
 /// @notice The one storage layout and the modifiers of every rollup contract (primary and secondary).
+/// @dev Every rollup runs behind an ERC-1967 proxy (docs/security.md): an upgrade may only append state
+///      variables here. The OpenZeppelin bases (ownership, upgrades, initializers, the transient re-entrancy
+///      guard) keep their state in ERC-7201 namespaced slots, clear of this sequential layout.
 abstract contract RollupStorage {
-    /// @notice What every rollup contract is deployed with.
+    /// @notice What every rollup implementation is built with (immutables: the same for every proxy of it).
     struct RollupParams {
         uint8 rollupChainId; // this chain's rollup chain id (1..8)
         uint8 treeDepth; // binary depth of the state tree
         uint64 priorityExpirationSeconds;
-        address operator;
+        uint64 pauseSeconds; // how long a guardian's pause lasts
         address messenger; // the IMessenger that carries sync messages
-        bytes32 genesisStateRoot; // state root of block 0 (the empty tree)
     }
 
     /// @notice Seconds a block timestamp may run ahead of this chain's clock.
@@ -31,9 +33,13 @@ abstract contract RollupStorage {
     uint8 public immutable treeDepth;
     /// @notice The messenger that carries sync reports and confirmations.
     address public immutable messenger;
+    /// @notice Seconds a guardian's pause of deposits and commits lasts; at most a quarter of the exodus
+    ///         window, so a pause cannot run out the operator's time to serve the queue (docs/security.md).
+    uint64 public immutable pauseSeconds;
 
-    address public owner;
     address public operator;
+    /// @notice May pause deposits and commits for `pauseSeconds`, nothing else (docs/security.md).
+    address public guardian;
 
     // ---- block counters (block numbers; docs/settlement.md) ----
     uint64 public lastCommittedBlock;
@@ -55,6 +61,9 @@ abstract contract RollupStorage {
     /// @notice Set once, never cleared (docs/exodus.md): the operator role is gone, blocks at or below R
     ///         execute by anyone. It shares the queue's slot, which deposits read anyway.
     bool public exodusActive;
+    /// @notice Deposits and commits are refused before this time (a guardian's pause). It shares the queue's
+    ///         slot, which deposits and commits read anyway.
+    uint48 public pausedUntil;
     mapping(uint64 serialId => IRollup.PriorityRequest) public priorityRequests;
 
     // ---- tokens: L2 token id 0 is ETH (address(0)) everywhere ----
@@ -79,21 +88,16 @@ abstract contract RollupStorage {
     ///         full exits. Signed: the circuit does not stop an operator from over-withdrawing one chain.
     mapping(uint16 tokenId => int256) public vault;
 
-    uint256 private reentrancyLock = 1;
-
     constructor(RollupParams memory params) {
-        if (params.operator == address(0)) revert ZeroAddress();
+        if (params.messenger == address(0)) revert ZeroAddress();
+        if (params.pauseSeconds == 0 || params.pauseSeconds > params.priorityExpirationSeconds / 4) {
+            revert PauseLength(params.priorityExpirationSeconds / 4, params.pauseSeconds);
+        }
         rollupChainId = params.rollupChainId;
         treeDepth = params.treeDepth;
         priorityExpirationSeconds = params.priorityExpirationSeconds;
+        pauseSeconds = params.pauseSeconds;
         messenger = params.messenger;
-        owner = msg.sender;
-        operator = params.operator;
-    }
-
-    modifier onlyOwner() {
-        if (msg.sender != owner) revert Unauthorized(owner, msg.sender);
-        _;
     }
 
     /// @dev Exodus clears `operator`, so this also stops every operator call then, at no cost before: the
@@ -108,15 +112,47 @@ abstract contract RollupStorage {
         _;
     }
 
-    modifier nonReentrant() {
-        if (reentrancyLock != 1) revert Reentrancy();
-        reentrancyLock = 2;
+    /// @dev New deposits and commits only: exits, exodus, refunds and payouts are never paused.
+    modifier whenNotPaused() {
+        if (block.timestamp < pausedUntil) revert RollupPaused(pausedUntil);
         _;
-        reentrancyLock = 1;
     }
 
     function _refuseCaller() internal view {
         if (exodusActive) revert ExodusActive();
         revert Unauthorized(operator, msg.sender);
+    }
+
+    // ---------------------------------------------------------------- helpers every part of a rollup shares
+
+    /// @notice The hash a committed block is stored under.
+    function hashStoredBlockInfo(IRollup.StoredBlockInfo memory info) public pure returns (bytes32) {
+        return keccak256(abi.encode(info));
+    }
+
+    function _checkStoredBlock(IRollup.StoredBlockInfo calldata info) internal view {
+        bytes32 stored = storedBlockHashes[info.blockNumber];
+        bytes32 given = hashStoredBlockInfo(info);
+        if (stored != given) revert StoredBlockMismatch(info.blockNumber, stored, given);
+    }
+
+    function _requireExodusFinished() internal view {
+        if (!exodusActive) revert ExodusNotActive();
+        if (!exodusReferenceSet) revert ExodusReferenceUnknown();
+        if (!_executedToReference()) revert ExodusNotFinished(exodusBlock, lastExecutedBlock);
+    }
+
+    /// @dev Every block at or below R executed here (R known).
+    function _executedToReference() internal view virtual returns (bool);
+
+    /// @dev Never reverts: the balance is 256-bit and each credit below 2^128, so the sum would need more
+    ///      than 2^128 credits to overflow (unchecked says so; a revert here would make the block, which is
+    ///      synchronized and can never be reverted, unexecutable forever).
+    function _credit(address owner_, uint16 tokenId, uint128 amount) internal {
+        if (amount == 0) return;
+        unchecked {
+            pendingBalances[owner_][tokenId] += amount;
+        }
+        emit IRollup.PendingBalanceCredited(owner_, tokenId, amount);
     }
 }

@@ -30,9 +30,10 @@ contract SecondaryRollup is ISecondaryRollup, RollupBase, IMessageReceiver {
         if (primaryChainId_ == params.rollupChainId) revert PrimaryIsSelf(primaryChainId_);
         primaryChainId = primaryChainId_;
         opSlots = opSlots_;
-        StoredBlockInfo memory genesis;
-        genesis.stateRoot = params.genesisStateRoot;
-        storedBlockHashes[0] = hashStoredBlockInfo(genesis);
+    }
+
+    function _genesis(bytes32 stateRoot) internal pure override returns (StoredBlockInfo memory genesis) {
+        genesis.stateRoot = stateRoot;
     }
 
     // ---------------------------------------------------------------- commit
@@ -41,6 +42,7 @@ contract SecondaryRollup is ISecondaryRollup, RollupBase, IMessageReceiver {
     function commitBlocks(StoredBlockInfo calldata lastBlock, SecondaryCommitInfo[] calldata blocks)
         external
         onlyOperator
+        whenNotPaused
     {
         if (lastBlock.blockNumber != lastCommittedBlock) {
             revert NonSequentialBlock(lastCommittedBlock, lastBlock.blockNumber);

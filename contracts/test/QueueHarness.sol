@@ -23,6 +23,10 @@ contract QueueHarness is RollupBase {
 
     function _afterRevert(StoredBlockInfo calldata) internal override {}
 
+    function _genesis(bytes32 stateRoot) internal pure override returns (StoredBlockInfo memory genesis) {
+        genesis.stateRoot = stateRoot;
+    }
+
     /// @dev A chain without peers: R is its own synchronized block, as on a primary alone.
     function _afterExodusActivated(bool) internal override {
         _setExodusReference(lastSynchronizedBlock, bytes32(0));

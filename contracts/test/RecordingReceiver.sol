@@ -11,11 +11,17 @@ contract RecordingReceiver is IMessageReceiver {
     address public lastSender;
     bytes public lastPayload;
     bool public failNext;
+    /// @notice TEST-ONLY: stands in for a rollup's exodus flag, which a messenger reads (AttestedMessenger.rollup).
+    bool public exodusActive;
 
     error ReceiverFailed();
 
     function setFailNext(bool fail) external {
         failNext = fail;
+    }
+
+    function setExodusActive(bool active) external {
+        exodusActive = active;
     }
 
     function receiveMessage(uint256 sourceChainId, address sender, bytes calldata payload) external {

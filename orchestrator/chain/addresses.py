@@ -74,7 +74,11 @@ def token_contract_key(symbol: str) -> str:
     return f"TestToken:{symbol}"
 
 
-MESSENGER = "AttestedMessenger"
-ROLLUP = "Rollup"
+MESSENGER = "AttestedMessenger"  # the messenger's proxy, the address every caller uses
+ROLLUP = "Rollup"  # the rollup's proxy, the address every caller uses
+MESSENGER_IMPLEMENTATION = "AttestedMessenger implementation"
+ROLLUP_IMPLEMENTATION = "Rollup implementation"
+EXITS = "PrimaryExits"  # the primary's exits module, run by delegatecall from its rollup
+TIMELOCK = "TimelockController"  # owns the rollup and the messenger (docs/security.md)
 VERIFIER = "Groth16Verifier"
 EXIT_VERIFIER = "ExitVerifier"

@@ -97,14 +97,14 @@ class Sender:
             "gas": TRANSFER_GAS,
             "maxFeePerGas": fee,
             "maxPriorityFeePerGas": 1,
-            "nonce": self._next_nonce(),
+            "nonce": self.next_nonce(),
             "chainId": int(self.w3.eth.chain_id),
         }
         return self._record_gas(tx, self._broadcast_and_wait(tx, label), label)
 
     def build(self, fn: Call, value: int, what: str) -> dict[str, Any]:
         """`fn` as an unsigned transaction at this account's next nonce, gas estimated."""
-        params: TxParams = {"from": self.address, "value": Wei(value), "nonce": Nonce(self._next_nonce())}
+        params: TxParams = {"from": self.address, "value": Wei(value), "nonce": Nonce(self.next_nonce())}
         return cast(dict[str, Any], prepare(self.chain, fn, params, what))
 
     # -- pipelined -------------------------------------------------------------------------------------
@@ -116,7 +116,7 @@ class Sender:
         params: TxParams = {
             "from": self.address,
             "value": Wei(value),
-            "nonce": Nonce(self._next_nonce()),
+            "nonce": Nonce(self.next_nonce()),
             "gas": gas,
             "chainId": int(self.w3.eth.chain_id),
         }
@@ -146,7 +146,8 @@ class Sender:
             self.gas_log.append(GasRecord(what, self.chain, int(receipt["gasUsed"]), (len(data) - 2) // 2))
         return receipt
 
-    def _next_nonce(self) -> int:
+    def next_nonce(self) -> int:
+        """The nonce this account's next transaction gets (after everything stored or pending)."""
         pending = int(self.w3.eth.get_transaction_count(self.address, "pending"))
         rows = self.store.query(
             "SELECT MAX(nonce) FROM sent_txs WHERE chain = ? AND sender = ? AND status = ?",

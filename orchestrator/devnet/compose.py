@@ -26,7 +26,7 @@ def render_compose(config: DeploymentConfig) -> str:
             continue
         command = [
             "--host", "0.0.0.0", "--port", str(chain.port), "--chain-id", str(chain.evm_chain_id),
-            "--prune-history", str(HISTORY_STATES), "--accounts", "10", "--balance", "10000",
+            "--prune-history", str(HISTORY_STATES), "--accounts", "12", "--balance", "10000",
         ]  # fmt: skip
         if config.block_time > 0:
             command += ["--block-time", str(config.block_time)]

@@ -116,7 +116,7 @@ class AnvilNode:
             "--port", str(spec.port),
             "--chain-id", str(spec.evm_chain_id),
             "--prune-history", str(HISTORY_STATES),
-            "--accounts", "10",
+            "--accounts", "12",
             "--balance", "10000",
         ]  # fmt: skip
         if spec.block_time > 0:

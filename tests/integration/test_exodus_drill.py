@@ -40,9 +40,12 @@ def drill(tmp_path_factory: pytest.TempPathFactory, test_prover: BlockProver) ->
     tmp = tmp_path_factory.mktemp("drill")
     config_path = write_settlement_devnet(tmp, 3, 996000)
     text = config_path.read_text()
-    config_path.write_text(
-        re.sub(r"(?m)^priority_expiration_seconds = .*$", f"priority_expiration_seconds = {DEADLINE_S}", text)
+    text = re.sub(
+        r"(?m)^priority_expiration_seconds = .*$", f"priority_expiration_seconds = {DEADLINE_S}", text
     )
+    # A guardian's pause may last at most a quarter of the window.
+    text = re.sub(r"(?m)^pause_seconds = .*$", f"pause_seconds = {DEADLINE_S // 4}", text)
+    config_path.write_text(text)
     with running_rollup(config_path, tmp / "home") as rollup:
         yield rollup
 

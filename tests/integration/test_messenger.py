@@ -15,7 +15,7 @@ from orchestrator.config import DeploymentConfig, load_config
 from orchestrator.devnet.launcher import LocalNodes
 from orchestrator.messaging.attest import Message, attestations, message_digest
 from orchestrator.messaging.relay import messages_in_receipt
-from tests.chain import deploy, expect_revert, transact
+from tests.chain import deploy, deploy_proxied, expect_revert, transact
 from tests.helpers import write_devnet
 
 pytestmark = pytest.mark.integration
@@ -42,15 +42,21 @@ def bridge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bridge]:
     keys = [("0x" + f"{i:02x}" * 32) for i in (0x11, 0x22, 0x33)]
     validators = [Account.from_key(k).address for k in keys]
     deployer = config.keys.deployer
+    owner = Account.from_key(deployer).address  # an account, not a timelock, in these tests
     with LocalNodes(config, tmp / "home"):
         a, b = connect(config.chains[0]), connect(config.chains[1])
+        # The receiver stands in for each chain's rollup too, whose exodus flag freezes the messenger.
+        receiver_a, receiver_b = (
+            deploy(a, deployer, "RecordingReceiver"),
+            deploy(b, deployer, "RecordingReceiver"),
+        )
         yield Bridge(
             config,
             a,
             b,
-            deploy(a, deployer, "AttestedMessenger", validators, 2),
-            deploy(b, deployer, "AttestedMessenger", validators, 2),
-            deploy(b, deployer, "RecordingReceiver"),
+            deploy_proxied(a, deployer, "AttestedMessenger", [], [validators, 2, owner, receiver_a.address]),
+            deploy_proxied(b, deployer, "AttestedMessenger", [], [validators, 2, owner, receiver_b.address]),
+            receiver_b,
             keys,
         )
 
@@ -130,7 +136,7 @@ def test_validator_set_is_owned(bridge: Bridge) -> None:
     owner, outsider = bridge.config.keys.deployer, bridge.config.keys.operator
     m = bridge.messenger_b.functions
     new_set = [Account.from_key(k).address for k in bridge.keys[1:]]
-    expect_revert(bridge.b, outsider, m.setValidators(new_set, 1), "Unauthorized")
+    expect_revert(bridge.b, outsider, m.setValidators(new_set, 1), "OwnableUnauthorizedAccount")
     expect_revert(bridge.b, owner, m.setValidators(new_set, 3), "InvalidValidatorSet")
     expect_revert(bridge.b, owner, m.setValidators([new_set[0], new_set[0]], 1), "InvalidValidatorSet")
     transact(bridge.b, owner, m.setValidators(new_set, 1))
@@ -142,3 +148,18 @@ def test_validator_set_is_owned(bridge: Bridge) -> None:
     finally:
         all_validators = [Account.from_key(k).address for k in bridge.keys]
         transact(bridge.b, owner, m.setValidators(all_validators, 2))
+
+
+def test_validators_and_code_are_frozen_once_the_rollup_is_in_exodus(bridge: Bridge) -> None:
+    """Exits then depend on exodus messages and payouts the validators attest: nobody may swap them, nor
+    the code that checks them."""
+    owner = bridge.config.keys.deployer
+    m = bridge.messenger_b.functions
+    all_validators = [Account.from_key(k).address for k in bridge.keys]
+    transact(bridge.b, owner, bridge.receiver_b.functions.setExodusActive(True))
+    try:
+        expect_revert(bridge.b, owner, m.setValidators(all_validators, 1), "ExodusActive")
+        implementation = deploy(bridge.b, owner, "AttestedMessenger")
+        expect_revert(bridge.b, owner, m.upgradeToAndCall(implementation.address, b""), "ExodusActive")
+    finally:
+        transact(bridge.b, owner, bridge.receiver_b.functions.setExodusActive(False))

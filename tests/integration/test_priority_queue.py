@@ -17,7 +17,7 @@ from web3.types import RPCEndpoint
 from orchestrator.chain.connect import connect
 from orchestrator.config import DeploymentConfig, load_config
 from orchestrator.devnet.launcher import LocalNodes
-from tests.chain import deploy, expect_deploy_revert, expect_revert, transact
+from tests.chain import deploy, deploy_proxied, expect_deploy_revert, expect_revert, transact
 from tests.helpers import write_devnet
 
 pytestmark = pytest.mark.integration
@@ -55,8 +55,10 @@ def queue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Queue]:
     with LocalNodes(config, tmp / "home"):
         w3 = connect(config.chains[0])
         operator = Account.from_key(config.keys.operator).address
-        params = (CHAIN_ID, DEPTH, 100, operator, operator, bytes(32))  # no messenger needed here
-        rollup = deploy(w3, config.keys.deployer, "QueueHarness", params)
+        params = (CHAIN_ID, DEPTH, 100, 25, operator)  # no messenger needed here
+        owner = Account.from_key(config.keys.deployer).address  # an account, not a timelock, in this harness
+        init = [owner, operator, owner, bytes(32)]
+        rollup = deploy_proxied(w3, config.keys.deployer, "QueueHarness", [params], init)
         token = deploy(w3, config.keys.deployer, "TestToken", "Test USD Coin", "USDC", 6)
         transact(w3, config.keys.deployer, rollup.functions.registerToken(1, token.address))
         user = Account.from_key(USER).address
@@ -132,23 +134,36 @@ def test_pending_balances_are_pulled_once(queue: Queue) -> None:
 def test_roles(queue: Queue) -> None:
     q = queue
     f = q.rollup.functions
-    expect_revert(q.w3, USER, f.registerToken(2, q.user), "Unauthorized")
+    expect_revert(q.w3, USER, f.registerToken(2, q.user), "OwnableUnauthorizedAccount")
     expect_revert(q.w3, q.config.keys.deployer, f.registerToken(1, q.user), "TokenAlreadyRegistered")
     expect_revert(q.w3, USER, f.testCredit(q.user, 0, 1), "Unauthorized")
-    expect_revert(q.w3, USER, f.setOperator(q.user), "Unauthorized")
+    expect_revert(q.w3, USER, f.setOperator(q.user), "OwnableUnauthorizedAccount")
+    owner = Account.from_key(q.config.keys.deployer).address
+    expect_revert(q.w3, USER, f.initialize(q.user, q.user, q.user, bytes(32)), "InvalidInitialization")
+    assert f.owner().call() == owner
 
 
 def test_rollups_refuse_chain_ids_that_cannot_work(queue: Queue) -> None:
     """A primary is one of its own chains (1..chainCount <= 8); a secondary's primary is another chain."""
     operator = Account.from_key(queue.config.keys.operator).address
-    params = (CHAIN_ID, DEPTH, 100, operator, operator, bytes(32))
+    params = (CHAIN_ID, DEPTH, 100, 25, operator)
     key = queue.config.keys.deployer
     exits = operator  # any nonzero address: the constructor refuses before it could matter
-    args = expect_deploy_revert(queue.w3, key, "PrimaryRollup", "InvalidChainCount", params, 1, 2, 2, exits)
+    args = expect_deploy_revert(
+        queue.w3, key, "PrimaryRollup", "InvalidChainCount", params, 1, 2, 2, exits, exits
+    )
     assert args == (CHAIN_ID, 1)
-    args = expect_deploy_revert(queue.w3, key, "PrimaryRollup", "InvalidChainCount", params, 9, 2, 2, exits)
+    args = expect_deploy_revert(
+        queue.w3, key, "PrimaryRollup", "InvalidChainCount", params, 9, 2, 2, exits, exits
+    )
     assert args == (CHAIN_ID, 9)
-    zero = "0x" + "0" * 40  # a primary without an exit verifier would leave users no way out
-    assert expect_deploy_revert(queue.w3, key, "PrimaryRollup", "ZeroAddress", params, 3, 2, 2, zero) == ()
+    zero = "0x" + "0" * 40  # a primary without its exits module would leave users no way out
+    assert (
+        expect_deploy_revert(queue.w3, key, "PrimaryRollup", "ZeroAddress", params, 3, 2, 2, zero, zero) == ()
+    )
+    # A pause longer than a quarter of the exodus window could run out the operator's time.
+    long_pause = (CHAIN_ID, DEPTH, 100, 26, operator)
+    args = expect_deploy_revert(queue.w3, key, "SecondaryRollup", "PauseLength", long_pause, 1, 2)
+    assert args == (25, 26)
     args = expect_deploy_revert(queue.w3, key, "SecondaryRollup", "PrimaryIsSelf", params, CHAIN_ID, 2)
     assert args == (CHAIN_ID,)

@@ -27,7 +27,7 @@ from orchestrator.errors import ChainTxError
 from orchestrator.prover.profiles import BlockProver
 from orchestrator.testing.users import ETHER, USERS
 from orchestrator.testing.world import ReusedProofs, World, settlement_world
-from tests.chain import deploy, expect_revert, transact
+from tests.chain import deploy_proxied, expect_revert, transact
 from tests.helpers import write_devnet
 
 pytestmark = pytest.mark.integration
@@ -91,7 +91,9 @@ def test_a_token_address_without_code_is_refused(tmp_path: Path) -> None:
         w3 = connect(config.chains[0])
         owner, operator = config.keys.deployer, config.keys.operator
         operator_address = Account.from_key(operator).address
-        rollup = deploy(w3, owner, "QueueHarness", (2, 8, 100, operator_address, operator_address, bytes(32)))
+        owner_address = Account.from_key(owner).address
+        init = [owner_address, operator_address, owner_address, bytes(32)]
+        rollup = deploy_proxied(w3, owner, "QueueHarness", [(2, 8, 100, 25, operator_address)], init)
         f, eoa = rollup.functions, DAVE.address
         assert expect_revert(w3, owner, f.registerToken(5, eoa), "TokenHasNoCode") == (5, eoa)
         assert f.tokenAddress(5).call() == "0x" + "00" * 20

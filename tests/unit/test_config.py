@@ -79,6 +79,15 @@ def test_max_chain_count_is_accepted() -> None:
         (lambda r: r.update(rollup={"priority_expiration_seconds": 0}), "priority_expiration_seconds = 0"),
         (lambda r: r.update(rollup={"priority_expiration_blocks": 10}), "deadlines are in seconds now"),
         (lambda r: r.update(rollup={"prfile": "test"}), r"\[rollup\]: unknown key 'prfile'"),
+        (
+            lambda r: r.update(rollup={"priority_expiration_seconds": 100, "governance_delay_seconds": 100}),
+            r"governance_delay_seconds \(100\) must be longer than priority_expiration_seconds \(100\)",
+        ),
+        (
+            lambda r: r.update(rollup={"priority_expiration_seconds": 100, "pause_seconds": 26}),
+            r"pause_seconds \(26\) must be at most a quarter of priority_expiration_seconds \(25\)",
+        ),
+        (lambda r: r["test_keys"].update(guardian="0x12"), "guardian must be a 0x-prefixed"),
         (lambda r: r["chains"][0].update(rollup_chain_id=2), r"rollup chain ids must be 1..1, one per chain"),
     ],
 )
