@@ -17,6 +17,8 @@ from orchestrator.errors import ConfigError
 from orchestrator.l2.params import PROFILES
 
 MAX_CHAINS = 8
+NATIVE_DECIMALS = 18
+FINALIZED = "finalized"  # a chain's confirmations: wait for the node's finalized block
 _NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 _KEY_RE = re.compile(r"^0x[0-9a-fA-F]{64}$")
 _SYMBOL_RE = re.compile(r"^[A-Z][A-Z0-9]{0,10}$")
@@ -46,6 +48,12 @@ class ChainConfig:
     port: int | None
     external_rpc_url: str | None
     tokens: tuple[str, ...]
+    # Blocks an event must be buried under before the daemons and validators act on it; None waits for the
+    # node's `finalized` block (the default: a reorg can then never undo what was attested or credited).
+    confirmations: int | None = None
+    # The chain's native coin: "ETH" (L2 token 0), or the symbol of a [[tokens]] entry that the coin is on
+    # this chain (with 18 decimals); `depositETH` credits that token there, and L2 ETH has no way in or out.
+    native: str = "ETH"
 
     @property
     def rpc_url(self) -> str:
@@ -104,7 +112,6 @@ class SequencerConfig:
 
     rpc_port: int = 8550
     block_timeout_ms: int = 2_000  # a block goes out this long after its first operation, full or not
-    confirmations: int = 0  # L1 blocks a priority request must be buried under before it is taken
     prove_batch: int = 4  # blocks verified in one proveBlocks call at most
     poll_ms: int = 250
 
@@ -115,7 +122,6 @@ class SequencerConfig:
 
 @dataclass(frozen=True)
 class RelayerConfig:
-    confirmations: int = 0
     poll_ms: int = 250
 
 
@@ -146,6 +152,10 @@ class DeploymentConfig:
             if c.name == name:
                 return c
         raise ConfigError(f"unknown chain {name!r}; the devnet has {', '.join(c.name for c in self.chains)}")
+
+    def native_token_id(self, chain: ChainConfig) -> int:
+        """The L2 token `chain`'s native coin is (0, ETH, unless the chain names another)."""
+        return 0 if chain.native == "ETH" else self.token(chain.native).l2_token_id
 
     def token(self, symbol: str) -> TokenConfig:
         for t in self.tokens:
@@ -197,13 +207,13 @@ def parse_config(raw: dict[str, Any], path: Path) -> DeploymentConfig:
 
 def _parse_sequencer(r: _Reader, t: dict[str, Any]) -> SequencerConfig:
     w, d = "[sequencer]", SequencerConfig()
-    r.only_keys(t, w, {"rpc_port", "block_timeout_ms", "confirmations", "prove_batch", "poll_ms"})
+    _moved_confirmations(r, t, w)
+    r.only_keys(t, w, {"rpc_port", "block_timeout_ms", "prove_batch", "poll_ms"})
     return SequencerConfig(
         rpc_port=r.integer(t, "rpc_port", w, low=1024, high=65535, default=d.rpc_port),
         block_timeout_ms=r.integer(
             t, "block_timeout_ms", w, low=0, high=3_600_000, default=d.block_timeout_ms
         ),
-        confirmations=r.integer(t, "confirmations", w, low=0, high=1_000, default=d.confirmations),
         prove_batch=r.integer(t, "prove_batch", w, low=1, high=64, default=d.prove_batch),
         poll_ms=r.integer(t, "poll_ms", w, low=10, high=60_000, default=d.poll_ms),
     )
@@ -211,11 +221,19 @@ def _parse_sequencer(r: _Reader, t: dict[str, Any]) -> SequencerConfig:
 
 def _parse_relayer(r: _Reader, t: dict[str, Any]) -> RelayerConfig:
     w, d = "[relayer]", RelayerConfig()
-    r.only_keys(t, w, {"confirmations", "poll_ms"})
+    _moved_confirmations(r, t, w)
+    r.only_keys(t, w, {"poll_ms"})
     return RelayerConfig(
-        confirmations=r.integer(t, "confirmations", w, low=0, high=1_000, default=d.confirmations),
         poll_ms=r.integer(t, "poll_ms", w, low=10, high=60_000, default=d.poll_ms),
     )
+
+
+def _moved_confirmations(r: _Reader, t: dict[str, Any], where: str) -> None:
+    if "confirmations" in t:
+        r.fail(
+            f'{where}: confirmations moved to each [[chains]] entry (a depth per chain, or "{FINALIZED}", '
+            "the default: the node's finalized block)"
+        )
 
 
 def _parse_rollup(r: _Reader, t: dict[str, Any]) -> RollupConfig:
@@ -297,7 +315,18 @@ def _parse_token(r: _Reader, t: dict[str, Any], l2_id: int) -> TokenConfig:
 
 def _parse_chain(r: _Reader, c: dict[str, Any], index: int) -> ChainConfig:
     where = f"[[chains]] #{index + 1}"
-    r.only_keys(c, where, {"name", "role", "evm_chain_id", "rollup_chain_id", "port", "rpc_url", "tokens"})
+    keys = {
+        "name",
+        "role",
+        "evm_chain_id",
+        "rollup_chain_id",
+        "port",
+        "rpc_url",
+        "tokens",
+        "confirmations",
+        "native",
+    }
+    r.only_keys(c, where, keys)
     name = r.string(c, "name", where)
     if not _NAME_RE.match(name):
         r.fail(f"{where}: name {name!r} must be lower-case letters, digits or '-', starting with a letter")
@@ -320,7 +349,13 @@ def _parse_chain(r: _Reader, c: dict[str, Any], index: int) -> ChainConfig:
     tokens = c.get("tokens", [])
     if not isinstance(tokens, list) or not all(isinstance(s, str) for s in tokens):
         r.fail(f"{where}: tokens must be a list of token symbols")
-    return ChainConfig(name, role, evm_chain_id, rollup_chain_id, port, rpc_url, tuple(tokens))
+    confirmations = c.get("confirmations", FINALIZED)
+    is_count = isinstance(confirmations, int) and not isinstance(confirmations, bool)
+    if confirmations != FINALIZED and not (is_count and 0 <= confirmations <= 10_000):
+        r.fail(f'{where}: confirmations must be "{FINALIZED}" or a block count 0..10000')
+    depth = None if confirmations == FINALIZED else int(confirmations)
+    native = r.string(c, "native", where) if "native" in c else "ETH"
+    return ChainConfig(name, role, evm_chain_id, rollup_chain_id, port, rpc_url, tuple(tokens), depth, native)
 
 
 def _check_chains(r: _Reader, chains: tuple[ChainConfig, ...], tokens: tuple[TokenConfig, ...]) -> None:
@@ -349,6 +384,17 @@ def _check_chains(r: _Reader, chains: tuple[ChainConfig, ...], tokens: tuple[Tok
                 r.fail(f"chain {c.name!r} lists token {s!r}, which no [[tokens]] entry defines")
         if len(set(c.tokens)) != len(c.tokens):
             r.fail(f"chain {c.name!r} lists a token twice")
+        if c.native != "ETH":
+            if c.native not in symbols:
+                r.fail(f"chain {c.name!r}: native coin {c.native!r} is neither ETH nor a [[tokens]] entry")
+            if c.native in c.tokens:
+                r.fail(
+                    f"chain {c.name!r}: {c.native} is its native coin, so it cannot be an ERC-20 there too"
+                )
+            if next(t for t in tokens if t.symbol == c.native).decimals != NATIVE_DECIMALS:
+                r.fail(
+                    f"chain {c.name!r}: a native coin has {NATIVE_DECIMALS} decimals, so {c.native} must too"
+                )
 
 
 def _check_distinct(r: _Reader, label: str, values: list[Any]) -> None:

@@ -44,7 +44,7 @@ def chains_toml(chains: list[ChainSpec], tokens: bool = True) -> str:
         token_list = '["USDC"]' if tokens else "[]"
         parts.append(
             f'[[chains]]\nname = "{c.name}"\nrole = "{c.role}"\nevm_chain_id = {c.evm_chain_id}\n'
-            f"rollup_chain_id = {i + 1}\nport = {c.port}\ntokens = {token_list}\n"
+            f"rollup_chain_id = {i + 1}\nport = {c.port}\ntokens = {token_list}\nconfirmations = 0\n"
         )
     return "\n".join(parts)
 

@@ -144,6 +144,9 @@ error InvalidExitProof(uint32 accountIndex);
 
 // ---- governance (docs/security.md) ----
 
+/// @notice `token` reports other decimals than its L2 token has everywhere (or none).
+error TokenDecimalsMismatch(uint16 tokenId, uint8 expected, uint8 actual);
+
 /// @notice Deposits and commits are paused by the guardian until `until`.
 error RollupPaused(uint48 until);
 /// @notice A pause must last between 1 second and a quarter of the exodus window.

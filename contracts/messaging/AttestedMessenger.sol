@@ -3,6 +3,7 @@ pragma solidity 0.8.37;
 
 import {Ownable2StepUpgradeable} from "@openzeppelin/contracts-upgradeable/access/Ownable2StepUpgradeable.sol";
 import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
+import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
 import {IMessenger, IMessageReceiver} from "../interfaces/IMessenger.sol";
 import "../common/Errors.sol";
 
@@ -18,12 +19,18 @@ interface IExodusFlag {
 ///      (source, nonce) is delivered once, only on its destination chain. The owner (the chain's
 ///      TimelockController) manages validators and upgrades, behind its delay and never once the local
 ///      rollup is in exodus (docs/security.md). It runs behind an ERC-1967 proxy: upgrades append state only.
-contract AttestedMessenger is IMessenger, Ownable2StepUpgradeable, UUPSUpgradeable {
-    /// @notice The type hash that domain-separates attestations from any other signed data.
+contract AttestedMessenger is IMessenger, Ownable2StepUpgradeable, UUPSUpgradeable, EIP712Upgradeable {
+    /// @notice The EIP-712 type of an attested message. The domain (name "AttestedMessenger", version "1",
+    ///         this chain's id, this messenger's address) binds each attestation to the one messenger that
+    ///         delivers it: a signature for another deployment's messenger is worth nothing here.
     bytes32 public constant MESSAGE_TYPEHASH = keccak256(
-        "AttestedMessenger.Message(uint256 sourceChainId,uint256 destinationChainId,uint64 nonce,"
+        "Message(uint256 sourceChainId,uint256 destinationChainId,uint64 nonce,"
         "address sender,address recipient,bytes32 payloadHash)"
     );
+    /// @notice Gas a delivery gives its recipient at most. The recipient is always this chain's rollup,
+    ///         whose heaviest message (an exodus notice on the primary, which tells up to 7 secondaries)
+    ///         takes about 400k; the cap bounds what a relayer can be made to pay in any case.
+    uint256 public constant DELIVERY_GAS = 1_000_000;
     /// @dev secp256k1n / 2: signatures with a larger s are the malleable twin of a valid one.
     uint256 private constant HALF_CURVE_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
 
@@ -52,6 +59,7 @@ contract AttestedMessenger is IMessenger, Ownable2StepUpgradeable, UUPSUpgradeab
     {
         if (rollup_ == address(0)) revert ZeroAddress();
         __Ownable_init(governor);
+        __EIP712_init("AttestedMessenger", "1");
         rollup = rollup_;
         _setValidators(validators_, threshold_);
     }
@@ -63,7 +71,10 @@ contract AttestedMessenger is IMessenger, Ownable2StepUpgradeable, UUPSUpgradeab
     }
 
     /// @inheritdoc IMessenger
+    /// @dev Only this chain's rollup sends: the relayer pays every delivery, so nobody else may queue one
+    ///      (docs/security.md).
     function send(uint256 destinationChainId, address recipient, bytes calldata payload) external returns (uint64 nonce) {
+        if (msg.sender != rollup) revert Unauthorized(rollup, msg.sender);
         if (recipient == address(0)) revert ZeroAddress();
         nonce = nextNonce++;
         emit MessageSent(nonce, destinationChainId, msg.sender, recipient, payload);
@@ -74,9 +85,9 @@ contract AttestedMessenger is IMessenger, Ownable2StepUpgradeable, UUPSUpgradeab
         return deliveredBits[sourceChainId][nonce >> 8] & (1 << (nonce & 0xff)) != 0;
     }
 
-    /// @notice The digest validators sign for `message`.
-    function digest(Message calldata message) public pure returns (bytes32) {
-        return keccak256(
+    /// @notice The digest validators sign for `message` (EIP-712, this messenger's domain).
+    function digest(Message calldata message) public view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(
             abi.encode(
                 MESSAGE_TYPEHASH,
                 message.sourceChainId,
@@ -86,7 +97,7 @@ contract AttestedMessenger is IMessenger, Ownable2StepUpgradeable, UUPSUpgradeab
                 message.recipient,
                 keccak256(message.payload)
             )
-        );
+        ));
     }
 
     /// @notice Deliver `message` to its recipient with validator signatures (65 bytes r||s||v each),
@@ -95,6 +106,8 @@ contract AttestedMessenger is IMessenger, Ownable2StepUpgradeable, UUPSUpgradeab
         if (message.destinationChainId != block.chainid) {
             revert WrongDestination(block.chainid, message.destinationChainId);
         }
+        // Messages go from rollup to rollup only: nothing else is ever run at a relayer's expense.
+        if (message.recipient != rollup) revert Unauthorized(rollup, message.recipient);
         uint256 word = message.nonce >> 8;
         uint256 bit = 1 << (message.nonce & 0xff);
         uint256 bits = deliveredBits[message.sourceChainId][word];
@@ -111,7 +124,9 @@ contract AttestedMessenger is IMessenger, Ownable2StepUpgradeable, UUPSUpgradeab
         // Effects before the call: a re-entrant delivery of the same message finds it delivered.
         deliveredBits[message.sourceChainId][word] = bits | bit;
         emit MessageDelivered(message.sourceChainId, message.nonce, message.recipient);
-        IMessageReceiver(message.recipient).receiveMessage(message.sourceChainId, message.sender, message.payload);
+        IMessageReceiver(message.recipient).receiveMessage{gas: DELIVERY_GAS}(
+            message.sourceChainId, message.sender, message.payload
+        );
     }
 
     /// @notice Replace the validator set and threshold (the owner, through its delay; never in exodus).

@@ -37,7 +37,7 @@ abstract contract RollupBase is RollupGovernance {
 
     /// @inheritdoc IRollup
     function depositETH(bytes20 pkh) external payable nonReentrant whenNotExodus whenNotPaused {
-        _queueDeposit(0, msg.value, pkh);
+        _queueDeposit(nativeTokenId, msg.value, pkh);
     }
 
     /// @inheritdoc IRollup
@@ -59,7 +59,7 @@ abstract contract RollupBase is RollupGovernance {
     function requestFullExit(uint32 accountIndex, uint16 tokenId) external whenNotExodus {
         uint32 maxIndex = uint32((uint256(1) << treeDepth) - 1);
         if (accountIndex > maxIndex) revert AccountIndexOutOfRange(maxIndex, accountIndex);
-        if (tokenId != 0 && tokenAddress[tokenId] == address(0)) revert UnknownTokenId(tokenId);
+        if (!_knownToken(tokenId)) revert UnknownTokenId(tokenId);
         bytes32 requestHash = Operations.fullExitRequestHash(rollupChainId, accountIndex, tokenId, msg.sender);
         _queue(uint8(Operations.OpType.FullExit), msg.sender, tokenId, 0, bytes20(0), accountIndex, requestHash);
     }
@@ -171,9 +171,9 @@ abstract contract RollupBase is RollupGovernance {
     function withdrawPendingBalance(address payable owner_, uint16 tokenId) external nonReentrant {
         uint256 amount = pendingBalances[owner_][tokenId];
         if (amount == 0) revert NothingPending(owner_, tokenId);
-        if (tokenId != 0 && tokenAddress[tokenId] == address(0)) revert UnknownTokenId(tokenId);
+        if (!_knownToken(tokenId)) revert UnknownTokenId(tokenId);
         pendingBalances[owner_][tokenId] = 0;
-        if (tokenId == 0) {
+        if (tokenId == nativeTokenId) {
             (bool ok,) = owner_.call{value: amount}("");
             if (!ok) revert TransferFailed(owner_, amount);
         } else {
@@ -202,7 +202,7 @@ abstract contract RollupBase is RollupGovernance {
         // By kind: a Withdraw is signed on L2 (nothing queued); the other kinds with a record here are the
         // priority kinds (Deposit, FullExit), which must be the queue's next request.
         if (op.opType == uint8(Operations.OpType.Withdraw)) {
-            if (op.tokenId != 0 && tokenAddress[op.tokenId] == address(0)) revert UnknownTokenId(op.tokenId);
+            if (!_knownToken(op.tokenId)) revert UnknownTokenId(op.tokenId);
             return serialId;
         }
         bytes32 expected = serialId < nextPriorityRequestId ? priorityRequests[serialId].requestHash : bytes32(0);

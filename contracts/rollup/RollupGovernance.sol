@@ -26,26 +26,38 @@ abstract contract RollupGovernance is IRollup, RollupStorage, Ownable2StepUpgrad
         _disableInitializers();
     }
 
+    /// @dev The native coin's decimals: 18 on every EVM chain.
+    function _initNativeDecimals() internal {
+        tokenDecimals[nativeTokenId] = 18;
+    }
+
     function __RollupGovernance_init(address governor, address operator_, address guardian_) internal onlyInitializing {
         if (operator_ == address(0) || guardian_ == address(0)) revert ZeroAddress();
         __Ownable_init(governor);
         operator = operator_;
         guardian = guardian_;
+        _initNativeDecimals();
     }
 
     // ---------------------------------------------------------------- the owner's changes (timelocked)
 
-    /// @notice Map L2 token `tokenId` (1..) to the local ERC-20 `token`, once. `token` must hold code: a call
-    ///         to an address without code succeeds, so a "token" there would take deposits that move nothing.
-    ///         Not in exodus (nor any other change): the owner cannot re-point where exits pay.
-    function registerToken(uint16 tokenId, address token) external onlyOwner whenNotExodus {
+    /// @notice Map L2 token `tokenId` (1..) to the local ERC-20 `token`, once, with the decimals the L2 token
+    ///         has on every chain: the token must report the same (`TokenDecimalsMismatch`), so one L2 unit
+    ///         is one base unit everywhere. `token` must hold code: a call to an address without code
+    ///         succeeds, so a "token" there would take deposits that move nothing. Not this chain's native
+    ///         coin's id. Not in exodus (nor any other change): the owner cannot re-point where exits pay.
+    function registerToken(uint16 tokenId, address token, uint8 decimals) external onlyOwner whenNotExodus {
         if (token == address(0)) revert ZeroAddress();
-        if (tokenId == 0 || tokenAddress[tokenId] != address(0) || tokenIdOf[token] != 0) {
+        if (tokenId == 0 || tokenId == nativeTokenId || tokenAddress[tokenId] != address(0) || tokenIdOf[token] != 0) {
             revert TokenAlreadyRegistered(tokenId, token);
         }
         if (token.code.length == 0) revert TokenHasNoCode(tokenId, token);
+        (bool ok, bytes memory data) = token.staticcall(abi.encodeWithSignature("decimals()"));
+        uint8 actual = ok && data.length == 32 ? uint8(uint256(bytes32(data))) : type(uint8).max;
+        if (actual != decimals) revert TokenDecimalsMismatch(tokenId, decimals, actual);
         tokenAddress[tokenId] = token;
         tokenIdOf[token] = tokenId;
+        tokenDecimals[tokenId] = decimals;
         emit TokenRegistered(tokenId, token);
     }
 

@@ -16,6 +16,7 @@ abstract contract RollupStorage {
         uint8 treeDepth; // binary depth of the state tree
         uint64 priorityExpirationSeconds;
         uint64 pauseSeconds; // how long a guardian's pause lasts
+        uint16 nativeTokenId; // the L2 token this chain's native coin is (0, ETH, unless the coin is another)
         address messenger; // the IMessenger that carries sync messages
     }
 
@@ -29,6 +30,10 @@ abstract contract RollupStorage {
     uint64 public immutable priorityExpirationSeconds;
     /// @notice This chain's rollup chain id (1..8).
     uint8 public immutable rollupChainId;
+    /// @notice The L2 token this chain's native coin is: 0 (ETH) on chains whose coin is ETH. On a chain whose
+    ///         coin is another, `depositETH` credits that token, and L2 ETH has no way in or out there: a
+    ///         cheap coin never becomes ETH one for one (docs/security.md).
+    uint16 public immutable nativeTokenId;
     /// @notice State tree depth in binary levels: account indices are below 2^depth.
     uint8 public immutable treeDepth;
     /// @notice The messenger that carries sync reports and confirmations.
@@ -87,6 +92,9 @@ abstract contract RollupStorage {
     /// @notice L2-owned liquidity per token on this chain: executed deposits minus executed withdrawals and
     ///         full exits. Signed: the circuit does not stop an operator from over-withdrawing one chain.
     mapping(uint16 tokenId => int256) public vault;
+    /// @notice The decimals of each registered token, which its L2 token has on every chain (checked
+    ///         against the token at registration; the native coin has 18).
+    mapping(uint16 tokenId => uint8) public tokenDecimals;
 
     constructor(RollupParams memory params) {
         if (params.messenger == address(0)) revert ZeroAddress();
@@ -94,6 +102,7 @@ abstract contract RollupStorage {
             revert PauseLength(params.priorityExpirationSeconds / 4, params.pauseSeconds);
         }
         rollupChainId = params.rollupChainId;
+        nativeTokenId = params.nativeTokenId;
         treeDepth = params.treeDepth;
         priorityExpirationSeconds = params.priorityExpirationSeconds;
         pauseSeconds = params.pauseSeconds;
@@ -134,6 +143,12 @@ abstract contract RollupStorage {
         bytes32 stored = storedBlockHashes[info.blockNumber];
         bytes32 given = hashStoredBlockInfo(info);
         if (stored != given) revert StoredBlockMismatch(info.blockNumber, stored, given);
+    }
+
+    /// @dev Whether L2 token `tokenId` has a way in and out on this chain (its native coin or a mapped
+    ///      ERC-20).
+    function _knownToken(uint16 tokenId) internal view returns (bool) {
+        return tokenId == nativeTokenId || tokenAddress[tokenId] != address(0);
     }
 
     function _requireExodusFinished() internal view {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 pragma solidity 0.8.37;
 
-import {IMessageReceiver} from "../interfaces/IMessenger.sol";
+import {IMessageReceiver, IMessenger} from "../interfaces/IMessenger.sol";
 
 /// @title RecordingReceiver
 /// @notice TEST-ONLY message receiver: records what the messenger delivered, and can be told to revert.
@@ -18,6 +18,14 @@ contract RecordingReceiver is IMessageReceiver {
 
     function setFailNext(bool fail) external {
         failNext = fail;
+    }
+
+    /// @notice TEST-ONLY: send through `messenger`, as a rollup does (a messenger takes only its rollup's).
+    function sendVia(IMessenger messenger, uint256 destinationChainId, address recipient, bytes calldata payload)
+        external
+        returns (uint64)
+    {
+        return messenger.send(destinationChainId, recipient, payload);
     }
 
     function setExodusActive(bool active) external {

@@ -91,6 +91,7 @@ def _rollup_params(config: DeploymentConfig, chain: ChainConfig, messenger: str)
         profile.depth,
         config.rollup.priority_expiration_seconds,
         config.rollup.pause_seconds,
+        config.native_token_id(chain),
         messenger,
     )
 
@@ -235,6 +236,7 @@ def _set_up(
             rollup.functions.registerToken(
                 config.token(s).l2_token_id,
                 Web3.to_checksum_address(deployed.contracts[token_contract_key(s)].address),
+                config.token(s).decimals,
             )
             for s in chain.tokens
         ]

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from web3 import Web3
-from web3.exceptions import BlockNotFound
+from web3.exceptions import BlockNotFound, Web3Exception
 
+from orchestrator.errors import DevnetError
 from orchestrator.store.cursors import Cursors
 
 log = logging.getLogger(__name__)
@@ -29,9 +30,23 @@ class Scan:
     rewound_from: int | None  # a reorg: everything seen from this L1 block on must be read again
 
 
+def safe_block(w3: Web3, confirmations: int | None) -> int:
+    """The newest block that counts as settled: `confirmations` below the head, or the node's finalized
+    block when None (DevnetError if the node has no such tag)."""
+    if confirmations is not None:
+        return int(w3.eth.block_number) - confirmations
+    try:
+        return int(w3.eth.get_block("finalized")["number"])
+    except (BlockNotFound, ValueError, Web3Exception) as exc:
+        raise DevnetError(
+            f"the node has no finalized block ({exc}); set a confirmation depth for this chain in its "
+            "[[chains]] entry"
+        ) from None
+
+
 class LogScanner:
     def __init__(
-        self, w3: Web3, event: Any, cursors: Cursors, name: str, confirmations: int, start: int
+        self, w3: Web3, event: Any, cursors: Cursors, name: str, confirmations: int | None, start: int
     ) -> None:
         self.w3 = w3
         self.event = event  # e.g. contract.events.MessageSent
@@ -49,7 +64,7 @@ class LogScanner:
             if self._hash(cursor[0]) != cursor[1]:
                 start = rewound = max(self.start, cursor[0] - REWIND)
                 log.warning("%s: reorg under L1 block %d: reading again from %d", self.name, cursor[0], start)
-        safe = int(self.w3.eth.block_number) - self.confirmations
+        safe = safe_block(self.w3, self.confirmations)
         self._end = min(safe, start + MAX_RANGE - 1)
         if self._end < start:
             self._end = start - 1

@@ -63,8 +63,11 @@ def sequencer(ctx: CliContext, verbose: bool) -> None:
 
 @click.command()
 @click.option("-v", "--verbose", is_flag=True, help="Log every RPC call.")
+@click.option(
+    "--retry-given-up", is_flag=True, help="Try again the messages given up after repeated failed deliveries."
+)
 @pass_cli
-def relayer(ctx: CliContext, verbose: bool) -> None:
+def relayer(ctx: CliContext, verbose: bool, retry_given_up: bool) -> None:
     """Run the relayer: carry every cross-chain message to its destination, with attestations."""
     from orchestrator.relayer.daemon import Relayer
 
@@ -72,4 +75,9 @@ def relayer(ctx: CliContext, verbose: bool) -> None:
     stop = _stop_on_signals()
     config = ctx.config()
     with _lock(ctx, "relayer") as lock:
-        Relayer(config, ctx.home).run(stop, lock)
+        daemon = Relayer(config, ctx.home)
+        if retry_given_up:
+            logging.getLogger("relayer").info(
+                "%d given-up messages to try again", daemon.store.retry_given_up()
+            )
+        daemon.run(stop, lock)

@@ -4,10 +4,15 @@ the relayer's pending messages."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from orchestrator.cli.context import CliContext, pass_cli
 from orchestrator.cli.render import console
+
+if TYPE_CHECKING:
+    from orchestrator.relayer.store import StoredMessage
 
 
 @click.command()
@@ -62,17 +67,23 @@ def status(ctx: CliContext) -> None:
     console.print(f"relayer: {relayer.describe()}", markup=False)
     relayer_db = ctx.home / "relayer.db"
     if relayer_db.exists():
-        from orchestrator.relayer.store import RelayerStore
+        from orchestrator.relayer.store import MAX_ATTEMPTS, RelayerStore
 
         store = RelayerStore(relayer_db)
-        waiting = store.waiting()
+        waiting, given_up = store.waiting(), store.given_up()
         store.close()
         console.print(f"  {len(waiting)} messages waiting for delivery in its store")
         for m in waiting[:10]:
-            console.print(
-                f"    {m.message.source_chain_id}#{m.message.nonce} -> {m.message.destination_chain_id}"
-                f" ({m.attempts} attempts{': ' + m.last_error if m.last_error else ''})",
-                markup=False,
-            )
+            console.print(f"    {_message_line(m)}", markup=False)
+        if given_up:
+            console.print(f"  {len(given_up)} messages given up after {MAX_ATTEMPTS} failed deliveries:")
+            for m in given_up[:10]:
+                console.print(f"    {_message_line(m)}", markup=False)
     else:
         console.print("  no store yet")
+
+
+def _message_line(m: StoredMessage) -> str:
+    error = f": {m.last_error}" if m.last_error else ""
+    route = f"{m.message.source_chain_id}#{m.message.nonce} -> {m.message.destination_chain_id}"
+    return f"{route} ({m.attempts} attempts{error})"

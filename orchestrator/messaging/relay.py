@@ -50,4 +50,5 @@ def delivery(
     destination_messenger: MessengerClient | Contract, message: Message, validator_keys: Sequence[str]
 ) -> ContractFunction:
     """`deliver` of `message` on its destination with the given validators' attestations."""
-    return destination_messenger.functions.deliver(message.as_tuple(), attestations(message, validator_keys))
+    signatures = attestations(message, validator_keys, destination_messenger.address)
+    return destination_messenger.functions.deliver(message.as_tuple(), signatures)

@@ -30,7 +30,7 @@ from orchestrator.errors import ChainTxError, ConfigError
 from orchestrator.messaging.attest import Message
 from orchestrator.messaging.relay import message_from_event
 from orchestrator.messaging.validators import AttestationRefused, ValidatorSet
-from orchestrator.relayer.store import RelayerStore, StoredMessage
+from orchestrator.relayer.store import MAX_ATTEMPTS, RelayerStore, StoredMessage
 from orchestrator.settlement.messages import kind_name
 
 log = logging.getLogger("relayer")
@@ -51,17 +51,20 @@ class Relayer:
             self.store.close()
             raise
         self.chains = {c.config.evm_chain_id: c for c in opened.values()}  # messages name EVM chain ids
-        depth, cursors = config.relayer.confirmations, self.store.cursors
+        cursors = self.store.cursors
         self.scanners = {
             evm_id: LogScanner(
-                c.w3, c.messenger.events.MessageSent, cursors, f"messages:{c.name}", depth, c.deploy_block
+                c.w3,
+                c.messenger.events.MessageSent,
+                cursors,
+                f"messages:{c.name}",
+                c.config.confirmations,
+                c.deploy_block,
             )
             for evm_id, c in self.chains.items()
         }
         keys = config.keys
-        self.validators = ValidatorSet(
-            keys.validators[: keys.validator_threshold], self.chains, config.relayer.confirmations
-        )
+        self.validators = ValidatorSet(keys.validators[: keys.validator_threshold], self.chains)
 
     def run(self, stop: threading.Event, lock: DaemonLock | None = None) -> None:
         """Rounds until `stop`; with the home's `lock`, each round first beats the heartbeat and checks
@@ -92,7 +95,7 @@ class Relayer:
             except (ChainTxError, OSError, Web3Exception) as exc:
                 log.warning("%s: reading messages failed: %s (retrying)", chain.config.name, exc)
         delivered = 0
-        for stored in self.store.waiting():
+        for stored in self.store.due():
             try:
                 delivered += self._deliver(stored)
             except (OSError, Web3Exception) as exc:
@@ -117,34 +120,41 @@ class Relayer:
         m = stored.message
         dest = self.chains.get(m.destination_chain_id)
         if dest is None:
-            if stored.attempts == 0:
-                self.store.failed_attempt(m, f"no chain with EVM id {m.destination_chain_id} in the devnet")
+            self._failed(m, f"no chain with EVM id {m.destination_chain_id} in the devnet")
             return 0
         if self._is_delivered(dest, m):
             self.store.delivered(m, None)
             return 0
         crashpoints.crashpoint("relayer-before-deliver")
         try:
-            receipt = dest.tx.send(self._delivery(dest, m), label=f"deliver {kind_name(m.payload)}")
+            receipt = dest.tx.send(
+                self._delivery(dest, m, stored.l1_block), label=f"deliver {kind_name(m.payload)}"
+            )
         except (AttestationRefused, ChainTxError) as exc:
             if isinstance(exc, ChainTxError) and exc.error == "AlreadyDelivered":
                 self.store.delivered(m, None)
                 return 0
-            self.store.failed_attempt(m, str(exc))
-            log.warning("%s not delivered: %s", _name(m), exc)
+            self._failed(m, str(exc))
             return 0
         crashpoints.crashpoint("relayer-after-deliver")
         self.store.delivered(m, "0x" + bytes(receipt["transactionHash"]).hex())
         log.info("delivered %s", _name(m))
         return 1
 
+    def _failed(self, m: Message, error: str) -> None:
+        attempts = self.store.failed_attempt(m, error)
+        if attempts >= MAX_ATTEMPTS:
+            log.error("%s given up after %d failed deliveries: %s", _name(m), attempts, error)
+        else:
+            log.warning("%s not delivered (attempt %d of %d): %s", _name(m), attempts, MAX_ATTEMPTS, error)
+
     def _is_delivered(self, dest: Chain, m: Message) -> bool:
         return dest.messenger.delivered(m.source_chain_id, m.nonce)
 
-    def _delivery(self, dest: Chain, m: Message) -> ContractFunction:
+    def _delivery(self, dest: Chain, m: Message, seen_at: int) -> ContractFunction:
         """`deliver(m)` on the destination with the validators' signatures (`AttestationRefused` if they
-        will not sign it)."""
-        return dest.messenger.functions.deliver(m.as_tuple(), self.validators.attest(m))
+        will not sign it); `seen_at` is the source block the relayer saw it in, where they look."""
+        return dest.messenger.functions.deliver(m.as_tuple(), self.validators.attest(m, seen_at))
 
 
 def _name(m: Message) -> str:

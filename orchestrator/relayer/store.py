@@ -37,9 +37,21 @@ MIGRATIONS: Sequence[str] = (
     """
     + CURSORS_TABLE
     + SENT_TXS_TABLE,
+    # A failed delivery is retried with a growing delay, and given up after MAX_ATTEMPTS (issue 14).
+    "ALTER TABLE messages ADD COLUMN next_attempt_at REAL NOT NULL DEFAULT 0;",
 )
 
-WAITING, DELIVERED = "waiting", "delivered"
+WAITING, DELIVERED, GAVE_UP = "waiting", "delivered", "gave up"
+MAX_ATTEMPTS = 8
+"""Failed deliveries before the relayer stops trying a message (`rollup status` lists it). With the
+delays below, the last try comes about 4 minutes after the first."""
+RETRY_FIRST_S = 2.0
+RETRY_MAX_S = 60.0
+
+
+def retry_delay(attempts: int) -> float:
+    """Seconds before the next try of a message whose delivery failed `attempts` times, this one included."""
+    return float(min(RETRY_FIRST_S * 2 ** (attempts - 1), RETRY_MAX_S))
 
 
 @dataclass(frozen=True)
@@ -52,6 +64,7 @@ class StoredMessage:
     tx_hash: str | None
     seen_at: float
     delivered_at: float | None
+    next_attempt_at: float = 0.0
 
 
 class RelayerStore:
@@ -66,7 +79,7 @@ class RelayerStore:
         now = time.time()
         with self.db.write() as c:
             c.executemany(
-                "INSERT OR IGNORE INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL, ?, NULL)",
+                "INSERT OR IGNORE INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL, ?, NULL, 0)",
                 [
                     (
                         m.source_chain_id,
@@ -92,7 +105,18 @@ class RelayerStore:
             return int(cur.rowcount)
 
     def waiting(self) -> list[StoredMessage]:
+        """Every message not delivered and not given up, due or not."""
         return self._select("WHERE status = ? ORDER BY seen_at, source, nonce", (WAITING,))
+
+    def due(self, now: float | None = None) -> list[StoredMessage]:
+        """The waiting messages whose next try is due."""
+        at = time.time() if now is None else now
+        return self._select(
+            "WHERE status = ? AND next_attempt_at <= ? ORDER BY seen_at, source, nonce", (WAITING, at)
+        )
+
+    def given_up(self) -> list[StoredMessage]:
+        return self._select("WHERE status = ? ORDER BY seen_at, source, nonce", (GAVE_UP,))
 
     def messages(self) -> list[StoredMessage]:
         return self._select("ORDER BY seen_at, source, nonce", ())
@@ -105,12 +129,29 @@ class RelayerStore:
                 (DELIVERED, tx_hash, time.time(), message.source_chain_id, message.nonce),
             )
 
-    def failed_attempt(self, message: Message, error: str) -> None:
+    def retry_given_up(self) -> int:
+        """Put every given-up message back in the queue with its attempts reset; how many."""
         with self.db.write() as c:
-            c.execute(
-                "UPDATE messages SET attempts = attempts + 1, last_error = ? WHERE source = ? AND nonce = ?",
-                (error, message.source_chain_id, message.nonce),
+            cur = c.execute(
+                "UPDATE messages SET status = ?, attempts = 0, next_attempt_at = 0 WHERE status = ?",
+                (WAITING, GAVE_UP),
             )
+            return int(cur.rowcount)
+
+    def failed_attempt(self, message: Message, error: str) -> int:
+        """Count a failed delivery: the next try waits `retry_delay`, and after MAX_ATTEMPTS the message is
+        given up. The attempts so far."""
+        key = (message.source_chain_id, message.nonce)
+        with self.db.write() as c:
+            [row] = c.execute("SELECT attempts FROM messages WHERE source = ? AND nonce = ?", key).fetchall()
+            attempts = int(row[0]) + 1
+            status = GAVE_UP if attempts >= MAX_ATTEMPTS else WAITING
+            c.execute(
+                "UPDATE messages SET attempts = ?, last_error = ?, status = ?, next_attempt_at = ? "
+                "WHERE source = ? AND nonce = ?",
+                (attempts, error, status, time.time() + retry_delay(attempts), *key),
+            )
+        return attempts
 
     def _select(self, where: str, args: tuple[object, ...]) -> list[StoredMessage]:
         rows = self.db.query(f"SELECT * FROM messages {where}", args)
@@ -131,6 +172,7 @@ class RelayerStore:
                 r["tx_hash"],
                 r["seen_at"],
                 r["delivered_at"],
+                r["next_attempt_at"],
             )
             for r in rows
         ]

@@ -19,10 +19,13 @@ from orchestrator.settlement.ledger import SettlementLedger
 
 
 def token_chains(config: DeploymentConfig) -> dict[int, list[int]]:
-    """L2 token id -> the rollup chains that map it (ETH everywhere)."""
-    tokens = {ETH_TOKEN: [c.rollup_chain_id for c in config.chains]}
+    """L2 token id -> the rollup chains where it has a way in and out: ETH on chains whose native coin it is,
+    every other token where it is an ERC-20 or the native coin."""
+    tokens = {ETH_TOKEN: [c.rollup_chain_id for c in config.chains if c.native == "ETH"]}
     for t in config.tokens:
-        tokens[t.l2_token_id] = [c.rollup_chain_id for c in config.chains if t.symbol in c.tokens]
+        tokens[t.l2_token_id] = [
+            c.rollup_chain_id for c in config.chains if t.symbol in (*c.tokens, c.native)
+        ]
     return tokens
 
 

@@ -72,8 +72,7 @@ class SequencerNode:
         self._received: dict[str, float] = {}
         for stored in self.store.pending_l2_txs():
             self._readmit(stored.hash, stored.body, stored.received_at)
-        depth = self.settings.confirmations
-        self.watchers = [RequestWatcher(c, self.store, depth) for c in self.chains.values()]
+        self.watchers = [RequestWatcher(c, self.store, c.config.confirmations) for c in self.chains.values()]
         self.counters: dict[int, dict[Stage, int]] = {}  # each chain's stage counters as last read
         self._marked: dict[tuple[int, Stage], int] = {}  # (chain, stage) -> last block marked
         self.payouts = PayoutPusher(self.store, self.chains, self.builder.ledger)

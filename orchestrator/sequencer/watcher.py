@@ -19,7 +19,7 @@ log = logging.getLogger("sequencer")
 
 
 class RequestWatcher:
-    def __init__(self, chain: Chain, store: SequencerStore, confirmations: int) -> None:
+    def __init__(self, chain: Chain, store: SequencerStore, confirmations: int | None) -> None:
         self.chain = chain
         self.store = store
         self.scanner = LogScanner(

@@ -4,6 +4,7 @@ that need a devnet of their own beside any other."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from web3 import Web3
@@ -15,11 +16,17 @@ from orchestrator.paths import repo_root
 NAMES = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"]
 
 
-def write_settlement_devnet(tmp: Path, n: int, base_chain_id: int) -> Path:
+def write_settlement_devnet(
+    tmp: Path, n: int, base_chain_id: int, natives: Mapping[str, str] | None = None
+) -> Path:
     """devnet/devnet.toml with n chains on free ports (USDC on chains 1-2, DAI on 1 and 3), test profile,
-    the sequencer's JSON-RPC on a free port too."""
+    the sequencer's JSON-RPC on a free port too. `natives` names chains whose native coin is not ETH (chain
+    name -> the symbol of a new 18-decimal token)."""
     text = (repo_root() / "devnet" / "devnet.toml").read_text()
     head = text[: text.index("[[chains]]")]
+    natives = natives or {}
+    for symbol in sorted(set(natives.values())):
+        head += f'[[tokens]]\nsymbol = "{symbol}"\nname = "Test native {symbol}"\ndecimals = 18\n\n'
     *ports, rpc_port = free_ports(n + 1)
     head = re.sub(r"(?m)^rpc_port = .*$", f"rpc_port = {rpc_port}", head)
     chains = []
@@ -28,7 +35,8 @@ def write_settlement_devnet(tmp: Path, n: int, base_chain_id: int) -> Path:
         chains.append(
             f'[[chains]]\nname = "{NAMES[i]}"\nrole = "{"primary" if i == 0 else "secondary"}"\n'
             f"evm_chain_id = {base_chain_id + i + 1}\nrollup_chain_id = {i + 1}\nport = {port}\n"
-            f"tokens = {tokens!r}\n".replace("'", '"')
+            f"tokens = {tokens!r}\nconfirmations = 0\n".replace("'", '"')
+            + (f'native = "{natives[NAMES[i]]}"\n' if NAMES[i] in natives else "")
         )
     tmp.mkdir(parents=True, exist_ok=True)
     path = tmp / "devnet.toml"

@@ -8,7 +8,7 @@ and the relayer daemon's own code for every delivery (`Relayer.step`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,11 +169,15 @@ class World:
 
 @contextmanager
 def settlement_world(
-    tmp: Path, prover: BlockProver, n: int = 3, base_chain_id: int = 950000
+    tmp: Path,
+    prover: BlockProver,
+    n: int = 3,
+    base_chain_id: int = 950000,
+    natives: Mapping[str, str] | None = None,
 ) -> Iterator[World]:
     """n chains up, everything deployed and wired, a builder, the runner and a relayer on top; all of it
-    stopped afterwards."""
-    config = load_config(write_settlement_devnet(tmp, n, base_chain_id))
+    stopped afterwards. `natives`: chains whose native coin is not ETH (write_settlement_devnet)."""
+    config = load_config(write_settlement_devnet(tmp, n, base_chain_id, natives))
     home = tmp / "home"
     with LocalNodes(config, home):
         _, exit_keys = exit_profile_keys(config.rollup.profile)

@@ -49,10 +49,9 @@ class Network:
         token = self.tokens.get(symbol.upper())
         if token is None:
             raise UserError(f"no token {symbol!r} (tokens: {', '.join(self.tokens)})")
-        if chain is not None and token.symbol != "ETH" and token.symbol not in chain.tokens:
-            raise UserError(
-                f"chain {chain.name} has no {token.symbol} (it has ETH, {', '.join(chain.tokens)})"
-            )
+        if chain is not None and token.symbol != chain.native and token.symbol not in chain.tokens:
+            has = ", ".join((chain.native, *chain.tokens))
+            raise UserError(f"chain {chain.name} has no {token.symbol} (it has {has})")
         return token
 
     def w3(self, chain: ChainConfig) -> Web3:
@@ -87,14 +86,18 @@ def deposit(
 ) -> int:
     """Deposit on `chain`; returns the priority request's serial id (what the sequencer will take)."""
     rollup = net.rollup(chain)
-    if token.l2_id == ETH_TOKEN:
+    if token.symbol == chain.native:
         held = int(net.w3(chain).eth.get_balance(Web3.to_checksum_address(wallet.address)))
         if held < amount:
             raise UserError(
                 f"{wallet.name} holds {token.format(held)} on {chain.name}, less than {token.format(amount)}"
             )
         receipt = net.send(
-            chain, wallet.l1_key, rollup.functions.depositETH(wallet.pkh_bytes), amount, "deposit ETH"
+            chain,
+            wallet.l1_key,
+            rollup.functions.depositETH(wallet.pkh_bytes),
+            amount,
+            f"deposit {token.symbol}",
         )
     else:
         erc20 = net.erc20(chain, token.symbol)
@@ -126,7 +129,7 @@ def _serial(rollup: RollupClient, receipt: TxReceipt) -> int:
 
 
 def l1_balance(net: Network, chain: ChainConfig, token: Token, address: str) -> int:
-    if token.l2_id == ETH_TOKEN:
+    if token.symbol == chain.native:
         return int(net.w3(chain).eth.get_balance(Web3.to_checksum_address(address)))
     return int(net.erc20(chain, token.symbol).functions.balanceOf(Web3.to_checksum_address(address)).call())
 

@@ -102,7 +102,7 @@ def test_a_missed_deadline_on_a_secondary_stops_every_chain_at_one_reference_blo
         owner = f.owner().call()
         expect_revert_as(owner, f.setOperator(ALICE.address), "ExodusActive")
         expect_revert_as(owner, f.setPeer(9, 1, ALICE.address), "ExodusActive")
-        expect_revert_as(owner, f.registerToken(9, c.rollup.address), "ExodusActive")
+        expect_revert_as(owner, f.registerToken(9, c.rollup.address, 18), "ExodusActive")
         expect_revert(c.w3, DAVE.l1_key, f.activateExodus(), "ExodusActive")
     expect_revert(beta.w3, d.config.keys.operator, beta.rollup.functions.sendSyncReport(3), "ExodusActive")
     last = d.ledger.stored(1, 3).as_tuple()

@@ -27,7 +27,7 @@ ALICE, DAVE = USERS["alice"], USERS["dave"]
 
 @pytest.fixture
 def world(tmp_path: Path, test_prover: BlockProver) -> Iterator[World]:
-    with settlement_world(tmp_path, test_prover, n=2, base_chain_id=961000) as w:
+    with settlement_world(tmp_path, test_prover, n=2, base_chain_id=976000) as w:
         yield w
 
 

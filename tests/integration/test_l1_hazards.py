@@ -24,6 +24,8 @@ from web3.types import Nonce, RPCEndpoint, TxParams, Wei
 from orchestrator.chain.sender import Sender
 from orchestrator.devnet.state import NODE_HOMES
 from orchestrator.messaging.attest import Message
+from orchestrator.messaging.relay import messages_in_receipt
+from orchestrator.messaging.validators import AttestationRefused
 from orchestrator.prover.profiles import BlockProver
 from orchestrator.relayer.daemon import Relayer
 from orchestrator.sequencer.watcher import RequestWatcher
@@ -66,13 +68,18 @@ def _reorg(w3: Web3, depth: int, raw_txs: list[bytes] = ()) -> None:  # type: ig
 
 def _signed(w3: Web3, user_name: str, fn: ContractFunction, nonce_back: int = 0, value: int = 0) -> bytes:
     """`fn` from the user, signed but not sent (for a reorg to put into the new chain), at the user's
-    next nonce minus `nonce_back`. Its gas is set, not estimated: an estimate against today's state can
-    fall short in the older state the reorg replays it on."""
-    user = USERS[user_name]
-    nonce = w3.eth.get_transaction_count(Web3.to_checksum_address(user.address)) - nonce_back
-    params: TxParams = {"from": user.address, "value": Wei(value), "nonce": Nonce(nonce), "gas": REORG_TX_GAS}
+    next nonce minus `nonce_back`."""
+    return _signed_with(w3, USERS[user_name].l1_key, fn, nonce_back, value)
+
+
+def _signed_with(w3: Web3, key: str, fn: ContractFunction, nonce_back: int = 0, value: int = 0) -> bytes:
+    """`_signed` from any key. Its gas is set, not estimated: an estimate against today's state can fall
+    short in the older state the reorg replays it on."""
+    address = Account.from_key(key).address
+    nonce = w3.eth.get_transaction_count(address) - nonce_back
+    params: TxParams = {"from": address, "value": Wei(value), "nonce": Nonce(nonce), "gas": REORG_TX_GAS}
     tx = cast(dict[str, Any], fn.build_transaction(params))
-    return bytes(Account.from_key(user.l1_key).sign_transaction(tx).raw_transaction)
+    return bytes(Account.from_key(key).sign_transaction(tx).raw_transaction)
 
 
 def _depositor(store: SequencerStore, serial: int) -> str | None:
@@ -127,35 +134,48 @@ def test_request_watcher_survives_reorgs(
         store.close()
 
 
+def _committed_blocks(world: World, chain: int) -> list[int]:
+    """Two deposits of dave's on `chain`, and every request queued there, in committed blocks (at least
+    two); their numbers."""
+    for _ in range(2):
+        world.deposit_eth(world.chain(chain), USERS["dave"], GWEI)
+    requests = [r for r in world.new_requests() if r.chain == chain]
+    per_block = max(1, min(world.builder.profile.n_op, len(requests) - 1))
+    numbers = [
+        world.build_block(ops=requests[i : i + per_block]).number for i in range(0, len(requests), per_block)
+    ]
+    world.commit()
+    return numbers
+
+
 def test_relayer_forgets_reorged_messages(world: World) -> None:
-    config = replace(world.config, relayer=replace(world.config.relayer, confirmations=DEPTH))
+    """A report the relayer saw, reorged out and replaced by another report at the same messenger nonce:
+    the relayer keeps only the new one."""
+    config = replace(world.config, chains=tuple(replace(c, confirmations=DEPTH) for c in world.config.chains))
+    beta = world.chain(BETA)
+    first_block, *_, second_block = _committed_blocks(world, BETA)
     relayer = Relayer(config, world.home)
-    source = relayer.chains[world.chain(BETA).config.evm_chain_id]
-    primary_id = world.primary.config.evm_chain_id
-    dave = USERS["dave"]
+    source = relayer.chains[beta.config.evm_chain_id]
     w3 = source.w3
     try:
-        send = source.messenger.functions.send(primary_id, dave.address, b"first")
-        world.chain(BETA).sender(dave.l1_key).send(send, label="send")
+        receipt = beta.tx.send(beta.rollup.functions.sendSyncReport(first_block), label="report")
+        [first] = messages_in_receipt(beta.messenger, beta.config.evm_chain_id, receipt)
         _mine(w3, DEPTH)
         relayer._scan(source)
-        ours = (b"first", b"second")  # other tests of the module may have sent messages of their own
 
         def waiting() -> list[Message]:
-            beta = source.config.evm_chain_id
             return [
                 s.message
                 for s in relayer.store.waiting()
-                if s.message.source_chain_id == beta and s.message.payload in ours
+                if s.message.source_chain_id == first.source_chain_id and s.message.nonce >= first.nonce
             ]
 
-        [seen] = waiting()
-        assert seen.payload == b"first"
-
-        fn = source.messenger.functions.send(primary_id, dave.address, b"second")
-        _reorg(w3, DEPTH + 1, [_signed(w3, "dave", fn, nonce_back=1)])  # in place of the first
+        assert waiting() == [first]
+        fn = beta.rollup.functions.sendSyncReport(second_block)
+        _reorg(w3, DEPTH + 1, [_signed_with(w3, world.operator, fn, nonce_back=1)])  # in place of the first
         relayer._scan(source)
-        assert [(m.nonce, m.payload) for m in waiting()] == [(seen.nonce, b"second")]
+        [second] = waiting()
+        assert second.nonce == first.nonce and second.payload != first.payload
     finally:
         relayer.store.close()
 
@@ -183,9 +203,9 @@ def test_sender_bumps_fees_of_a_stuck_transaction(world: World, sent_db: Databas
     chain = world.chain(BETA)
     w3, dave = chain.w3, USERS["dave"]
     sender = Sender(w3, chain.config.name, dave.l1_key, sent_db, stuck_after_s=0.3)
-    before = int(chain.messenger.functions.nextNonce().call())
+    before = int(chain.rollup.functions.nextPriorityRequestId().call())
     nonce = w3.eth.get_transaction_count(Web3.to_checksum_address(dave.address))
-    fn = chain.messenger.functions.send(1, dave.address, b"stuck")
+    fn = chain.rollup.functions.requestFullExit(0, 0)  # any call that changes state
     result: dict[str, Any] = {}
 
     def send() -> None:
@@ -216,15 +236,15 @@ def test_sender_bumps_fees_of_a_stuck_transaction(world: World, sent_db: Databas
     assert mined != rows[0][0], "the original mined although the pool held a higher-paying copy"
     fees = [int(_stored_tx(sent_db, h)["maxFeePerGas"]) for h, _, _ in rows]
     assert all(b * 8 >= a * 9 for a, b in itertools.pairwise(fees)), f"fees not bumped: {fees}"
-    assert int(chain.messenger.functions.nextNonce().call()) == before + 1, "the message was sent twice"
+    assert int(chain.rollup.functions.nextPriorityRequestId().call()) == before + 1, "it was sent twice"
 
 
 def test_sender_reconciles_a_transaction_the_node_forgot(world: World, sent_db: Database) -> None:
     chain = world.chain(BETA)
     w3, dave = chain.w3, USERS["dave"]
-    before = int(chain.messenger.functions.nextNonce().call())
+    before = int(chain.rollup.functions.nextPriorityRequestId().call())
     crashed = Sender(w3, chain.config.name, dave.l1_key, sent_db)
-    fn = chain.messenger.functions.send(1, dave.address, b"forgotten")
+    fn = chain.rollup.functions.requestFullExit(0, 0)  # any call that changes state
     _rpc(w3, "evm_setAutomine", False)
     try:
         # a run that stored and broadcast a transaction, then died; then the node lost its pool
@@ -237,4 +257,28 @@ def test_sender_reconciles_a_transaction_the_node_forgot(world: World, sent_db: 
 
     Sender(w3, chain.config.name, dave.l1_key, sent_db).reconcile()  # the restarted run
     assert _rows(sent_db) == [(tx_hash, int(tx["nonce"]), MINED)]
-    assert int(chain.messenger.functions.nextNonce().call()) == before + 1
+    assert int(chain.rollup.functions.nextPriorityRequestId().call()) == before + 1
+
+
+def test_by_default_nothing_is_read_or_attested_before_the_node_finalizes_it(world: World) -> None:
+    """A chain without a confirmation depth waits for its node's finalized block (anvil: 64 below the
+    head) before the relayer reads a message or the validators attest it (issue 14 point 4)."""
+    config = replace(world.config, chains=tuple(replace(c, confirmations=None) for c in world.config.chains))
+    beta = world.chain(BETA)
+    block = _committed_blocks(world, BETA)[-1]
+    relayer = Relayer(config, world.home)
+    source = relayer.chains[beta.config.evm_chain_id]
+    try:
+        receipt = beta.tx.send(beta.rollup.functions.sendSyncReport(block), label="report")
+        [sent] = messages_in_receipt(beta.messenger, beta.config.evm_chain_id, receipt)
+        at = int(receipt["blockNumber"])
+        relayer._scan(source)
+        assert sent not in [s.message for s in relayer.store.waiting()]
+        with pytest.raises(AttestationRefused, match="not confirmed yet"):
+            relayer.validators.attest(sent, at)
+        _mine(source.w3, 64)
+        relayer._scan(source)
+        assert sent in [s.message for s in relayer.store.waiting()]
+        assert relayer.validators.attest(sent, at)
+    finally:
+        relayer.store.close()

@@ -55,12 +55,12 @@ def queue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Queue]:
     with LocalNodes(config, tmp / "home"):
         w3 = connect(config.chains[0])
         operator = Account.from_key(config.keys.operator).address
-        params = (CHAIN_ID, DEPTH, 100, 25, operator)  # no messenger needed here
+        params = (CHAIN_ID, DEPTH, 100, 25, 0, operator)  # no messenger needed here
         owner = Account.from_key(config.keys.deployer).address  # an account, not a timelock, in this harness
         init = [owner, operator, owner, bytes(32)]
         rollup = deploy_proxied(w3, config.keys.deployer, "QueueHarness", [params], init)
         token = deploy(w3, config.keys.deployer, "TestToken", "Test USD Coin", "USDC", 6)
-        transact(w3, config.keys.deployer, rollup.functions.registerToken(1, token.address))
+        transact(w3, config.keys.deployer, rollup.functions.registerToken(1, token.address, 6))
         user = Account.from_key(USER).address
         transact(w3, config.keys.deployer, token.functions.mint(user, 10**12))
         w3.provider.make_request(RPCEndpoint("anvil_setBalance"), [user, hex(10**20)])
@@ -134,8 +134,8 @@ def test_pending_balances_are_pulled_once(queue: Queue) -> None:
 def test_roles(queue: Queue) -> None:
     q = queue
     f = q.rollup.functions
-    expect_revert(q.w3, USER, f.registerToken(2, q.user), "OwnableUnauthorizedAccount")
-    expect_revert(q.w3, q.config.keys.deployer, f.registerToken(1, q.user), "TokenAlreadyRegistered")
+    expect_revert(q.w3, USER, f.registerToken(2, q.user, 6), "OwnableUnauthorizedAccount")
+    expect_revert(q.w3, q.config.keys.deployer, f.registerToken(1, q.user, 6), "TokenAlreadyRegistered")
     expect_revert(q.w3, USER, f.testCredit(q.user, 0, 1), "Unauthorized")
     expect_revert(q.w3, USER, f.setOperator(q.user), "OwnableUnauthorizedAccount")
     owner = Account.from_key(q.config.keys.deployer).address
@@ -146,7 +146,7 @@ def test_roles(queue: Queue) -> None:
 def test_rollups_refuse_chain_ids_that_cannot_work(queue: Queue) -> None:
     """A primary is one of its own chains (1..chainCount <= 8); a secondary's primary is another chain."""
     operator = Account.from_key(queue.config.keys.operator).address
-    params = (CHAIN_ID, DEPTH, 100, 25, operator)
+    params = (CHAIN_ID, DEPTH, 100, 25, 0, operator)
     key = queue.config.keys.deployer
     exits = operator  # any nonzero address: the constructor refuses before it could matter
     args = expect_deploy_revert(
@@ -162,7 +162,7 @@ def test_rollups_refuse_chain_ids_that_cannot_work(queue: Queue) -> None:
         expect_deploy_revert(queue.w3, key, "PrimaryRollup", "ZeroAddress", params, 3, 2, 2, zero, zero) == ()
     )
     # A pause longer than a quarter of the exodus window could run out the operator's time.
-    long_pause = (CHAIN_ID, DEPTH, 100, 26, operator)
+    long_pause = (CHAIN_ID, DEPTH, 100, 26, 0, operator)
     args = expect_deploy_revert(queue.w3, key, "SecondaryRollup", "PauseLength", long_pause, 1, 2)
     assert args == (25, 26)
     args = expect_deploy_revert(queue.w3, key, "SecondaryRollup", "PrimaryIsSelf", params, CHAIN_ID, 2)

@@ -4,7 +4,8 @@ the real one's signatures the destination messenger rejects it on chain; a relay
 delivered message is rejected on chain too. The dishonest relayers are the daemon's `Relayer` with one
 method swapped. (On the devnet the relayer's process also holds the TEST-ONLY validator keys, so these
 tests show what the validator set and the contracts refuse, not that a devnet relayer could not sign.)
-The tests share one message and run in file order: the last one delivers it."""
+Each test has a message of its own: a real sync report from beta's rollup (a messenger carries nothing
+else), for a block of its own."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 import pytest
-from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 
 from orchestrator.chain.handle import Chain
@@ -25,26 +25,24 @@ from orchestrator.relayer.daemon import Relayer
 from orchestrator.relayer.store import StoredMessage
 from orchestrator.testing.users import USERS
 from orchestrator.testing.world import World, settlement_world
-from tests.chain import deploy
 
 pytestmark = pytest.mark.integration
 
-PAYLOAD = b"pay 1 ETH to dave"
 ALTERED = b"pay 9 ETH to dave"
 
 
 class AlteringRelayer(Relayer):
     """Delivers every message with its payload altered, signed by the validators if they would."""
 
-    def _delivery(self, dest: Chain, m: Message) -> ContractFunction:
-        return super()._delivery(dest, replace(m, payload=ALTERED))
+    def _delivery(self, dest: Chain, m: Message, seen_at: int) -> ContractFunction:
+        return super()._delivery(dest, replace(m, payload=ALTERED), seen_at)
 
 
 class ForgingRelayer(Relayer):
     """Delivers an altered payload under the signatures the validators gave the real message."""
 
-    def _delivery(self, dest: Chain, m: Message) -> ContractFunction:
-        signatures = self.validators.attest(m)
+    def _delivery(self, dest: Chain, m: Message, seen_at: int) -> ContractFunction:
+        signatures = self.validators.attest(m, seen_at)
         altered = replace(m, payload=ALTERED).as_tuple()
         fn: ContractFunction = dest.messenger.functions.deliver(altered, signatures)
         return fn
@@ -60,8 +58,12 @@ class ReplayingRelayer(Relayer):
 @dataclass
 class Setup:
     world: World
-    receiver: Contract  # RecordingReceiver on the primary (alpha)
-    message: StoredMessage  # dave's message from beta, seen by the relayer, not delivered
+    block: int  # the block beta reports
+    message: StoredMessage  # beta's report of it, seen by the relayer, not delivered
+
+    def report_received(self) -> bytes:
+        """What the primary holds as beta's report of the block (zero until delivered)."""
+        return bytes(self.world.chain(1).rollup.functions.syncReports(2, self.block).call())
 
 
 @pytest.fixture(scope="module")
@@ -72,13 +74,15 @@ def trust_world(tmp_path_factory: pytest.TempPathFactory, test_prover: BlockProv
 
 @pytest.fixture
 def setup(trust_world: World) -> Setup:
-    """A message of its own for each test: dave's, from beta to a fresh receiver on alpha, seen by the
-    relayer and not delivered."""
+    """A message of its own for each test: beta's sync report of a new block (dave's deposit), to alpha,
+    seen by the relayer and not delivered."""
     world = trust_world
-    alpha, beta = world.chain(1), world.chain(2)
-    receiver = deploy(alpha.w3, world.config.keys.deployer, "RecordingReceiver")
-    send = beta.messenger.functions.send(alpha.config.evm_chain_id, receiver.address, PAYLOAD)
-    receipt = beta.sender(USERS["dave"].l1_key).send(send, label="send")
+    beta = world.chain(2)
+    world.deposit_eth(beta, USERS["dave"], 10**9)
+    [request] = [r for r in world.new_requests() if r.chain == 2]
+    block = world.build_block(ops=[request]).number
+    world.commit()
+    receipt = beta.tx.send(beta.rollup.functions.sendSyncReport(block), label="send report")
     [sent] = messages_in_receipt(beta.messenger, beta.config.evm_chain_id, receipt)
     relayer = Relayer(world.config, world.home)
     try:
@@ -86,7 +90,7 @@ def setup(trust_world: World) -> Setup:
         [stored] = [s for s in relayer.store.waiting() if s.message.nonce == sent.nonce]
     finally:
         relayer.store.close()
-    return Setup(world, receiver, stored)
+    return Setup(world, block, stored)
 
 
 def _relayer(setup: Setup, kind: type[Relayer] = Relayer) -> Relayer:
@@ -111,12 +115,14 @@ def _last_error(relayer: Relayer, setup: Setup) -> str:
 def test_validators_refuse_an_altered_or_invented_message(setup: Setup) -> None:
     relayer = _relayer(setup)
     try:
-        m = setup.message.message
-        assert relayer.validators.attest(m)  # the real one: signed
+        m, at = setup.message.message, setup.message.l1_block
+        assert relayer.validators.attest(m, at)  # the real one: signed
         with pytest.raises(AttestationRefused, match="differs from what the source messenger sent"):
-            relayer.validators.attest(replace(m, payload=ALTERED))
+            relayer.validators.attest(replace(m, payload=ALTERED), at)
         with pytest.raises(AttestationRefused, match="sent no such message"):
-            relayer.validators.attest(replace(m, nonce=m.nonce + 1000))
+            relayer.validators.attest(replace(m, nonce=m.nonce + 1000), at)
+        with pytest.raises(AttestationRefused, match="sent no such message"):  # not where the relayer says
+            relayer.validators.attest(m, at - 1)
     finally:
         relayer.store.close()
 
@@ -137,7 +143,7 @@ def test_altered_payload_is_not_delivered(setup: Setup, kind: type[Relayer], ref
     finally:
         relayer.store.close()
     assert not _delivered(setup)
-    assert setup.receiver.functions.count().call() == 0
+    assert setup.report_received() == bytes(32)
 
 
 def test_replayed_message_is_rejected_on_chain(setup: Setup) -> None:
@@ -147,17 +153,17 @@ def test_replayed_message_is_rejected_on_chain(setup: Setup) -> None:
     finally:
         honest.store.close()
     assert _delivered(setup)
-    assert setup.receiver.functions.lastPayload().call() == PAYLOAD
+    reported = setup.report_received()
+    assert reported != bytes(32)
 
     replaying = _relayer(setup, ReplayingRelayer)
     try:
-        fn = replaying._delivery(
-            replaying.chains[setup.message.message.destination_chain_id], setup.message.message
-        )
+        m = setup.message.message
+        fn = replaying._delivery(replaying.chains[m.destination_chain_id], m, setup.message.l1_block)
         alpha = setup.world.chain(1)
         with pytest.raises(ChainTxError, match="AlreadyDelivered"):
             alpha.sender(USERS["dave"].l1_key).send(fn, label="replay")
         assert replaying._deliver(setup.message) == 0  # the daemon's path: rejected, then taken as delivered
     finally:
         replaying.store.close()
-    assert setup.receiver.functions.count().call() == 1
+    assert setup.report_received() == reported

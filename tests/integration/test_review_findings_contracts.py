@@ -93,9 +93,9 @@ def test_a_token_address_without_code_is_refused(tmp_path: Path) -> None:
         operator_address = Account.from_key(operator).address
         owner_address = Account.from_key(owner).address
         init = [owner_address, operator_address, owner_address, bytes(32)]
-        rollup = deploy_proxied(w3, owner, "QueueHarness", [(2, 8, 100, 25, operator_address)], init)
+        rollup = deploy_proxied(w3, owner, "QueueHarness", [(2, 8, 100, 25, 0, operator_address)], init)
         f, eoa = rollup.functions, DAVE.address
-        assert expect_revert(w3, owner, f.registerToken(5, eoa), "TokenHasNoCode") == (5, eoa)
+        assert expect_revert(w3, owner, f.registerToken(5, eoa, 6), "TokenHasNoCode") == (5, eoa)
         assert f.tokenAddress(5).call() == "0x" + "00" * 20
 
         receiver = Account.create().address

@@ -30,7 +30,7 @@ ALICE, BOB, CAROL, DAVE = (USERS[n] for n in ("alice", "bob", "carol", "dave"))
 
 @pytest.fixture
 def world(tmp_path: Path, test_prover: BlockProver) -> Iterator[World]:
-    with settlement_world(tmp_path, test_prover, n=2, base_chain_id=962000) as w:
+    with settlement_world(tmp_path, test_prover, n=2, base_chain_id=977000) as w:
         yield w
 
 

@@ -88,7 +88,17 @@ def test_max_chain_count_is_accepted() -> None:
             r"pause_seconds \(26\) must be at most a quarter of priority_expiration_seconds \(25\)",
         ),
         (lambda r: r["test_keys"].update(guardian="0x12"), "guardian must be a 0x-prefixed"),
+        (
+            lambda r: r["chains"][0].update(confirmations="soon"),
+            'confirmations must be "finalized" or a block',
+        ),
+        (
+            lambda r: r.update(relayer={"confirmations": 0}),
+            r"confirmations moved to each \[\[chains\]\] entry",
+        ),
         (lambda r: r["chains"][0].update(rollup_chain_id=2), r"rollup chain ids must be 1..1, one per chain"),
+        (lambda r: r["chains"][0].update(native="POL"), "native coin 'POL' is neither ETH nor a"),
+        (lambda r: r["chains"][0].update(native="USDC"), "so it cannot be an ERC-20 there too"),
     ],
 )
 def test_bad_fields_are_refused(edit: Any, message: str) -> None:
@@ -105,6 +115,22 @@ def test_missing_and_malformed_files(tmp_path: Path) -> None:
     bad.write_text("[[chains]\nname=")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(bad)
+
+
+def test_a_native_coin_has_18_decimals() -> None:
+    raw = _raw(_chains((1, 9001, "primary")))
+    raw["chains"][0].update(native="USDC", tokens=[])
+    with pytest.raises(ConfigError, match="a native coin has 18 decimals, so USDC must too"):
+        parse_config(raw, Path("devnet.toml"))
+
+
+def test_confirmations_default_to_finality() -> None:
+    """Without a depth, a chain's events count once the node has finalized them (issue 14 point 4)."""
+    raw = _raw(_chains((1, 9001, "primary"), (2, 9002, "secondary")))
+    del raw["chains"][0]["confirmations"]  # the test files give 0
+    raw["chains"][1]["confirmations"] = 3
+    config = parse_config(raw, Path("devnet.toml"))
+    assert [c.confirmations for c in config.chains] == [None, 3]
 
 
 def test_external_chain_uses_its_rpc_url() -> None:
