@@ -37,6 +37,7 @@ class TokenConfig:
     name: str
     decimals: int
     l2_token_id: int
+    min_deposit: int = 1  # base units; dust cannot take the tree's leaves for free (docs/security.md)
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ class RollupConfig:
     priority_expiration_seconds: int = 86_400  # docs/exodus.md section 1: seconds, the same on every chain
     governance_delay_seconds: int = 172_800  # every change waits this long; more than the exodus window
     pause_seconds: int = 3_600  # a guardian's pause; at most a quarter of the exodus window
+    eth_min_deposit: int = 10**12  # wei: the smallest ETH deposit (a millionth of an ETH)
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,12 @@ class DeploymentConfig:
             if c.name == name:
                 return c
         raise ConfigError(f"unknown chain {name!r}; the devnet has {', '.join(c.name for c in self.chains)}")
+
+    def min_deposit(self, token_id: int) -> int:
+        """The smallest deposit of L2 token `token_id`, in base units."""
+        if token_id == 0:
+            return self.rollup.eth_min_deposit
+        return next(t.min_deposit for t in self.tokens if t.l2_token_id == token_id)
 
     def native_token_id(self, chain: ChainConfig) -> int:
         """The L2 token `chain`'s native coin is (0, ETH, unless the chain names another)."""
@@ -243,7 +251,15 @@ def _parse_rollup(r: _Reader, t: dict[str, Any]) -> RollupConfig:
             "with different block times (priority_expiration_seconds; docs/exodus.md)"
         )
     r.only_keys(
-        t, "[rollup]", {"profile", "priority_expiration_seconds", "governance_delay_seconds", "pause_seconds"}
+        t,
+        "[rollup]",
+        {
+            "profile",
+            "priority_expiration_seconds",
+            "governance_delay_seconds",
+            "pause_seconds",
+            "eth_min_deposit",
+        },
     )
     defaults = RollupConfig()
     profile = r.string(t, "profile", "[rollup]") if "profile" in t else defaults.profile
@@ -274,7 +290,10 @@ def _parse_rollup(r: _Reader, t: dict[str, Any]) -> RollupConfig:
             f"[rollup] pause_seconds ({pause}) must be at most a quarter of priority_expiration_seconds "
             f"({expiration // 4}): a pause must not run out the operator's time to serve the queue"
         )
-    return RollupConfig(profile, expiration, delay, pause)
+    eth_min = r.integer(
+        t, "eth_min_deposit", "[rollup]", low=1, high=2**63 - 1, default=defaults.eth_min_deposit
+    )
+    return RollupConfig(profile, expiration, delay, pause, eth_min)
 
 
 def _parse_keys(r: _Reader, t: dict[str, Any]) -> TestKeys:
@@ -302,7 +321,7 @@ def _parse_keys(r: _Reader, t: dict[str, Any]) -> TestKeys:
 
 def _parse_token(r: _Reader, t: dict[str, Any], l2_id: int) -> TokenConfig:
     where = f"[[tokens]] #{l2_id}"
-    r.only_keys(t, where, {"symbol", "name", "decimals"})
+    r.only_keys(t, where, {"symbol", "name", "decimals", "min_deposit"})
     symbol = r.string(t, "symbol", where)
     if not _SYMBOL_RE.match(symbol):
         r.fail(f"{where}: symbol {symbol!r} must be 1-11 upper-case letters or digits, first a letter")
@@ -310,7 +329,13 @@ def _parse_token(r: _Reader, t: dict[str, Any], l2_id: int) -> TokenConfig:
         r.fail(f"{where}: ETH is built in (L2 token 0); do not list it as a token")
     name = r.string(t, "name", where)
     decimals = r.integer(t, "decimals", where, low=0, high=36)
-    return TokenConfig(symbol=symbol, name=name, decimals=decimals, l2_token_id=l2_id)
+    minimum = r.integer(t, "min_deposit", where, low=1, high=2**63 - 1, default=default_min_deposit(decimals))
+    return TokenConfig(symbol=symbol, name=name, decimals=decimals, l2_token_id=l2_id, min_deposit=minimum)
+
+
+def default_min_deposit(decimals: int) -> int:
+    """A millionth of a whole unit (at least one base unit): 10^12 wei of ETH, 1 of a 6-decimal token."""
+    return int(10 ** max(decimals - 6, 0))
 
 
 def _parse_chain(r: _Reader, c: dict[str, Any], index: int) -> ChainConfig:

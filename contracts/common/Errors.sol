@@ -144,6 +144,9 @@ error InvalidExitProof(uint32 accountIndex);
 
 // ---- governance (docs/security.md) ----
 
+/// @notice A deposit below the token's minimum (`minDeposit`).
+error DepositTooSmall(uint16 tokenId, uint256 minimum, uint256 amount);
+
 /// @notice `token` reports other decimals than its L2 token has everywhere (or none).
 error TokenDecimalsMismatch(uint16 tokenId, uint8 expected, uint8 actual);
 

@@ -249,6 +249,7 @@ abstract contract RollupBase is RollupGovernance {
 
     function _queueDeposit(uint16 tokenId, uint256 amount, bytes20 pkh) private {
         if (amount == 0 || amount > type(uint128).max) revert InvalidAmount(amount);
+        if (amount < minDeposit[tokenId]) revert DepositTooSmall(tokenId, minDeposit[tokenId], amount);
         if (pkh == bytes20(0)) revert ZeroPublicKeyHash();
         bytes32 requestHash = Operations.depositRequestHash(rollupChainId, tokenId, uint128(amount), msg.sender, pkh);
         _queue(uint8(Operations.OpType.Deposit), msg.sender, tokenId, uint128(amount), pkh, 0, requestHash);

@@ -20,6 +20,7 @@ abstract contract RollupGovernance is IRollup, RollupStorage, Ownable2StepUpgrad
     /// @notice The guardian or the owner ended the pause early.
     event PauseEnded();
     event GuardianChanged(address indexed guardian);
+    event MinDepositChanged(uint16 indexed tokenId, uint128 amount);
 
     /// @dev The implementation itself is never initialized: only proxies hold state.
     constructor(RollupParams memory params) RollupStorage(params) {
@@ -73,6 +74,12 @@ abstract contract RollupGovernance is IRollup, RollupStorage, Ownable2StepUpgrad
         if (rollup == address(0)) revert ZeroAddress();
         peers[chainId] = Peer(evmChainId, rollup);
         emit PeerSet(chainId, evmChainId, rollup);
+    }
+
+    /// @notice The smallest deposit of `tokenId` this chain takes (in its base units).
+    function setMinDeposit(uint16 tokenId, uint128 amount) external onlyOwner whenNotExodus {
+        minDeposit[tokenId] = amount;
+        emit MinDepositChanged(tokenId, amount);
     }
 
     function setGuardian(address guardian_) external onlyOwner whenNotExodus {

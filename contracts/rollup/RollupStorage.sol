@@ -95,6 +95,9 @@ abstract contract RollupStorage {
     /// @notice The decimals of each registered token, which its L2 token has on every chain (checked
     ///         against the token at registration; the native coin has 18).
     mapping(uint16 tokenId => uint8) public tokenDecimals;
+    /// @notice The smallest deposit of each token: dust cannot take the state tree's leaves for free
+    ///         (every new owner and token takes one, never freed).
+    mapping(uint16 tokenId => uint128) public minDeposit;
 
     constructor(RollupParams memory params) {
         if (params.messenger == address(0)) revert ZeroAddress();

@@ -221,8 +221,9 @@ def _set_up(
     senders: dict[str, Sender],
     artifacts: dict[str, ContractArtifact],
 ) -> None:
-    """Each chain's timelock maps tokens, registers peers both ways (primary <-> each secondary), sets the
-    verifier, then hands its roles to the governor and takes its real delay: one batch per chain."""
+    """Each chain's timelock maps tokens, registers peers both ways (primary <-> each secondary), sets each
+    token's minimum deposit and the verifier, then hands its roles to the governor and takes its real delay:
+    one batch per chain."""
     primary = chains[config.primary.name]
     pending: list[tuple[Sender, str]] = []
     governor = Account.from_key(config.keys.governor).address
@@ -247,6 +248,8 @@ def _set_up(
             )
             for p in peers
         ]
+        token_ids = [config.native_token_id(chain)] + [config.token(s).l2_token_id for s in chain.tokens]
+        calls += [rollup.functions.setMinDeposit(t, config.min_deposit(t)) for t in token_ids]
         if chain.is_primary:
             calls.append(
                 rollup.functions.setVerifier(Web3.to_checksum_address(deployed.contracts[VERIFIER].address))

@@ -104,5 +104,6 @@ class StatusInfo(TypedDict):
     last_block: int
     mempool: int
     queued_requests: int
+    refused_requests: list[str]  # "chain C request S: reason", each a chain's queue waits at
     payouts_waiting: list[PayoutInfo]
     chains: list[ChainCounters]

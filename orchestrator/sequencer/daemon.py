@@ -222,6 +222,9 @@ class SequencerDaemon:
             "last_block": node.store.last_block(),
             "mempool": mempool,
             "queued_requests": len(node.store.queued_requests()),
+            "refused_requests": [
+                f"chain {r.chain} request {r.serial}: {error}" for r, error in node.store.refused_requests()
+            ],
             "payouts_waiting": [cast(api.PayoutInfo, p.as_json()) for p in node.store.payouts.waiting()[:20]],
             "chains": [self._counters(c, seen) for c, seen in sorted(node.counters.items())],
         }

@@ -24,7 +24,7 @@ from orchestrator.chain.clients import Stage
 from orchestrator.chain.handle import open_chains
 from orchestrator.config import DeploymentConfig
 from orchestrator.crashpoints import crashpoint
-from orchestrator.errors import ChainTxError, RollupError, TxRejected
+from orchestrator.errors import ChainTxError, TxRejected
 from orchestrator.l2.block import Block, SlotRejected
 from orchestrator.l2.params import get_profile
 from orchestrator.l2.tx import OnChainOp, Transfer, Withdraw, is_priority_op
@@ -40,6 +40,7 @@ from orchestrator.sequencer.builder import BlockBuilder, token_chains
 from orchestrator.sequencer.mempool import Mempool, Pending
 from orchestrator.sequencer.payouts import PayoutPusher
 from orchestrator.sequencer.proving import ProverThread, StoredProofs
+from orchestrator.sequencer.slots import in_turn, request_slots
 from orchestrator.sequencer.watcher import RequestWatcher
 from orchestrator.settlement.runner import StageRunner
 from orchestrator.store.db import StoreError
@@ -165,7 +166,11 @@ class SequencerNode:
         """The next block if its slots are full or its oldest operation waited `block_timeout_ms`."""
         now = time.time() if now is None else now
         profile = self.profile
-        requests = self._ready_requests()[: profile.n_op]
+        number = self.builder.ledger.last_block + 1
+        ready = self._ready_requests()
+        waiting_withdrawals = len(self.mempool.select(profile.n_op, 0)[0])
+        share = request_slots(profile.n_op, len(ready), waiting_withdrawals, number)
+        requests = in_turn(ready, share, number)
         withdraws, transfers = self.mempool.select(profile.n_op - len(requests), profile.n_tx)
         waiting = [r.seen_at for r in requests] + [
             self._received.get(p.hash, now) for p in withdraws + transfers
@@ -191,7 +196,21 @@ class SequencerNode:
                 break
             except SlotRejected as exc:  # a transaction the pending state accepted no longer applies
                 if exc.kind == "op" and exc.slot < len(requests):
-                    raise RollupError(f"priority request refused by the L2 state: {exc}") from exc
+                    # Never a halted daemon (issue 14 point 5): the request is marked, its chain's queue
+                    # waits at it (until exodus refunds it), and every other chain goes on.
+                    refused = requests[exc.slot]
+                    self.store.refuse_request(refused.chain, refused.serial, f"{exc.code}: {exc}")
+                    log.error(
+                        "chain %d's request %d refused by the L2 state (%s): that chain's queue waits at it",
+                        refused.chain,
+                        refused.serial,
+                        exc,
+                    )
+                    later = [r for r in requests if r.chain == refused.chain and r.serial >= refused.serial]
+                    for r in later:
+                        ops.pop(requests.index(r))
+                        requests.remove(r)
+                    continue
                 pool = withdraws if exc.kind == "op" else transfers
                 victim = pool.pop(exc.slot - len(requests) if exc.kind == "op" else exc.slot)
                 if exc.kind == "op":
@@ -254,5 +273,6 @@ class SequencerNode:
 
     def close(self) -> None:
         self.prover.stop.set()
-        self.prover.join(timeout=60)
+        if self.prover.ident is not None:  # started (a node used without its daemon never starts it)
+            self.prover.join(timeout=60)
         self.store.close()

@@ -71,11 +71,13 @@ MIGRATIONS: Sequence[str] = (
     "ALTER TABLE blocks ADD COLUMN build_seconds REAL",
     # 3: one row per payout the sequencer pushes, each retried on its own (orchestrator/store/payouts.py)
     PAYOUTS_TABLE,
+    # 4: why the L2 state refused a priority request (status "refused"; a full state tree, say)
+    "ALTER TABLE priority_requests ADD COLUMN error TEXT",
 )
 
 # L2 transaction and priority request statuses
 PENDING, INCLUDED, DROPPED = "pending", "included", "dropped"
-QUEUED = "queued"
+QUEUED, REFUSED = "queued", "refused"
 
 
 @dataclass(frozen=True)
@@ -234,7 +236,7 @@ class SequencerStore:
     def add_requests(self, requests: Iterable[StoredRequest]) -> None:
         with self.db.write() as c:
             c.executemany(
-                "INSERT OR IGNORE INTO priority_requests VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+                "INSERT OR IGNORE INTO priority_requests VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL)",
                 [
                     (r.chain, r.serial, r.kind, json.dumps(r.body), r.l1_block, r.l1_tx, QUEUED, r.seen_at)
                     for r in requests
@@ -247,6 +249,21 @@ class SequencerStore:
             "SELECT * FROM priority_requests WHERE status = ? ORDER BY seen_at, chain, serial", (QUEUED,)
         )
         return [_request(r) for r in rows]
+
+    def refuse_request(self, chain: int, serial: int, error: str) -> None:
+        """The L2 state cannot take this request (docs/daemons.md): it stays out of blocks, and so does
+        everything after it in its chain's queue, which only exodus then settles (refunds included)."""
+        with self.db.write() as c:
+            c.execute(
+                "UPDATE priority_requests SET status = ?, error = ? WHERE chain = ? AND serial = ?",
+                (REFUSED, error, chain, serial),
+            )
+
+    def refused_requests(self) -> list[tuple[StoredRequest, str]]:
+        rows = self.db.query(
+            "SELECT * FROM priority_requests WHERE status = ? ORDER BY chain, serial", (REFUSED,)
+        )
+        return [(_request(r), str(r["error"])) for r in rows]
 
     def request(self, chain: int, serial: int) -> StoredRequest | None:
         rows = self.db.query(

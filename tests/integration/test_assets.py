@@ -4,6 +4,7 @@ its L2 token has everywhere."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,8 +14,10 @@ from web3.logs import DISCARD
 from orchestrator.errors import TxRejected
 from orchestrator.l2.params import ETH_TOKEN
 from orchestrator.l2.state import REJECT_UNKNOWN_TOKEN
-from orchestrator.l2.tx import Withdraw
+from orchestrator.l2.tx import Deposit, Withdraw
 from orchestrator.prover.profiles import BlockProver
+from orchestrator.sequencer.node import SequencerNode
+from orchestrator.testing.governance import enact
 from orchestrator.testing.users import ETHER, USERS
 from orchestrator.testing.world import World, settlement_world
 from tests.chain import deploy, expect_revert, expect_revert_as
@@ -75,3 +78,48 @@ def test_a_token_registers_only_with_its_l2_decimals(world: World) -> None:
     usdc = world.config.token("USDC")
     assert f.tokenDecimals(usdc.l2_token_id).call() == usdc.decimals
     assert f.tokenDecimals(ETH_TOKEN).call() == 18
+
+
+def test_dust_deposits_are_refused(world: World) -> None:
+    """Issue 14 point 5: a 1-wei deposit took a state-tree leaf for good. Each token now has a minimum,
+    set from devnet.toml at deployment (ETH's in wei, each token's in its base units)."""
+    alpha = world.primary
+    f = alpha.rollup.functions
+    minimum = world.config.rollup.eth_min_deposit
+    assert f.minDeposit(ETH_TOKEN).call() == minimum
+    args = expect_revert(
+        alpha.w3, ALICE.l1_key, f.depositETH(ALICE.pkh_bytes), "DepositTooSmall", minimum - 1
+    )
+    assert args == (ETH_TOKEN, minimum, minimum - 1)
+    usdc = world.config.token("USDC")
+    assert f.minDeposit(usdc.l2_token_id).call() == usdc.min_deposit
+
+
+def test_a_request_the_l2_state_refuses_is_marked_and_stops_nothing_else(world: World) -> None:
+    """Issue 14 point 5: a request the L2 state cannot place (a full tree; here a token governance mapped
+    on beta that the sequencer's config does not know) raised an error that stopped the daemon, and every
+    chain with it. Now it is marked refused; its chain's queue waits at it (exodus refunds it after the
+    deadline), and the other chains go on."""
+    alpha, beta = world.chain(1), world.chain(2)
+    keys = world.config.keys
+    unknown = deploy(beta.w3, keys.deployer, "TestToken", "Unknown", "UNK", 18)
+    enact(beta, keys.governor, DAVE.l1_key, [beta.rollup.functions.registerToken(9, unknown.address, 18)])
+    sender = beta.sender(DAVE.l1_key)
+    sender.send(unknown.functions.mint(DAVE.address, ETHER))
+    sender.send(unknown.functions.approve(beta.rollup.address, ETHER))
+    sender.send(beta.rollup.functions.depositERC20(unknown.address, ETHER, DAVE.pkh_bytes))
+    world.deposit_eth(beta, ALICE, ETHER)  # behind it in beta's queue
+    world.deposit_eth(alpha, ALICE, ETHER)
+    node = SequencerNode(world.config, world.home, world.prover.prover)
+    try:
+        for w in node.watchers:
+            w.poll()
+        block = node.build(now=time.time() + 3600)
+        assert block is not None
+        [(refused, reason)] = node.store.refused_requests()
+        assert (refused.chain, refused.serial) == (2, 0) and "unknown_token" in reason
+        assert [(op.chain, op.serial) for op in block.ops if isinstance(op, Deposit)] == [(1, 0)]  # alpha's
+        assert len(block.ops) == 1
+        assert [r.serial for r in node.store.queued_requests() if r.chain == 2] == [1]  # beta's waits
+    finally:
+        node.close()

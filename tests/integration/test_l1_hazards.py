@@ -38,7 +38,7 @@ from tests.helpers import wait_until
 
 pytestmark = pytest.mark.integration
 
-GWEI = 10**9
+MICRO_ETH = 10**12  # a millionth of an ETH: the smallest deposit devnets take
 DEPTH = 2  # the confirmation depth under test
 BETA = 2  # rollup chain id of the secondary the hazards happen on
 REORG_TX_GAS = 500_000
@@ -97,15 +97,15 @@ def test_request_watcher_survives_reorgs(
     first = int(chain.rollup.functions.nextPriorityRequestId().call())
     try:
         # a deposit is read only once DEPTH blocks stand on it
-        world.deposit_eth(chain, USERS["alice"], 1 * GWEI)
+        world.deposit_eth(chain, USERS["alice"], 1 * MICRO_ETH)
         watcher.poll()
         assert store.request(BETA, first) is None
         _mine(w3, DEPTH)
         watcher.poll()
-        assert _depositor(store, first) == str(1 * GWEI)
+        assert _depositor(store, first) == str(1 * MICRO_ETH)
 
         # a reorg shallower than the depth takes a deposit away before the watcher could see it
-        world.deposit_eth(chain, USERS["bob"], 2 * GWEI)
+        world.deposit_eth(chain, USERS["bob"], 2 * MICRO_ETH)
         watcher.poll()
         _reorg(w3, 1)
         queued = int(chain.rollup.functions.nextPriorityRequestId().call())
@@ -116,19 +116,19 @@ def test_request_watcher_survives_reorgs(
 
         # a reorg deeper than the depth replaces a deposit the watcher had stored: the watcher rewinds,
         # forgets it and reads the new chain's deposit under the same serial
-        world.deposit_eth(chain, USERS["carol"], 3 * GWEI)
+        world.deposit_eth(chain, USERS["carol"], 3 * MICRO_ETH)
         _mine(w3, DEPTH)
         watcher.poll()
-        assert _depositor(store, first + 1) == str(3 * GWEI)
+        assert _depositor(store, first + 1) == str(3 * MICRO_ETH)
         caplog.set_level(logging.WARNING)
         deposit = chain.rollup.functions.depositETH(USERS["dave"].pkh_bytes)
-        _reorg(w3, DEPTH + 1, [_signed(w3, "dave", deposit, value=4 * GWEI)])
+        _reorg(w3, DEPTH + 1, [_signed(w3, "dave", deposit, value=4 * MICRO_ETH)])
         dumps = list((world.home / NODE_HOMES).rglob("anvil-state-*"))
         assert dumps, "anvil_reorg wrote no state directory in the devnet: is the node's $HOME redirected?"
         watcher.poll()
         assert "reorg under L1 block" in caplog.text
-        assert _depositor(store, first) == str(1 * GWEI), "a request below the reorg was lost"
-        assert _depositor(store, first + 1) == str(4 * GWEI), "the reorged-out deposit is still queued"
+        assert _depositor(store, first) == str(1 * MICRO_ETH), "a request below the reorg was lost"
+        assert _depositor(store, first + 1) == str(4 * MICRO_ETH), "the reorged-out deposit is still queued"
         assert [r.serial for r in store.requests() if r.chain == BETA][-1] == first + 1
     finally:
         store.close()
@@ -138,7 +138,7 @@ def _committed_blocks(world: World, chain: int) -> list[int]:
     """Two deposits of dave's on `chain`, and every request queued there, in committed blocks (at least
     two); their numbers."""
     for _ in range(2):
-        world.deposit_eth(world.chain(chain), USERS["dave"], GWEI)
+        world.deposit_eth(world.chain(chain), USERS["dave"], MICRO_ETH)
     requests = [r for r in world.new_requests() if r.chain == chain]
     per_block = max(1, min(world.builder.profile.n_op, len(requests) - 1))
     numbers = [

@@ -102,3 +102,26 @@ def test_a_failing_payout_holds_up_no_other_and_is_retried_until_paid(rollup: Ru
     transact(w3, USERS["dave"].l1_key, refuser.functions.setMode(ACCEPT))
     wait_until(lambda: paid(to_refuser), 120, "the retried payout")
     assert w3.eth.get_balance(Web3.to_checksum_address(refuser.address)) == tenth
+
+
+def test_a_deposit_flood_on_one_chain_holds_back_no_withdrawal(rollup: RunningRollup) -> None:
+    """Issue 14 point 5: requests took every on-chain slot before any withdrawal, so a flood of dust
+    deposits on one chain starved every chain's withdrawals. Now a withdrawal gets its share of the next
+    block while the flood is still queued, and is paid."""
+    net, client = rollup.net, rollup.client
+    alpha, gamma = net.chain("alpha"), net.chain("gamma")
+    eth = net.token("ETH")
+    carol, dave = USERS["carol"], USERS["dave"]
+    serial = deposit(net, carol, alpha, eth, parse_amount("1", eth))
+    client.wait_request_included(alpha.rollup_chain_id, serial, 120)
+    dust = net.config.rollup.eth_min_deposit
+    flood = [deposit(net, dave, gamma, eth, dust) for _ in range(10)]
+    before = l1_balance(net, alpha, eth, carol.address)
+    tenth = parse_amount("0.1", eth)
+    withdrawal = client.send(sign_withdraw(client, carol, eth, alpha, tenth))
+    taken = client.wait_block(withdrawal)
+    last_flood_block = max(client.wait_request_included(gamma.rollup_chain_id, s, 240) for s in flood)
+    assert taken < last_flood_block, "the withdrawal waited for the whole flood"
+    wait_until(
+        lambda: l1_balance(net, alpha, eth, carol.address) == before + tenth, 240, "carol's withdrawal"
+    )

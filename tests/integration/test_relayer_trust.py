@@ -78,7 +78,7 @@ def setup(trust_world: World) -> Setup:
     seen by the relayer and not delivered."""
     world = trust_world
     beta = world.chain(2)
-    world.deposit_eth(beta, USERS["dave"], 10**9)
+    world.deposit_eth(beta, USERS["dave"], 10**12)
     [request] = [r for r in world.new_requests() if r.chain == 2]
     block = world.build_block(ops=[request]).number
     world.commit()
