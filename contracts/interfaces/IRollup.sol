@@ -58,6 +58,9 @@ interface IRollup {
     event PendingBalanceCredited(address indexed owner, uint16 indexed tokenId, uint128 amount);
     /// @notice `amount` (every credit not pushed out yet, which may exceed 2^128) was paid to `owner`.
     event PendingBalanceWithdrawn(address indexed owner, uint16 indexed tokenId, uint256 amount);
+    /// @notice `amount` of a credit to `owner` the vault could not cover waits at `position` in its token's
+    ///         line (RollupBase.serveShortfalls).
+    event ShortfallQueued(address indexed owner, uint16 indexed tokenId, uint128 amount, uint64 position);
     event TokenRegistered(uint16 indexed tokenId, address indexed token);
     event OperatorChanged(address indexed operator);
     /// @notice This chain entered exodus: no stage moves any more (docs/exodus.md).

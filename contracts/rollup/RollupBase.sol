@@ -235,13 +235,59 @@ abstract contract RollupBase is RollupGovernance {
             } else if (
                 op.opType == uint8(Operations.OpType.Withdraw) || op.opType == uint8(Operations.OpType.FullExit)
             ) {
-                unchecked {
-                    vault[op.tokenId] -= int256(uint256(op.amount));
-                }
-                _credit(op.ethAddress, op.tokenId, op.amount);
+                _creditInOrder(op.ethAddress, op.tokenId, op.amount);
             }
         }
         if (h != opsHash) revert OpsHashMismatch(opsHash, h);
+    }
+
+    /// @dev A withdrawal or full exit executed here: the part the vault covers is payable at once (those
+    ///      funds are reserved for it: later credits see the vault without them); the rest waits in the
+    ///      token's line, behind every earlier shortfall, until executed deposits fund it (`serveShortfalls`).
+    ///      So a large full exit on a small chain cannot take what earlier withdrawals were promised.
+    function _creditInOrder(address owner_, uint16 tokenId, uint128 amount) private {
+        int256 before = vault[tokenId];
+        unchecked {
+            vault[tokenId] = before - int256(uint256(amount)); // each amount is below 2^128
+        }
+        uint128 covered = before <= 0 ? 0 : (uint256(before) >= amount ? amount : uint128(uint256(before)));
+        _credit(owner_, tokenId, covered);
+        if (covered < amount) {
+            uint64 tail = shortfallTail[tokenId];
+            shortfalls[tokenId][tail] = Shortfall(owner_, amount - covered);
+            shortfallTail[tokenId] = tail + 1;
+            shortfallTotal[tokenId] += amount - covered;
+            emit ShortfallQueued(owner_, tokenId, amount - covered, tail);
+        }
+    }
+
+    /// @notice Pay the line of `tokenId` in order, from what executed deposits brought since (the vault's
+    ///         recovery), at most `maxCount` shortfalls: each served part becomes its owner's pending balance
+    ///         (the head's partly, when the funds run out). Anyone may call; it never blocks an exit.
+    /// @return served How much of the line it paid.
+    function serveShortfalls(uint16 tokenId, uint256 maxCount) external returns (uint256 served) {
+        uint256 total = shortfallTotal[tokenId];
+        int256 held = vault[tokenId];
+        // The vault already counts the whole line as paid out: while it is below zero by X, X of the
+        // line has no funds yet.
+        uint256 unfunded = held < 0 ? uint256(-held) : 0;
+        uint256 funded = total > unfunded ? total - unfunded : 0;
+        uint64 head = shortfallHead[tokenId];
+        uint64 tail = shortfallTail[tokenId];
+        for (uint256 n = 0; n < maxCount && funded > 0 && head < tail; ++n) {
+            Shortfall storage s = shortfalls[tokenId][head];
+            uint128 pay = funded >= s.amount ? s.amount : uint128(funded);
+            _credit(s.owner, tokenId, pay);
+            funded -= pay;
+            served += pay;
+            s.amount -= pay;
+            if (s.amount == 0) {
+                delete shortfalls[tokenId][head];
+                ++head;
+            }
+        }
+        shortfallHead[tokenId] = head;
+        shortfallTotal[tokenId] = total - served;
     }
 
     /// @dev Role-specific bookkeeping when `info` is reverted.

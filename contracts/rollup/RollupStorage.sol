@@ -99,6 +99,19 @@ abstract contract RollupStorage {
     ///         (every new owner and token takes one, never freed).
     mapping(uint16 tokenId => uint128) public minDeposit;
 
+    // ---- shortfalls: credits this chain's vault could not cover when executed, paid in execution order
+    /// @notice One owner's uncovered part of a credit, waiting in its token's line.
+    struct Shortfall {
+        address owner;
+        uint128 amount;
+    }
+    mapping(uint16 tokenId => mapping(uint64 position => Shortfall)) public shortfalls;
+    /// @notice The line of each token: positions [head, tail) wait, the head is served first.
+    mapping(uint16 tokenId => uint64) public shortfallHead;
+    mapping(uint16 tokenId => uint64) public shortfallTail;
+    /// @notice What the line of each token still waits for, in all.
+    mapping(uint16 tokenId => uint256) public shortfallTotal;
+
     constructor(RollupParams memory params) {
         if (params.messenger == address(0)) revert ZeroAddress();
         if (params.pauseSeconds == 0 || params.pauseSeconds > params.priorityExpirationSeconds / 4) {

@@ -241,11 +241,22 @@ def pending_balance(net: Network, chain: ChainConfig, token: Token, address: str
     return net.rollup(chain).pending_balance(address, token.l2_id)
 
 
+SERVE_AT_ONCE = 50  # shortfalls a claim serves at most (each a storage write or two)
+
+
 def claim(net: Network, wallet: Wallet, chain: ChainConfig, token: Token) -> int:
-    """Pull the wallet's pending balance of `token` on `chain` to its L1 address; the amount."""
+    """Pull the wallet's pending balance of `token` on `chain` to its L1 address; the amount. First, the
+    token's line of shortfalls (credits the vault could not cover) is served as far as deposits funded it:
+    in execution order, so the wallet's own waiting part is paid only after those ahead of it."""
+    rollup = net.rollup(chain)
+    serve = rollup.functions.serveShortfalls(token.l2_id, SERVE_AT_ONCE)
+    if int(serve.call({"from": Web3.to_checksum_address(wallet.address)})) > 0:
+        net.send(chain, wallet.l1_key, serve, label="serve shortfalls")
     amount = pending_balance(net, chain, token, wallet.address)
     if amount == 0:
-        raise UserError(f"{wallet.name} has nothing pending in {token.symbol} on {chain.name}")
+        waiting = int(rollup.functions.shortfallTotal(token.l2_id).call())
+        line = f" ({token.format(waiting)} of credits wait for funds there)" if waiting else ""
+        raise UserError(f"{wallet.name} has nothing pending in {token.symbol} on {chain.name}{line}")
     fn = net.rollup(chain).functions.withdrawPendingBalance(wallet.address, token.l2_id)
     net.send(chain, wallet.l1_key, fn, label="claim")
     return amount
