@@ -20,6 +20,7 @@ from eth_utils.crypto import keccak
 from web3 import Web3
 from web3.contract import Contract
 
+from orchestrator.chain.handle import Chain
 from orchestrator.chain.sender import Sender
 
 IMPLEMENTATION_SLOT = int.from_bytes(keccak(b"eip1967.proxy.implementation"), "big") - 1
@@ -120,3 +121,50 @@ def submit_setup(sender: Sender, timelock: Contract, calls: list[TimelockCall]) 
     scheduled = sender.submit(operation.schedule(timelock, 0), gas=SETUP_GAS, label="scheduling the set-up")
     executed = sender.submit(operation.execute(timelock), gas=SETUP_GAS, label="executing the set-up")
     return [scheduled, executed]
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One thing `rollup governance status` checks on a chain; `safe` False is a finding to act on."""
+
+    chain: str
+    what: str
+    value: str
+    safe: bool = True
+
+
+def governance_facts(
+    chain: Chain, timelock: Contract, deployer: str, governor: str, window: int
+) -> list[Fact]:
+    """What governs `chain` now, each with whether it holds the trust model of docs/security.md: the
+    timelock owns the rollup and the messenger, its delay is longer than the exodus window `window`, the
+    deployer kept no role, the governor proposes."""
+    name, rollup, messenger = chain.name, chain.rollup.functions, chain.messenger.functions
+    t = timelock.functions
+    delay = int(t.getMinDelay().call())
+    facts = [
+        Fact(name, "timelock", timelock.address),
+        Fact(name, "delay", f"{delay} s (exodus window {window} s)", delay > window),
+    ]
+    for label, contract in (("rollup", rollup), ("messenger", messenger)):
+        owner = str(contract.owner().call())
+        facts.append(Fact(name, f"{label} owner", owner, owner == timelock.address))
+        pending = str(contract.pendingOwner().call())
+        if int(pending, 16):
+            facts.append(Fact(name, f"{label} pending owner", pending, False))
+    roles = {
+        "proposer": t.PROPOSER_ROLE().call(),
+        "executor": t.EXECUTOR_ROLE().call(),
+        "canceller": t.CANCELLER_ROLE().call(),
+        "admin": t.DEFAULT_ADMIN_ROLE().call(),
+    }
+    kept = [r for r, role in roles.items() if t.hasRole(role, deployer).call() and deployer != governor]
+    facts.append(Fact(name, "deployer's roles", ", ".join(kept) or "none", not kept))
+    facts.append(Fact(name, "governor proposes", str(bool(t.hasRole(roles["proposer"], governor).call()))))
+    facts.append(Fact(name, "guardian", str(rollup.guardian().call())))
+    until = int(rollup.pausedUntil().call())
+    now = int(chain.w3.eth.get_block("latest")["timestamp"])
+    facts.append(Fact(name, "paused", f"until {until}" if until > now else "no"))
+    facts.append(Fact(name, "rollup implementation", implementation_of(chain.w3, chain.rollup.address)))
+    facts.append(Fact(name, "messenger implementation", implementation_of(chain.w3, chain.messenger.address)))
+    return facts

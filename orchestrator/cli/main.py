@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from orchestrator.cli import circuit, daemons, demo, deploy, devnet, exodus, status, wallet
+from orchestrator.cli import circuit, daemons, demo, deploy, devnet, exodus, governance, status, wallet
 from orchestrator.cli.context import CliContext
 from orchestrator.errors import RollupError
 from orchestrator.paths import default_config_path, default_home
@@ -46,6 +46,8 @@ def cli(ctx: click.Context, config_path: Path | None, home: Path | None) -> None
     Run it:        devnet up|down|status, deploy, sequencer, relayer, status, demo
     Use it:        account create|list, deposit, transfer, withdraw, full-exit, claim, balance
     Build it:      circuit build|info
+    Trust it:      governance status (who can change what, with what delay)
+    Leave it:      exodus status|activate|exit|refund, restore
     Start here:    rollup demo (everything on a fresh devnet), or see README.md.
     """
     ctx.obj = CliContext(
@@ -72,6 +74,7 @@ for command in (
     w.balance,
     exodus.exodus,
     exodus.restore,
+    governance.governance,
 ):
     cli.add_command(command)
 

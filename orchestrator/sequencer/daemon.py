@@ -64,6 +64,7 @@ class SequencerDaemon:
                 if self.node.prover.error is not None:
                     raise self.node.prover.error
                 if lifeline is None or lifeline.check():
+                    self.node.refuse_exodus()
                     self.node.step(lambda: self.lock)
                 stop.wait(self.config.sequencer.poll_ms / 1000)
         finally:

@@ -24,7 +24,7 @@ from orchestrator.chain.clients import Stage
 from orchestrator.chain.handle import open_chains
 from orchestrator.config import DeploymentConfig
 from orchestrator.crashpoints import crashpoint
-from orchestrator.errors import ChainTxError, TxRejected
+from orchestrator.errors import ChainTxError, RollupError, TxRejected
 from orchestrator.l2.block import Block, SlotRejected
 from orchestrator.l2.params import get_profile
 from orchestrator.l2.tx import OnChainOp, Transfer, Withdraw, is_priority_op
@@ -59,6 +59,7 @@ class SequencerNode:
         if prover is None:  # the profile's keys must exist before the daemon starts: a clear error if not
             BlockProver(config.rollup.profile)
         self.chains = open_chains(config, read_deployments(home), config.keys.operator, self.store.db)
+        self.refuse_exodus()
         primary = config.primary.rollup_chain_id
         self.primary = self.chains[primary]
         self.domain = self.primary.rollup.domain()
@@ -77,6 +78,17 @@ class SequencerNode:
         self.counters: dict[int, dict[Stage, int]] = {}  # each chain's stage counters as last read
         self._marked: dict[tuple[int, Stage], int] = {}  # (chain, stage) -> last block marked
         self.payouts = PayoutPusher(self.store, self.chains, self.builder.ledger)
+
+    def refuse_exodus(self) -> None:
+        """Stop for good once any chain is in exodus: the operator's role is gone there and everywhere it
+        spreads, so nothing the sequencer could send would land. The relayer keeps running (exodus needs
+        its messages); users leave with `rollup exodus`."""
+        active = [c.name for c in self.chains.values() if c.rollup.functions.exodusActive().call()]
+        if active:
+            raise RollupError(
+                f"exodus is active on {', '.join(active)}: the operator's role is gone, so the sequencer "
+                "stops (users leave with `rollup exodus`; keep the relayer running)"
+            )
 
     # -- restart ---------------------------------------------------------------------------------------
 

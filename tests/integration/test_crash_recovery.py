@@ -42,7 +42,7 @@ SEQUENCER_POINTS = [
     "mined:execute",
 ]
 RELAYER_POINTS = ["relayer-before-deliver", "sent:deliver", "relayer-after-deliver"]
-GWEI = 10**9
+MICRO_ETH = 10**12  # a millionth of an ETH: the smallest deposit devnets take
 
 
 @dataclass
@@ -65,7 +65,7 @@ def crashed(tmp_path_factory: pytest.TempPathFactory, test_prover: BlockProver) 
         for i, (daemon, point) in enumerate(points):
             user = users[i % len(users)]
             chain = rollup.config.chains[1 + i % 2]  # a secondary: every stage has work, reports too
-            amount = (i + 1) * GWEI
+            amount = (i + 1) * MICRO_ETH
             process = rollup.sequencer if daemon == "sequencer" else rollup.relayer
             process.kill()  # an unarmed instance: a kill -9 at whatever it was doing, then armed anew
             (rollup.start_sequencer if daemon == "sequencer" else rollup.start_relayer)({ENV: point})

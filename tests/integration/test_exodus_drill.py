@@ -133,6 +133,10 @@ def test_every_user_gets_out_with_the_sequencer_gone(drill: RunningRollup) -> No
     while "off" in (status := cli("exodus", "status")) and time.monotonic() < deadline:
         time.sleep(1)  # the relayer carries the notice to alpha, then alpha's exodus to beta and gamma
     assert status.count("active") == 3, status
+    # A sequencer started now stops at once, in one clear line: the operator's role is gone.
+    started = run_rollup("sequencer", config=rollup.config_path, home=rollup.home, timeout=60)
+    assert started.returncode == 1 and "Traceback" not in started.stderr, started.stderr
+    assert "exodus is active on alpha, beta, gamma" in started.stderr.strip().splitlines()[-1]
 
     # The state at R from L1 alone, and an exit proof from it that snarkjs accepts too.
     restored = cli("restore", "--account", "0", "--out", str(rollup.home.parent / "exit0.json"))

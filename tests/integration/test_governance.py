@@ -19,6 +19,7 @@ from orchestrator.testing.governance import enact, schedule, timelock
 from orchestrator.testing.users import ETHER, USERS
 from orchestrator.testing.world import World, settlement_world
 from tests.chain import advance_time, expect_revert, transact
+from tests.helpers import run_rollup
 
 pytestmark = pytest.mark.integration
 
@@ -150,3 +151,17 @@ def test_the_guardian_pauses_deposits_and_commits_only_and_not_for_long(world: W
     transact(beta.w3, keys.guardian, f.pause())
     transact(beta.w3, keys.guardian, f.unpause())  # and may end it early
     transact(beta.w3, ALICE.l1_key, f.depositETH(ALICE.pkh_bytes), ETHER)
+
+
+def test_governance_status_checks_the_trust_model(world: World) -> None:
+    """`rollup governance status` passes on a fresh deployment and flags a timelock whose delay a
+    governance vote shortened below the exodus window."""
+    config, home = world.config.path, world.home
+    ok = run_rollup("governance", "status", config=config, home=home)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "UNSAFE" not in ok.stdout and "longer than the exodus window" in ok.stdout
+    beta = world.chain(2)
+    enact(beta, world.config.keys.governor, DAVE.l1_key, [timelock(beta).functions.updateDelay(60)])
+    flagged = run_rollup("governance", "status", config=config, home=home)
+    assert flagged.returncode == 1
+    assert "UNSAFE" in flagged.stdout and "1 findings break the trust model" in flagged.stdout
