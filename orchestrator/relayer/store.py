@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestrator.messaging.attest import Message
+from orchestrator.store.backoff import retry_delay
 from orchestrator.store.cursors import CURSORS_TABLE, Cursors
 from orchestrator.store.db import Database
 from orchestrator.store.sent import SENT_TXS_TABLE
@@ -44,14 +45,7 @@ MIGRATIONS: Sequence[str] = (
 WAITING, DELIVERED, GAVE_UP = "waiting", "delivered", "gave up"
 MAX_ATTEMPTS = 8
 """Failed deliveries before the relayer stops trying a message (`rollup status` lists it). With the
-delays below, the last try comes about 4 minutes after the first."""
-RETRY_FIRST_S = 2.0
-RETRY_MAX_S = 60.0
-
-
-def retry_delay(attempts: int) -> float:
-    """Seconds before the next try of a message whose delivery failed `attempts` times, this one included."""
-    return float(min(RETRY_FIRST_S * 2 ** (attempts - 1), RETRY_MAX_S))
+delays of orchestrator/store/backoff.py, the last try comes about 4 minutes after the first."""
 
 
 @dataclass(frozen=True)
@@ -149,7 +143,7 @@ class RelayerStore:
             c.execute(
                 "UPDATE messages SET attempts = ?, last_error = ?, status = ?, next_attempt_at = ? "
                 "WHERE source = ? AND nonce = ?",
-                (attempts, error, status, time.time() + retry_delay(attempts), *key),
+                (attempts, error, status, time.time() + retry_delay(attempts - 1), *key),
             )
         return attempts
 

@@ -21,19 +21,13 @@ from orchestrator.chain.sender import prepare
 from orchestrator.errors import ChainTxError
 from orchestrator.l2.ops import pays_out
 from orchestrator.settlement.ledger import SettlementLedger
+from orchestrator.store.backoff import retry_delay
 from orchestrator.store.payouts import PAID, SETTLED, Payouts, StoredPayout
 from orchestrator.store.sequencer import SequencerStore
 
 log = logging.getLogger("sequencer")
 
 PAYOUT_GAS_CAP = 200_000  # an ERC-20 transfer or a plain ETH send costs well under 100k
-RETRY_FIRST_S = 2.0
-RETRY_MAX_S = 60.0  # a payout that keeps failing costs two eth_calls a minute
-
-
-def retry_delay(attempts: int) -> float:
-    """Seconds before the next try of a payout that failed `attempts` times before this failure."""
-    return float(min(RETRY_FIRST_S * 2**attempts, RETRY_MAX_S))
 
 
 class PayoutPusher:

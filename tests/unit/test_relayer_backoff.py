@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from orchestrator.messaging.attest import Message
-from orchestrator.relayer.store import GAVE_UP, MAX_ATTEMPTS, RETRY_MAX_S, RelayerStore, retry_delay
+from orchestrator.relayer.store import GAVE_UP, MAX_ATTEMPTS, RelayerStore
+from orchestrator.store.backoff import RETRY_MAX_S, retry_delay
 
 
 @pytest.fixture
