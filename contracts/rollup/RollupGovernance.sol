@@ -54,7 +54,9 @@ abstract contract RollupGovernance is IRollup, RollupStorage, Ownable2StepUpgrad
         }
         if (token.code.length == 0) revert TokenHasNoCode(tokenId, token);
         (bool ok, bytes memory data) = token.staticcall(abi.encodeWithSignature("decimals()"));
-        uint8 actual = ok && data.length == 32 ? uint8(uint256(bytes32(data))) : type(uint8).max;
+        // An answer that is not a uint8 counts as none (truncating it could make 262 pass for 6).
+        uint256 answer = ok && data.length == 32 ? uint256(bytes32(data)) : type(uint8).max;
+        uint8 actual = answer > type(uint8).max ? type(uint8).max : uint8(answer);
         if (actual != decimals) revert TokenDecimalsMismatch(tokenId, decimals, actual);
         tokenAddress[tokenId] = token;
         tokenIdOf[token] = tokenId;
