@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 from typing import Any, cast
 
@@ -22,6 +23,8 @@ from orchestrator.l2.account import address_to_int
 from orchestrator.l2.wire import address_of
 from orchestrator.prover.profiles import BlockProver
 from orchestrator.sequencer.node import SequencerNode
+
+EXODUS_CHECK_S = 5.0  # how often a running sequencer asks whether exodus started (it then stops)
 
 log = logging.getLogger("sequencer")
 
@@ -60,11 +63,14 @@ class SequencerDaemon:
         self.node.prover.start()
         log.info("sequencer ready: JSON-RPC on %s", self.config.sequencer.rpc_url)
         try:
+            next_exodus_check = 0.0
             while not stop.is_set():
                 if self.node.prover.error is not None:
                     raise self.node.prover.error
                 if lifeline is None or lifeline.check():
-                    self.node.refuse_exodus()
+                    if time.monotonic() >= next_exodus_check:  # one call per chain, not every round
+                        self.node.refuse_exodus()
+                        next_exodus_check = time.monotonic() + EXODUS_CHECK_S
                     self.node.step(lambda: self.lock)
                 stop.wait(self.config.sequencer.poll_ms / 1000)
         finally:
