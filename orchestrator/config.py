@@ -37,7 +37,7 @@ class TokenConfig:
     name: str
     decimals: int
     l2_token_id: int
-    min_deposit: int = 1  # base units; dust cannot take the tree's leaves for free (docs/security.md)
+    min_deposit: int  # base units; dust cannot take the tree's leaves for free (docs/security.md)
 
 
 @dataclass(frozen=True)
