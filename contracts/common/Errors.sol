@@ -37,6 +37,8 @@ error TokenAlreadyRegistered(uint16 tokenId, address token);
 error InvalidAmount(uint256 amount);
 /// @notice The L2 owner key hash must not be zero (zero marks an empty account).
 error ZeroPublicKeyHash();
+/// @notice A deposit must name its account's L1 owner: address zero could never force the account out.
+error ZeroOwner();
 /// @notice The account index is outside the state tree.
 error AccountIndexOutOfRange(uint32 maxIndex, uint32 accountIndex);
 /// @notice Nothing pending for this owner and token.

@@ -68,15 +68,17 @@ interface IRollup {
     /// @notice The exodus reference block R (the primary's last synchronized block when it activated) and
     ///         this chain's sync hash at R, which its last block at or below R carries.
     event ExodusReferenceSet(uint64 referenceBlock, bytes32 syncHash);
-    /// @notice A deposit that no block at or below R included was credited back to its depositor.
-    event DepositRefunded(uint64 indexed serialId, address indexed depositor, uint16 tokenId, uint128 amount);
+    /// @notice A deposit that no block at or below R included was credited back to the owner it named.
+    event DepositRefunded(uint64 indexed serialId, address indexed owner, uint16 tokenId, uint128 amount);
 
-    /// @notice Deposit ETH to the L2 account of `pkh` owned on L1 by the sender.
-    function depositETH(bytes20 pkh) external payable;
+    /// @notice Deposit this chain's native coin to the L2 account of (`pkh`, `accountOwner`). The account's L1
+    ///         owner is `accountOwner`, not the sender: only it may force the account out (full exit, exodus
+    ///         exit), and a refund in exodus goes to it. To fund someone, name their key and their address.
+    function depositETH(bytes20 pkh, address accountOwner) external payable;
 
-    /// @notice Deposit an ERC-20 (already approved, registered, so holding code); credits the amount that
-    ///         actually arrived.
-    function depositERC20(address token, uint128 amount, bytes20 pkh) external;
+    /// @notice Deposit an ERC-20 (already approved, registered, so holding code) to the account of (`pkh`,
+    ///         `accountOwner`), as `depositETH`; credits the amount that actually arrived.
+    function depositERC20(address token, uint128 amount, bytes20 pkh, address accountOwner) external;
 
     /// @notice Ask for the whole balance of `accountIndex` in `tokenId` to be paid on this chain. The
     ///         sequencer must process it; if the sender does not own the account, it exits zero.
@@ -97,10 +99,10 @@ interface IRollup {
     ///         the messenger (a secondary tells the primary, the primary every secondary, with R).
     function activateExodus() external;
 
-    /// @notice In exodus, after every block at or below R is executed here: credit back to its depositor a
+    /// @notice In exodus, after every block at or below R is executed here: credit back to its owner a
     ///         deposit still in this chain's queue (no block at or below R included it). Anyone may call; the
     ///         request's hash proves the fields, and it is deleted, so it refunds once.
-    function refundDeposit(uint64 serialId, address depositor, uint16 tokenId, uint128 amount, bytes20 pkh)
+    function refundDeposit(uint64 serialId, address accountOwner, uint16 tokenId, uint128 amount, bytes20 pkh)
         external;
 
     /// @notice Pay `owner` its whole pending balance of `tokenId` (anyone may push it). A refusing owner or

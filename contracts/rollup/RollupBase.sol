@@ -36,12 +36,18 @@ abstract contract RollupBase is RollupGovernance {
     // ---------------------------------------------------------------- priority queue
 
     /// @inheritdoc IRollup
-    function depositETH(bytes20 pkh) external payable nonReentrant whenNotExodus whenNotPaused {
-        _queueDeposit(nativeTokenId, msg.value, pkh);
+    function depositETH(bytes20 pkh, address accountOwner)
+        external
+        payable
+        nonReentrant
+        whenNotExodus
+        whenNotPaused
+    {
+        _queueDeposit(nativeTokenId, msg.value, pkh, accountOwner);
     }
 
     /// @inheritdoc IRollup
-    function depositERC20(address token, uint128 amount, bytes20 pkh)
+    function depositERC20(address token, uint128 amount, bytes20 pkh, address accountOwner)
         external
         nonReentrant
         whenNotExodus
@@ -52,7 +58,7 @@ abstract contract RollupBase is RollupGovernance {
         uint256 before = IERC20Minimal(token).balanceOf(address(this));
         _safeTransferFrom(tokenId, token, msg.sender, amount);
         // Fee-on-transfer and rebasing tokens: credit what actually arrived.
-        _queueDeposit(tokenId, IERC20Minimal(token).balanceOf(address(this)) - before, pkh);
+        _queueDeposit(tokenId, IERC20Minimal(token).balanceOf(address(this)) - before, pkh, accountOwner);
     }
 
     /// @inheritdoc IRollup
@@ -127,16 +133,16 @@ abstract contract RollupBase is RollupGovernance {
     }
 
     /// @inheritdoc IRollup
-    function refundDeposit(uint64 serialId, address depositor, uint16 tokenId, uint128 amount, bytes20 pkh)
+    function refundDeposit(uint64 serialId, address accountOwner, uint16 tokenId, uint128 amount, bytes20 pkh)
         external
     {
         _requireExodusFinished();
         bytes32 expected = serialId >= firstPriorityRequestId ? priorityRequests[serialId].requestHash : bytes32(0);
-        bytes32 actual = Operations.depositRequestHash(rollupChainId, tokenId, amount, depositor, pkh);
+        bytes32 actual = Operations.depositRequestHash(rollupChainId, tokenId, amount, accountOwner, pkh);
         if (expected != actual) revert PriorityRequestMismatch(serialId, expected, actual);
         delete priorityRequests[serialId];
-        _credit(depositor, tokenId, amount);
-        emit DepositRefunded(serialId, depositor, tokenId, amount);
+        _credit(accountOwner, tokenId, amount);
+        emit DepositRefunded(serialId, accountOwner, tokenId, amount);
     }
 
     /// @notice Whether every block at or below R is executed here (so the vault holds its value at R, and
@@ -293,12 +299,16 @@ abstract contract RollupBase is RollupGovernance {
     /// @dev Role-specific bookkeeping when `info` is reverted.
     function _afterRevert(StoredBlockInfo calldata info) internal virtual;
 
-    function _queueDeposit(uint16 tokenId, uint256 amount, bytes20 pkh) private {
+    /// @dev The account's L1 owner is the address the request names, not its sender: whoever pays for a
+    ///      deposit, the forced exit and a refund belong to the owner (docs/protocol.md section 5).
+    function _queueDeposit(uint16 tokenId, uint256 amount, bytes20 pkh, address accountOwner) private {
         if (amount == 0 || amount > type(uint128).max) revert InvalidAmount(amount);
         if (amount < minDeposit[tokenId]) revert DepositTooSmall(tokenId, minDeposit[tokenId], amount);
         if (pkh == bytes20(0)) revert ZeroPublicKeyHash();
-        bytes32 requestHash = Operations.depositRequestHash(rollupChainId, tokenId, uint128(amount), msg.sender, pkh);
-        _queue(uint8(Operations.OpType.Deposit), msg.sender, tokenId, uint128(amount), pkh, 0, requestHash);
+        if (accountOwner == address(0)) revert ZeroOwner();
+        bytes32 requestHash =
+            Operations.depositRequestHash(rollupChainId, tokenId, uint128(amount), accountOwner, pkh);
+        _queue(uint8(Operations.OpType.Deposit), accountOwner, tokenId, uint128(amount), pkh, 0, requestHash);
     }
 
     function _queue(

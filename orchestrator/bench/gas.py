@@ -190,7 +190,7 @@ def commit_shapes(world: World) -> dict[str, int]:
     genesis = StoredBlockInfo(0, 0, zero, zero, zero, sync_hashes_hash([zero] * 3), 0, 0).as_tuple()
     now = int(alpha.w3.eth.get_block("latest")["timestamp"])
     for rollup in contracts.values():
-        deposit = rollup.functions.depositETH(dave.pkh_bytes)
+        deposit = rollup.functions.depositETH(dave.pkh_bytes, dave.address)
         alpha.sender(dave.l1_key).send(deposit, value=ETHER, label="deposit ETH")
         alpha.sender(dave.l1_key).send(rollup.functions.requestFullExit(0, 0), label="request full exit")
     records = {

@@ -114,25 +114,37 @@ def account_list(ctx: CliContext) -> None:
 @amount_verb()
 @click.option("--chain", "chain_name", required=True, help="Chain to deposit on (name or rollup id).")
 @click.option("--mint", is_flag=True, help="TEST-ONLY: mint the devnet test token first.")
+@click.option("--to", "to", help="Whose L2 account is credited: a wallet name (default: NAME itself).")
 @click.option("--wait/--no-wait", default=True, help="Wait until the deposit is spendable on L2.")
 @pass_cli
 def deposit(
-    ctx: CliContext, name: str, amount: str, token: str, chain_name: str, mint: bool, wait: bool
+    ctx: CliContext,
+    name: str,
+    amount: str,
+    token: str,
+    chain_name: str,
+    mint: bool,
+    to: str | None,
+    wait: bool,
 ) -> None:
     """Deposit AMOUNT of TOKEN from wallet NAME's L1 account into L2, on one chain.
 
-    Works without the sequencer: the deposit waits in the chain's priority queue until it is taken.
+    The deposit names the receiver's L2 key and L1 address: the account is the receiver's alone (only
+    that address can force it out). Works without the sequencer: the deposit waits in the chain's
+    priority queue until it is taken.
     """
     from orchestrator.wallet import actions
     from orchestrator.wallet.keys import load_wallet, record_account
     from orchestrator.wallet.progress import wait_included
 
     net, wallet = _net(ctx), load_wallet(ctx.home, name)
+    receiver = load_wallet(ctx.home, to) if to else wallet
     chain = net.chain(chain_name)
     tok = net.token(token, chain)
     raw = actions.parse_amount(amount, tok)
-    serial = actions.deposit(net, wallet, chain, tok, raw, mint)
-    _say(f"{name}'s deposit of {tok.format(raw)} queued on {chain.name} as priority request {serial}")
+    serial = actions.deposit(net, wallet, chain, tok, raw, mint, receiver)
+    whose = "" if receiver is wallet else f" to {receiver.name}"
+    _say(f"{name}'s deposit of {tok.format(raw)}{whose} queued on {chain.name} as priority request {serial}")
     if not wait:
         return
     client = _client(ctx)
@@ -146,9 +158,9 @@ def deposit(
         return
     watch = _watch(client, [chain.name])
     block = int(wait_included(client, watch, chain.rollup_chain_id, serial)["block"])
-    index = actions.own_account(client, wallet, tok)["index"]
-    record_account(ctx.home, name, tok.l2_id, index)
-    _say(f"spendable on L2: in block {block}, {name}'s {tok.symbol} account {index}")
+    index = actions.own_account(client, receiver, tok)["index"]
+    record_account(ctx.home, receiver.name, tok.l2_id, index)
+    _say(f"spendable on L2: in block {block}, {receiver.name}'s {tok.symbol} account {index}")
 
 
 @amount_verb()

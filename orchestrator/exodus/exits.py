@@ -68,7 +68,7 @@ class QueuedDeposit:
     """A deposit still in a chain's queue (from its `PriorityRequestQueued` event)."""
 
     serial: int
-    depositor: str
+    owner: str  # the account's L1 owner the request named: the refund is theirs
     token: int
     amount: int
     pkh: bytes
@@ -76,7 +76,7 @@ class QueuedDeposit:
 
 def refund_call(chain: Chain, deposit: QueuedDeposit) -> ContractFunction:
     fn: ContractFunction = chain.rollup.functions.refundDeposit(
-        deposit.serial, deposit.depositor, deposit.token, deposit.amount, deposit.pkh
+        deposit.serial, deposit.owner, deposit.token, deposit.amount, deposit.pkh
     )
     return fn
 

@@ -1,4 +1,5 @@
-"""L1-side hashes: the deployment domain (section 8), per-chain op hash h_c and sync hash S_c (section 9).
+"""L1-side hashes: the deployment domain (section 8), priority request hashes (section 6), per-chain op
+hash h_c and sync hash S_c (section 9).
 
 keccak256 is Ethereum's (eth_hash, from the web3 dependencies). These hashes never enter the circuit;
 the primary recomputes every chain's S_c from proven public data, each secondary its own.
@@ -12,7 +13,7 @@ from eth_hash.auto import keccak
 
 from orchestrator.errors import TxRejected
 from orchestrator.l2.account import address_to_int
-from orchestrator.l2.params import MAX_CHAIN_ID, MIN_CHAIN_ID, NOOP, OP_RECORD_BYTES
+from orchestrator.l2.params import DEPOSIT, FULL_EXIT, MAX_CHAIN_ID, MIN_CHAIN_ID, NOOP, OP_RECORD_BYTES
 from orchestrator.l2.tx import OpRecord
 
 DOMAIN_TAG = b"multichain-zk-rollup/v1"
@@ -30,6 +31,20 @@ def domain(primary_evm_chain_id: int, primary_rollup_address: str | bytes | int)
         raise ValueError(str(exc)) from None
     digest = keccak(DOMAIN_TAG + primary_evm_chain_id.to_bytes(8, "big") + address)
     return int.from_bytes(digest, "big") >> 8
+
+
+def deposit_request_hash(chain: int, token: int, amount: int, owner: str | int, pkh: int | bytes) -> bytes:
+    """What a deposit request fixes (all but the account index the sequencer picks): the account's L1
+    owner is the address the request names, never the sender who paid."""
+    pkh_bytes = pkh if isinstance(pkh, bytes) else pkh.to_bytes(20, "big")
+    head = bytes([DEPOSIT, chain]) + token.to_bytes(2, "big") + amount.to_bytes(16, "big")
+    return keccak(head + address_to_int(owner).to_bytes(20, "big") + pkh_bytes)
+
+
+def full_exit_request_hash(chain: int, account_index: int, token: int, requester: str | int) -> bytes:
+    """What a full-exit request fixes (all but the amount the circuit decides)."""
+    head = bytes([FULL_EXIT, chain]) + account_index.to_bytes(4, "big") + token.to_bytes(2, "big")
+    return keccak(head + address_to_int(requester).to_bytes(20, "big"))
 
 
 def _encoded(record: OpRecord | bytes) -> bytes:

@@ -4,8 +4,9 @@
 `<!-- vectors:begin -->` and `<!-- vectors:end -->` markers of docs/protocol.md. Everything comes from
 fixed 32-byte private keys and fixed inputs, so the output never changes unless the protocol does.
 
-The test profile has two on-chain slots, so the scenario takes three blocks: two deposits and two
-transfers; a withdrawal, an owner's full exit and a transfer; a non-owner's full exit (amount 0).
+The test profile has two on-chain slots, so the scenario takes three blocks: two deposits (one paid for by
+a third party: the account is the one the request names) and two transfers; a withdrawal, an owner's full
+exit and a transfer; a non-owner's full exit (amount 0).
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ from orchestrator.crypto.eddsa import PrivateKey
 from orchestrator.l2.account import Account, int_to_address, pkh_of
 from orchestrator.l2.amounts import pack_amount
 from orchestrator.l2.block import Block, build_block
-from orchestrator.l2.chainhash import ZERO_HASH, domain, next_sync_hashes, op_hash
+from orchestrator.l2.chainhash import (
+    ZERO_HASH,
+    deposit_request_hash,
+    domain,
+    full_exit_request_hash,
+    next_sync_hashes,
+    op_hash,
+)
 from orchestrator.l2.params import PROFILES
 from orchestrator.l2.state import L2State
 from orchestrator.l2.tree import empty_hashes
@@ -132,8 +140,19 @@ def generate() -> str:
     w = Withdraw(0, chain=2, address=ADDRESSES["alice"], amount=3 * ETHER // 10, nonce=1)
     add(f"withdraw(from 0, chain 2, alice.address, amount {w.amount}, nonce 1): m = {w.message(dom)}")
     add("")
+    add("## priority requests (the hash each chain's queue keeps; the sender is in none of them)")
+    bob_pkh = pkh_of(KEYS["bob"].public_key)
+    d = deposit_request_hash(2, 0, ETHER // 2, ADDRESSES["bob"], bob_pkh)
+    add(f"deposit(chain 2, token 0, amount {ETHER // 2}, owner bob.address, bob.pkh), paid by carol:")
+    add(f"  = {_hex(d)}")
+    e = full_exit_request_hash(1, 1, 0, ADDRESSES["bob"])
+    add(f"full_exit(chain 1, account 1, token 0, requester bob.address) = {_hex(e)}")
+    e = full_exit_request_hash(1, 0, 0, ADDRESSES["carol"])
+    add(f"full_exit(chain 1, account 0, token 0, requester carol.address) = {_hex(e)}")
+    add("")
     add("## blocks (test profile: D = 8, N_OP = 2, N_TX = 2)")
-    add("block 1: deposit 1 ETH to alice from chain 1 (account 0), 0.5 ETH to bob from chain 2 (account 1);")
+    add("block 1: deposit 1 ETH to alice from chain 1 (account 0), 0.5 ETH to bob from chain 2 (account 1,")
+    add("         paid by carol: the request names bob's key and address, so the account is bob's);")
     add("         transfers alice -> bob 0.1 ETH, bob -> alice 0.25 ETH")
     add("block 2: alice withdraws 0.3 ETH to chain 2; bob's full exit from chain 1 (0.35 ETH);")
     add("         transfer alice -> bob 0.05 ETH; one Noop L2 slot")

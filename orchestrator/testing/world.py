@@ -106,7 +106,7 @@ class World:
     # -- users' side -----------------------------------------------------------------------------------
 
     def deposit_eth(self, chain: Chain, user: User, amount: int) -> None:
-        deposit = chain.rollup.functions.depositETH(user.pkh_bytes)
+        deposit = chain.rollup.functions.depositETH(user.pkh_bytes, user.address)
         chain.sender(user.l1_key).send(deposit, value=amount, label="deposit ETH")
 
     def deposit_token(self, chain: Chain, user: User, symbol: str, amount: int) -> None:
@@ -114,7 +114,8 @@ class World:
         sender.send(token.functions.mint(user.address, amount), label="mint")
         sender.send(token.functions.approve(chain.rollup.address, amount), label="approve")
         sender.send(
-            chain.rollup.functions.depositERC20(token.address, amount, user.pkh_bytes), label="deposit ERC-20"
+            chain.rollup.functions.depositERC20(token.address, amount, user.pkh_bytes, user.address),
+            label="deposit ERC-20",
         )
 
     def new_requests(self) -> list[PriorityOp]:

@@ -82,10 +82,19 @@ def fund(net: Network, wallet: Wallet) -> None:
 
 
 def deposit(
-    net: Network, wallet: Wallet, chain: ChainConfig, token: Token, amount: int, mint: bool = False
+    net: Network,
+    wallet: Wallet,
+    chain: ChainConfig,
+    token: Token,
+    amount: int,
+    mint: bool = False,
+    receiver: Wallet | None = None,
 ) -> int:
-    """Deposit on `chain`; returns the priority request's serial id (what the sequencer will take)."""
+    """Deposit on `chain` from `wallet`'s L1 funds into the L2 account of `receiver` (default: `wallet`),
+    named by its key and its L1 address, so that the receiver alone owns it, forced exit included; returns
+    the priority request's serial id (what the sequencer will take)."""
     rollup = net.rollup(chain)
+    owner = receiver or wallet
     if token.symbol == chain.native:
         held = int(net.w3(chain).eth.get_balance(Web3.to_checksum_address(wallet.address)))
         if held < amount:
@@ -95,7 +104,7 @@ def deposit(
         receipt = net.send(
             chain,
             wallet.l1_key,
-            rollup.functions.depositETH(wallet.pkh_bytes),
+            rollup.functions.depositETH(owner.pkh_bytes, owner.address),
             amount,
             f"deposit {token.symbol}",
         )
@@ -110,7 +119,7 @@ def deposit(
                 " (devnet: add --mint)"
             )
         net.send(chain, wallet.l1_key, erc20.functions.approve(rollup.address, amount), label="approve")
-        fn = rollup.functions.depositERC20(erc20.address, amount, wallet.pkh_bytes)
+        fn = rollup.functions.depositERC20(erc20.address, amount, owner.pkh_bytes, owner.address)
         receipt = net.send(chain, wallet.l1_key, fn, label="deposit ERC-20")
     return _serial(rollup, receipt)
 

@@ -40,7 +40,9 @@ def test_a_cheap_native_coin_never_becomes_eth(world: World) -> None:
     assert beta.rollup.functions.nativeTokenId().call() == pol != ETH_TOKEN
     assert alpha.rollup.functions.nativeTokenId().call() == ETH_TOKEN
     # A deposit of beta's coin is a POL deposit.
-    receipt = beta.sender(ALICE.l1_key).send(beta.rollup.functions.depositETH(ALICE.pkh_bytes), value=ETHER)
+    receipt = beta.sender(ALICE.l1_key).send(
+        beta.rollup.functions.depositETH(ALICE.pkh_bytes, ALICE.address), value=ETHER
+    )
     [queued] = beta.rollup.events.PriorityRequestQueued().process_receipt(receipt, errors=DISCARD)
     assert queued["args"]["tokenId"] == pol
     # ETH has no way in or out on beta: no full exit of it there, and L2 refuses a withdrawal of it there.
@@ -88,7 +90,7 @@ def test_dust_deposits_are_refused(world: World) -> None:
     minimum = world.config.rollup.eth_min_deposit
     assert f.minDeposit(ETH_TOKEN).call() == minimum
     args = expect_revert(
-        alpha.w3, ALICE.l1_key, f.depositETH(ALICE.pkh_bytes), "DepositTooSmall", minimum - 1
+        alpha.w3, ALICE.l1_key, f.depositETH(ALICE.pkh_bytes, ALICE.address), "DepositTooSmall", minimum - 1
     )
     assert args == (ETH_TOKEN, minimum, minimum - 1)
     usdc = world.config.token("USDC")
@@ -107,7 +109,7 @@ def test_a_request_the_l2_state_refuses_is_marked_and_stops_nothing_else(world: 
     sender = beta.sender(DAVE.l1_key)
     sender.send(unknown.functions.mint(DAVE.address, ETHER))
     sender.send(unknown.functions.approve(beta.rollup.address, ETHER))
-    sender.send(beta.rollup.functions.depositERC20(unknown.address, ETHER, DAVE.pkh_bytes))
+    sender.send(beta.rollup.functions.depositERC20(unknown.address, ETHER, DAVE.pkh_bytes, DAVE.address))
     world.deposit_eth(beta, ALICE, ETHER)  # behind it in beta's queue
     world.deposit_eth(alpha, ALICE, ETHER)
     node = SequencerNode(world.config, world.home, world.prover.prover)

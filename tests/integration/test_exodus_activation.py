@@ -69,8 +69,9 @@ def test_a_missed_deadline_on_a_secondary_stops_every_chain_at_one_reference_blo
     [carol_request] = d.new_requests()
     d.build_block(ops=[carol_request])
     d.commit()
-    # Dave's deposit on beta, in no block at all.
-    d.deposit_eth(beta, DAVE, ETHER // 2)
+    # A deposit to Dave on beta, paid by Alice, in no block at all.
+    f_beta = beta.rollup.functions
+    beta.sender(ALICE.l1_key).send(f_beta.depositETH(DAVE.pkh_bytes, DAVE.address), value=ETHER // 2)
     assert len(d.new_requests()) == 1
 
     # Before the deadline nobody can start exodus; after it, anyone can.
@@ -96,7 +97,9 @@ def test_a_missed_deadline_on_a_secondary_stops_every_chain_at_one_reference_blo
         # No stage moves; deposits and requests are refused; a new operator cannot be set.
         operator = d.config.keys.operator
         assert expect_revert(c.w3, operator, f.revertBlocks([]), "ExodusActive") == ()
-        expect_revert(c.w3, ALICE.l1_key, f.depositETH(ALICE.pkh_bytes), "ExodusActive", value=1)
+        expect_revert(
+            c.w3, ALICE.l1_key, f.depositETH(ALICE.pkh_bytes, ALICE.address), "ExodusActive", value=1
+        )
         expect_revert(c.w3, ALICE.l1_key, f.requestFullExit(0, 0), "ExodusActive")
         # Nor can the owner (the timelock, after its delay) re-point anything exits depend on.
         owner = f.owner().call()
@@ -143,7 +146,12 @@ def test_a_missed_deadline_on_a_secondary_stops_every_chain_at_one_reference_blo
     assert above_r is not None
     assert expect_revert(gamma.w3, DAVE.l1_key, above_r, "BlockNotSynchronized") == (0, 3)
 
-    # Deposits in no block at or below R come back where they were made, once, to their depositor.
+    # Deposits in no block at or below R come back where they were made, once, to the owner each named.
+    # Alice paid for Dave's deposit, but it named Dave: the refund is his, not hers.
+    mismatch = expect_revert(
+        beta.w3, ALICE.l1_key, _refund(beta, 1, ALICE.address, 0, ETHER // 2), "PriorityRequestMismatch"
+    )
+    assert mismatch[1] != bytes(32)  # the request is there; the owner is not Alice
     beta.sender(ALICE.l1_key).send(_refund(beta, 1, DAVE.address, 0, ETHER // 2), label="refund")
     gamma.sender(ALICE.l1_key).send(_refund(gamma, 0, CAROL.address, 0, ETHER), label="refund")
     assert beta.rollup.pending_balance(DAVE.address, 0) == ETHER // 2
@@ -154,5 +162,5 @@ def test_a_missed_deadline_on_a_secondary_stops_every_chain_at_one_reference_blo
     assert again[1] == bytes(32)
     # Bob's deposit was in block 1 (at or below R): it is L2 money, not refundable.
     expect_revert(beta.w3, BOB.l1_key, _refund(beta, 0, BOB.address, 0, ETHER), "PriorityRequestMismatch")
-    # A refund names its depositor: another address does not match the request.
+    # A refund goes to the owner the request named: another address does not match it.
     expect_revert(gamma.w3, DAVE.l1_key, _refund(gamma, 0, DAVE.address, 0, ETHER), "PriorityRequestMismatch")

@@ -98,7 +98,9 @@ def test_no_change_lands_in_exodus(world: World) -> None:
     operation = schedule(alpha, keys.governor, fns)
     upgrade_op = schedule(alpha, keys.governor, [upgrade])
     # Alice deposits; the operator never serves her request; anyone starts exodus after the deadline.
-    alpha.sender(ALICE.l1_key).send(f.depositETH(ALICE.pkh_bytes), value=ETHER, label="deposit")
+    alpha.sender(ALICE.l1_key).send(
+        f.depositETH(ALICE.pkh_bytes, ALICE.address), value=ETHER, label="deposit"
+    )
     advance_time(alpha.w3, world.config.rollup.priority_expiration_seconds + 1)
     transact(alpha.w3, DAVE.l1_key, f.activateExodus())
     advance_time(alpha.w3, world.config.rollup.governance_delay_seconds)
@@ -131,9 +133,9 @@ def test_the_guardian_pauses_deposits_and_commits_only_and_not_for_long(world: W
     expect_revert(beta.w3, DAVE.l1_key, f.pause(), "Unauthorized")
     transact(beta.w3, keys.guardian, f.pause())
     until = f.pausedUntil().call()
-    assert expect_revert(beta.w3, ALICE.l1_key, f.depositETH(ALICE.pkh_bytes), "RollupPaused", ETHER) == (
-        until,
-    )
+    assert expect_revert(
+        beta.w3, ALICE.l1_key, f.depositETH(ALICE.pkh_bytes, ALICE.address), "RollupPaused", ETHER
+    ) == (until,)
     # What users need to leave is never paused: full-exit requests, exodus, payouts.
     transact(beta.w3, ALICE.l1_key, f.requestFullExit(0, 0))
     expect_revert(beta.w3, DAVE.l1_key, f.activateExodus(), "ExodusNotDue")
@@ -144,13 +146,13 @@ def test_the_guardian_pauses_deposits_and_commits_only_and_not_for_long(world: W
         world.commit()
     # The pause ends on its own; the guardian may not start the next one until as long again has passed.
     advance_time(beta.w3, pause_s)
-    transact(beta.w3, ALICE.l1_key, f.depositETH(ALICE.pkh_bytes), ETHER)
+    transact(beta.w3, ALICE.l1_key, f.depositETH(ALICE.pkh_bytes, ALICE.address), ETHER)
     args = expect_revert(beta.w3, keys.guardian, f.pause(), "PauseCoolingDown")
     assert args[0] == until + pause_s
     advance_time(beta.w3, pause_s)
     transact(beta.w3, keys.guardian, f.pause())
     transact(beta.w3, keys.guardian, f.unpause())  # and may end it early
-    transact(beta.w3, ALICE.l1_key, f.depositETH(ALICE.pkh_bytes), ETHER)
+    transact(beta.w3, ALICE.l1_key, f.depositETH(ALICE.pkh_bytes, ALICE.address), ETHER)
 
 
 def test_governance_status_checks_the_trust_model(world: World) -> None:

@@ -121,7 +121,7 @@ def test_request_watcher_survives_reorgs(
         watcher.poll()
         assert _depositor(store, first + 1) == str(3 * MICRO_ETH)
         caplog.set_level(logging.WARNING)
-        deposit = chain.rollup.functions.depositETH(USERS["dave"].pkh_bytes)
+        deposit = chain.rollup.functions.depositETH(USERS["dave"].pkh_bytes, USERS["dave"].address)
         _reorg(w3, DEPTH + 1, [_signed(w3, "dave", deposit, value=4 * MICRO_ETH)])
         dumps = list((world.home / NODE_HOMES).rglob("anvil-state-*"))
         assert dumps, "anvil_reorg wrote no state directory in the devnet: is the node's $HOME redirected?"

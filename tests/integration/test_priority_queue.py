@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from eth_account import Account
-from eth_utils.crypto import keccak
 from web3 import Web3
 from web3.contract import Contract
 from web3.logs import DISCARD
@@ -17,6 +16,7 @@ from web3.types import RPCEndpoint
 from orchestrator.chain.connect import connect
 from orchestrator.config import DeploymentConfig, load_config
 from orchestrator.devnet.launcher import LocalNodes
+from orchestrator.l2.chainhash import deposit_request_hash, full_exit_request_hash
 from tests.chain import deploy, deploy_proxied, expect_deploy_revert, expect_revert, transact
 from tests.helpers import write_devnet
 
@@ -25,17 +25,9 @@ pytestmark = pytest.mark.integration
 CHAIN_ID = 2
 DEPTH = 8
 PKH = bytes.fromhex("ab" * 20)
+OWNER = Web3.to_checksum_address("0x" + "cd" * 20)  # an account owner other than the sender
 USER = "0x" + "42" * 32  # TEST-ONLY key
-
-
-def deposit_hash(chain: int, token: int, amount: int, owner: str, pkh: bytes) -> bytes:
-    packed = bytes([1, chain]) + token.to_bytes(2, "big") + amount.to_bytes(16, "big")
-    return keccak(packed + bytes.fromhex(owner[2:]) + pkh)
-
-
-def full_exit_hash(chain: int, account: int, token: int, requester: str) -> bytes:
-    packed = bytes([3, chain]) + account.to_bytes(4, "big") + token.to_bytes(2, "big")
-    return keccak(packed + bytes.fromhex(requester[2:]))
+ZERO_ADDRESS = "0x" + "00" * 20
 
 
 @dataclass
@@ -76,10 +68,12 @@ def _queued(q: Queue, receipt: Any) -> dict[str, Any]:
 def test_eth_deposit_is_queued_with_its_request_hash(queue: Queue) -> None:
     q = queue
     serial = q.rollup.functions.nextPriorityRequestId().call()
-    receipt = transact(q.w3, USER, q.rollup.functions.depositETH(PKH), value=10**18)
+    receipt = transact(q.w3, USER, q.rollup.functions.depositETH(PKH, OWNER), value=10**18)
     event = _queued(q, receipt)
     assert event["serialId"] == serial and event["opType"] == 1 and event["amount"] == 10**18
-    assert bytes(event["requestHash"]) == deposit_hash(CHAIN_ID, 0, 10**18, q.user, PKH)
+    # the account's owner is the address the request names, not the sender who paid
+    assert event["account"] == OWNER != q.user
+    assert bytes(event["requestHash"]) == deposit_request_hash(CHAIN_ID, 0, 10**18, OWNER, PKH)
     stored = q.rollup.functions.priorityRequests(serial).call()
     assert bytes(stored[0]) == bytes(event["requestHash"])
     assert stored[1] == q.w3.eth.get_block(receipt["blockNumber"])["timestamp"] + 100  # seconds
@@ -89,7 +83,7 @@ def test_eth_deposit_is_queued_with_its_request_hash(queue: Queue) -> None:
 def test_erc20_deposit_credits_what_arrived(queue: Queue) -> None:
     q = queue
     transact(q.w3, USER, q.token.functions.approve(q.rollup.address, 5_000_000))
-    receipt = transact(q.w3, USER, q.rollup.functions.depositERC20(q.token.address, 5_000_000, PKH))
+    receipt = transact(q.w3, USER, q.rollup.functions.depositERC20(q.token.address, 5_000_000, PKH, q.user))
     event = _queued(q, receipt)
     assert event["tokenId"] == 1 and event["amount"] == 5_000_000
     assert q.token.functions.balanceOf(q.rollup.address).call() == 5_000_000
@@ -98,10 +92,17 @@ def test_erc20_deposit_credits_what_arrived(queue: Queue) -> None:
 def test_bad_deposits_are_refused(queue: Queue) -> None:
     q = queue
     f = q.rollup.functions
-    assert expect_revert(q.w3, USER, f.depositETH(PKH), "InvalidAmount") == (0,)
-    expect_revert(q.w3, USER, f.depositETH(bytes(20)), "ZeroPublicKeyHash", value=1)
-    assert expect_revert(q.w3, USER, f.depositERC20(q.user, 1, PKH), "TokenNotRegistered") == (q.user,)
-    expect_revert(q.w3, USER, f.depositERC20(q.token.address, 10**15, PKH), "TransferFailed")  # not approved
+    assert expect_revert(q.w3, USER, f.depositETH(PKH, q.user), "InvalidAmount") == (0,)
+    expect_revert(q.w3, USER, f.depositETH(bytes(20), q.user), "ZeroPublicKeyHash", value=1)
+    expect_revert(q.w3, USER, f.depositETH(PKH, ZERO_ADDRESS), "ZeroOwner", value=1)
+    transact(q.w3, USER, q.token.functions.approve(q.rollup.address, 10))
+    expect_revert(q.w3, USER, f.depositERC20(q.token.address, 10, PKH, ZERO_ADDRESS), "ZeroOwner")
+    assert expect_revert(q.w3, USER, f.depositERC20(q.user, 1, PKH, q.user), "TokenNotRegistered") == (
+        q.user,
+    )
+    expect_revert(
+        q.w3, USER, f.depositERC20(q.token.address, 10**15, PKH, q.user), "TransferFailed"
+    )  # not approved
 
 
 def test_full_exit_request(queue: Queue) -> None:
@@ -109,7 +110,7 @@ def test_full_exit_request(queue: Queue) -> None:
     f = q.rollup.functions
     event = _queued(q, transact(q.w3, USER, f.requestFullExit(7, 1)))
     assert event["opType"] == 3 and event["accountIndex"] == 7
-    assert bytes(event["requestHash"]) == full_exit_hash(CHAIN_ID, 7, 1, q.user)
+    assert bytes(event["requestHash"]) == full_exit_request_hash(CHAIN_ID, 7, 1, q.user)
     assert expect_revert(q.w3, USER, f.requestFullExit(256, 1), "AccountIndexOutOfRange") == (255, 256)
     assert expect_revert(q.w3, USER, f.requestFullExit(1, 9), "UnknownTokenId") == (9,)
 
@@ -120,8 +121,8 @@ def test_pending_balances_are_pulled_once(queue: Queue) -> None:
     receiver = Account.create().address
     # the vault holds what it pays: this test's own deposits, whatever other tests did before
     transact(q.w3, USER, q.token.functions.approve(q.rollup.address, 1_000_000))
-    transact(q.w3, USER, f.depositERC20(q.token.address, 1_000_000, PKH))
-    transact(q.w3, USER, f.depositETH(PKH), value=10**17)
+    transact(q.w3, USER, f.depositERC20(q.token.address, 1_000_000, PKH, q.user))
+    transact(q.w3, USER, f.depositETH(PKH, q.user), value=10**17)
     transact(q.w3, operator, f.testCredit(receiver, 1, 1_000_000))
     transact(q.w3, operator, f.testCredit(receiver, 0, 10**17))
     transact(q.w3, USER, f.withdrawPendingBalance(receiver, 1))  # anyone may push it
