@@ -6,13 +6,15 @@ include "lib/transfer.circom";
 include "lib/commitment.circom";
 
 // ---------------------------------------------------------------------------------------------------
-// Block(D, N_OP, N_TX)
+// Block(D, N_OP, N_TX, VALIDIUM)
 //   The whole block (docs/protocol.md section 7; interface in circuits/README.md): N_OP on-chain
 //   operation slots, then N_TX L2 slots, each starting from the root the previous one produced; the
 //   header and the records serialized from range-checked bit decompositions; sha256 over
 //   header || on-chain section || L2-section commitment (L2SectionCommitment: in rollup mode the L2
-//   section itself, so header || public_data); its low 253 bits as the only public signal.
-//   Parameters: D even, 2 <= D <= 32 (L = D / 2 quaternary levels); N_OP >= 1; N_TX >= 1.
+//   section itself, so header || public_data; in Validium mode its sha256); its low 253 bits as the
+//   only public signal.
+//   Parameters: D even, 2 <= D <= 32 (L = D / 2 quaternary levels); N_OP >= 1; N_TX >= 1; VALIDIUM 0
+//   (rollup mode) or 1 (Validium mode).
 //   Input (all private):
 //     domain          < 2^248 (32 header bytes, the first one 0).
 //     block_number    < 2^64.
@@ -24,18 +26,20 @@ include "lib/commitment.circom";
 //     public_input    uint256(sha256(header || on-chain section || L2-section commitment)) mod 2^253,
 //                     where header = domain (32) || block_number (8) || timestamp (8) || old_root (32)
 //                     || new_root (32), new_root is the root after the last slot, and the L2-section
-//                     commitment is the L2 section itself in rollup mode (so: header || public_data).
+//                     commitment is the L2 section itself in rollup mode (so: header || public_data),
+//                     sha256(L2 section) in Validium mode.
 //   Cost:   N_OP OnchainOpSlot + N_TX TransferSlot + 1,406 (header) + Sha256 of
-//           112 + 64 N_OP + 14 N_TX bytes (rollup mode).
+//           112 + 64 N_OP + 14 N_TX bytes (rollup mode); Validium: Sha256 of 14 N_TX bytes and of
+//           112 + 64 N_OP + 32 bytes.
 // ---------------------------------------------------------------------------------------------------
-template Block(D, N_OP, N_TX) {
+template Block(D, N_OP, N_TX, VALIDIUM) {
     assert(D % 2 == 0 && D >= 2 && D <= 32);
     assert(N_OP >= 1 && N_TX >= 1);
     var L = D \ 2;
     var HEADER_BITS = 8 * 112;
     var OP_BITS = 8 * 64;
     var TX_BITS = 8 * 14;
-    var N_BITS = HEADER_BITS + N_OP * OP_BITS + l2SectionCommitmentBits(N_TX);
+    var N_BITS = HEADER_BITS + N_OP * OP_BITS + l2SectionCommitmentBits(N_TX, VALIDIUM);
 
     signal input domain;
     signal input block_number;
@@ -66,7 +70,7 @@ template Block(D, N_OP, N_TX) {
     signal output public_input;
 
     component commitment = BlockCommitment(N_BITS);
-    component l2_section = L2SectionCommitment(N_TX);
+    component l2_section = L2SectionCommitment(N_TX, VALIDIUM);
 
     // --- on-chain operation slots, then L2 slots, chaining the root.
     component ops[N_OP];
@@ -108,7 +112,7 @@ template Block(D, N_OP, N_TX) {
         }
     }
     var L2_START = HEADER_BITS + N_OP * OP_BITS;
-    for (var i = 0; i < l2SectionCommitmentBits(N_TX); i++) {
+    for (var i = 0; i < l2SectionCommitmentBits(N_TX, VALIDIUM); i++) {
         commitment.bits[L2_START + i] <== l2_section.out[i];
     }
 

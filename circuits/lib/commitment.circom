@@ -32,26 +32,34 @@ template BlockCommitment(N_BITS) {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// L2SectionCommitment(N_TX)
+// L2SectionCommitment(N_TX, VALIDIUM)
 //   The L2-section commitment (docs/protocol.md section 7): what the block commitment hashes of the L2
 //   section, after the on-chain section. Its counterparts: `l2_section_commitment` in
-//   orchestrator/l2/block.py and `PrimaryRollup._l2SectionCommitment`.
-//   Rollup mode (this template): the L2 section itself, so the L2 data is on chain.
-//   A Validium mode replaces this template (and l2SectionCommitmentBits) by a hash of the section that
-//   its data committee signs; the block commitment then hashes that hash.
-//   Parameters: N_TX >= 1 L2 slots.
+//   orchestrator/l2/block.py and `PrimaryRollup._readPublicData` (overridden by ValidiumPrimaryRollup).
+//   Rollup mode (VALIDIUM = 0): the L2 section itself, so the L2 data is on chain.
+//   Validium mode (VALIDIUM = 1): sha256 of the L2 section, the data hash the data committee signs, so
+//   the proof binds exactly the data the committee holds.
+//   Parameters: N_TX >= 1 L2 slots; VALIDIUM 0 or 1.
 //   Input:  bits[N_TX * 112]   the N_TX 14-byte L2 records, each byte MSB first (boolean: from the slots'
 //                              bit decompositions).
-//   Output: out[l2SectionCommitmentBits(N_TX)]   the commitment's bytes, each byte MSB first.
-//   Cost:   none (wires only).
+//   Output: out[l2SectionCommitmentBits(N_TX, VALIDIUM)]   the commitment's bytes, each byte MSB first.
+//   Cost:   rollup none (wires only); Validium one sha256 of 14 N_TX bytes (~30.3k per 64-byte block).
 // ---------------------------------------------------------------------------------------------------
-function l2SectionCommitmentBits(N_TX) {
-    return N_TX * 8 * 14;
+function l2SectionCommitmentBits(N_TX, VALIDIUM) {
+    return VALIDIUM == 1 ? 256 : N_TX * 8 * 14;
 }
 
-template L2SectionCommitment(N_TX) {
+template L2SectionCommitment(N_TX, VALIDIUM) {
+    assert(VALIDIUM == 0 || VALIDIUM == 1);
     signal input bits[N_TX * 8 * 14];
-    signal output out[l2SectionCommitmentBits(N_TX)];
+    signal output out[l2SectionCommitmentBits(N_TX, VALIDIUM)];
 
-    out <== bits;
+    component hash;
+    if (VALIDIUM == 1) {
+        hash = Sha256(N_TX * 8 * 14);  // out[0] is the digest's most significant bit: bytes MSB first
+        hash.in <== bits;
+        out <== hash.out;
+    } else {
+        out <== bits;
+    }
 }

@@ -3,4 +3,4 @@ pragma circom 2.0.0;
 
 include "../block.circom";
 
-component main = Block(24, 4, 16);
+component main = Block(24, 4, 16, 0);

@@ -3,4 +3,4 @@ pragma circom 2.0.0;
 
 include "../block.circom";
 
-component main = Block(16, 2, 4);
+component main = Block(16, 2, 4, 0);

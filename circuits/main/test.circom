@@ -3,4 +3,4 @@ pragma circom 2.0.0;
 
 include "../block.circom";
 
-component main = Block(8, 2, 2);
+component main = Block(8, 2, 2, 0);

@@ -23,7 +23,9 @@ from orchestrator.l2.params import (
     NOOP,
     OP_RECORD_BYTES,
     PUBLIC_INPUT_BITS,
+    ROLLUP,
     TIMESTAMP_BITS,
+    VALIDIUM,
     Profile,
 )
 from orchestrator.l2.state import L2State
@@ -65,13 +67,13 @@ def header_bytes(domain: int, number: int, timestamp: int, old_root: int, new_ro
     )
 
 
-def l2_section_commitment(l2_section: bytes) -> bytes:
+def l2_section_commitment(l2_section: bytes, mode: str = ROLLUP) -> bytes:
     """The L2-section commitment (protocol.md section 7): what the block commitment covers of the L2
     section, and what the primary receives after the on-chain section. Rollup mode: the section itself,
-    N_TX 14-byte records, so the L2 data is on chain. A Validium mode replaces it (a hash its data
-    committee signs); Solidity's `PrimaryRollup._l2SectionCommitment` and circom's
+    N_TX 14-byte records, so the L2 data is on chain. Validium mode: its sha256, the data hash the data
+    committee signs. Solidity's `PrimaryRollup._readPublicData` (and its Validium override) and circom's
     `L2SectionCommitment` are its counterparts."""
-    return l2_section
+    return hashlib.sha256(l2_section).digest() if mode == VALIDIUM else l2_section
 
 
 def commitment_of(header: bytes, public_data: bytes) -> bytes:
@@ -165,8 +167,9 @@ class Block:
     @cached_property
     def committed_data(self) -> bytes:
         """What the commitment hashes after the header, and what the primary's commit takes: the on-chain
-        section and the L2-section commitment (in rollup mode, `public_data` itself)."""
-        return self.onchain_section + l2_section_commitment(self.l2_section)
+        section and the L2-section commitment (in rollup mode, `public_data` itself; in Validium mode the
+        commit also carries the committee's signatures after it)."""
+        return self.onchain_section + l2_section_commitment(self.l2_section, self.profile.mode)
 
     @cached_property
     def commitment(self) -> bytes:

@@ -1,5 +1,5 @@
-"""L1-side hashes: the deployment domain (section 8), priority request hashes (section 6), per-chain op
-hash h_c and sync hash S_c (section 9).
+"""L1-side hashes: the deployment domain (section 8), priority request hashes (section 6), the data
+committee's availability digest (section 7), per-chain op hash h_c and sync hash S_c (section 9).
 
 keccak256 is Ethereum's (eth_hash, from the web3 dependencies). These hashes never enter the circuit;
 the primary recomputes every chain's S_c from proven public data, each secondary its own.
@@ -17,6 +17,8 @@ from orchestrator.l2.params import DEPOSIT, FULL_EXIT, MAX_CHAIN_ID, MIN_CHAIN_I
 from orchestrator.l2.tx import OpRecord
 
 DOMAIN_TAG = b"multichain-zk-rollup/v1"
+AVAILABILITY_TAG = b"multichain-zk-rollup/dac/v1"
+EIP191_PREFIX = b"\x19Ethereum Signed Message:\n32"
 ZERO_HASH = bytes(32)
 """h_c of a block without operations for c, and S_c(0)."""
 
@@ -31,6 +33,21 @@ def domain(primary_evm_chain_id: int, primary_rollup_address: str | bytes | int)
         raise ValueError(str(exc)) from None
     digest = keccak(DOMAIN_TAG + primary_evm_chain_id.to_bytes(8, "big") + address)
     return int.from_bytes(digest, "big") >> 8
+
+
+def availability_digest(domain_value: int, block_number: int, data_hash: bytes) -> bytes:
+    """What a data committee member signs in Validium mode (EIP-191, over these 32 bytes): that it holds
+    the L2 section whose sha256 is `data_hash`, for block `block_number` of the deployment `domain`."""
+    if len(data_hash) != 32:
+        raise ValueError("a data hash is 32 bytes")
+    return keccak(
+        AVAILABILITY_TAG + domain_value.to_bytes(32, "big") + block_number.to_bytes(8, "big") + data_hash
+    )
+
+
+def signed_digest(digest: bytes) -> bytes:
+    """The hash an EIP-191 (personal_sign) signature over the 32-byte `digest` signs."""
+    return keccak(EIP191_PREFIX + digest)
 
 
 def deposit_request_hash(chain: int, token: int, amount: int, owner: str | int, pkh: int | bytes) -> bytes:

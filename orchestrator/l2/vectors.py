@@ -12,9 +12,12 @@ exit and a transfer; a non-owner's full exit (amount 0).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from eth_account import Account as L1Account
 
 from orchestrator.crypto.eddsa import PrivateKey
 from orchestrator.l2.account import Account, int_to_address, pkh_of
@@ -22,13 +25,15 @@ from orchestrator.l2.amounts import pack_amount
 from orchestrator.l2.block import Block, build_block
 from orchestrator.l2.chainhash import (
     ZERO_HASH,
+    availability_digest,
     deposit_request_hash,
     domain,
     full_exit_request_hash,
     next_sync_hashes,
     op_hash,
+    signed_digest,
 )
-from orchestrator.l2.params import PROFILES
+from orchestrator.l2.params import ROLLUP, VALIDIUM, get_profile
 from orchestrator.l2.state import L2State
 from orchestrator.l2.tree import empty_hashes
 from orchestrator.l2.tx import Deposit, FullExit, Transfer, Withdraw
@@ -48,6 +53,7 @@ ADDRESSES = {
 ETHER = 10**18
 TIMESTAMP = 1_700_000_000
 CHAINS = (1, 2, 3)
+DAC_MEMBER_KEY = bytes([7]) * 32  # TEST-ONLY: a committee member's key for the Validium vectors
 PACKED_EXAMPLES = (0, 1, 10**18, 123_456_789 * 10**12, 2**35 - 1, 34_359_738_370)
 
 
@@ -59,9 +65,9 @@ def _root(value: int) -> str:
     return _hex(value.to_bytes(32, "big"))
 
 
-def _blocks(dom: int) -> list[Block]:
-    """The three-block scenario, on a fresh test-profile state."""
-    state = L2State(PROFILES["test"])
+def _blocks(dom: int, mode: str = ROLLUP) -> list[Block]:
+    """The three-block scenario, on a fresh test-profile state, in data mode `mode`."""
+    state = L2State(get_profile("test", mode))
     pkh = {name: pkh_of(key.public_key) for name, key in KEYS.items()}
     alice, bob = KEYS["alice"], KEYS["bob"]
     a_addr, b_addr, c_addr = (ADDRESSES[n] for n in ("alice", "bob", "carol"))
@@ -176,7 +182,29 @@ def generate() -> str:
             add(f"h_{c} = {_hex(op_hash(block.op_records, c))}")
         for c in CHAINS:
             add(f"S_{c} = {_hex(sync[c])}")
+    _validium(add, dom)
     return "```text\n" + "\n".join(out) + "\n```\n"
+
+
+def _validium(add: Callable[[str], None], dom: int) -> None:
+    """Section 7's Validium encoding, for the same blocks: the data hash, what the primary receives and
+    what a committee member signs."""
+    member = L1Account.from_key(DAC_MEMBER_KEY)
+    add("")
+    add("## Validium mode: the same blocks (same roots, records, h_c and S_c)")
+    add(f"committee member key = {_hex(DAC_MEMBER_KEY)}, address {member.address}")
+    for block in _blocks(dom, VALIDIUM):
+        data_hash = hashlib.sha256(block.l2_section).digest()
+        digest = availability_digest(dom, block.number, data_hash)
+        signature = member.unsafe_sign_hash(signed_digest(digest)).signature
+        add("")
+        add(f"### block {block.number} (Validium)")
+        add(f"data_hash = sha256(l2_section) = {_hex(data_hash)}")
+        add(f"committed_data = {_hex(block.committed_data)}")
+        add(f"commitment = {_hex(block.commitment)}")
+        add(f"public_input = {block.public_input}")
+        add(f"availability_digest = {_hex(digest)}")
+        add(f"member signature (r || s || v) = {_hex(bytes(signature))}")
 
 
 def protocol_path() -> Path:

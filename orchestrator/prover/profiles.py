@@ -29,13 +29,14 @@ def _quiet(_: str) -> AbstractContextManager[object]:
 
 
 def main_file(profile: str) -> Path:
-    get_profile(profile)  # an unknown profile is a ConfigError naming the known ones
-    return Path("circuits") / "main" / f"{profile}.circom"
+    """The block circuit's main: `profile` names a circuit (`test`, or `test_validium` in Validium mode)."""
+    circuit = get_profile(profile).circuit  # an unknown profile is a ConfigError naming the known ones
+    return Path("circuits") / "main" / f"{circuit}.circom"
 
 
 def exit_main_file(profile: str) -> Path:
-    get_profile(profile)
-    return Path("circuits") / "main" / f"exit_{profile}.circom"
+    """The exit circuit's main: one per shape, whatever the data mode (it proves a leaf of a state root)."""
+    return Path("circuits") / "main" / f"exit_{get_profile(profile).name}.circom"
 
 
 def compiled_profile(profile: str, status: Status = _quiet) -> CompiledCircuit:

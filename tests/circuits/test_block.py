@@ -1,4 +1,4 @@
-"""The `test` profile block circuit (Block(8, 2, 2)) against the Python reference: a chain of blocks
+"""The `test` profile block circuit (Block(8, 2, 2, 0)) against the Python reference: a chain of blocks
 mixing every operation type, the public input against hashlib, and block-level rejections."""
 
 from __future__ import annotations

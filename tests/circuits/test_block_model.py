@@ -13,7 +13,7 @@ from orchestrator.crypto.eddsa import PrivateKey
 from orchestrator.l2.account import pkh_of
 from orchestrator.l2.block import Block, build_block
 from orchestrator.l2.chainhash import domain
-from orchestrator.l2.params import PROFILES
+from orchestrator.l2.params import ROLLUP, VALIDIUM, get_profile
 from orchestrator.l2.state import L2State
 from orchestrator.l2.tx import Deposit, FullExit, Transfer, Withdraw
 from orchestrator.prover.compile import CompiledCircuit
@@ -21,6 +21,7 @@ from tests.circuits.harness import fails, run
 
 Circuit = Callable[[str], CompiledCircuit]
 TEST_MAIN = "circuits/main/test.circom"
+VALIDIUM_MAIN = "circuits/main/test_validium.circom"
 DOMAIN = domain(31337, "0x5fbdb2315678afecb367f032d93f642f64180aa3")
 ALICE, BOB, CAROL = (PrivateKey(bytes([i]) * 32) for i in (21, 22, 23))
 ADDR_A, ADDR_B, ADDR_C = (int(c * 40, 16) for c in "abc")
@@ -31,8 +32,8 @@ def _pkh(key: PrivateKey) -> int:
     return pkh_of(key.public_key)
 
 
-def _model_blocks() -> list[Block]:
-    state = L2State(PROFILES["test"])
+def _model_blocks(mode: str = ROLLUP) -> list[Block]:
+    state = L2State(get_profile("test", mode))
     blocks = []
     blocks.append(
         build_block(
@@ -124,9 +125,46 @@ def test_protocol_vectors(block_circuit: CompiledCircuit, workdir: Path) -> None
     # These blocks' constraint satisfaction is checked by the other tests of this module.
     computed = [run(block_circuit, b.circuit_input(), workdir, check=False).outputs[0] for b in blocks]
     assert computed == [b.public_input for b in blocks]
+    assert _documented_public_inputs(ROLLUP) == computed
+
+
+def _documented_public_inputs(mode: str) -> list[int]:
+    """The `public_input =` lines of docs/protocol.md section 11, for one mode's blocks."""
+    from orchestrator.l2 import vectors
+
     documented = vectors.documented_block(vectors.protocol_path().read_text(encoding="utf-8"))
-    lines = [
-        line.split("=", 1)[1].strip() for line in documented.splitlines() if line.startswith("public_input =")
+    rollup, _, validium = documented.partition("## Validium mode")
+    text = validium if mode == VALIDIUM else rollup
+    return [int(line.split("=", 1)[1]) for line in text.splitlines() if line.startswith("public_input =")]
+
+
+@pytest.fixture(scope="module")
+def validium_circuit(circuit: Circuit) -> CompiledCircuit:
+    return circuit(VALIDIUM_MAIN)
+
+
+def test_validium_circuit_matches_model_and_vectors(validium_circuit: CompiledCircuit, workdir: Path) -> None:
+    """Validium mode: the circuit hashes the L2 section itself (sha256, the data hash the committee
+    signs), so the same blocks give other public inputs, the ones the model and section 11 give."""
+    from orchestrator.l2 import vectors
+
+    blocks = _model_blocks(VALIDIUM)
+    for block, rollup_block in zip(blocks, _model_blocks(ROLLUP), strict=True):
+        assert block.new_root == rollup_block.new_root and block.public_input != rollup_block.public_input
+        assert run(validium_circuit, block.circuit_input(), workdir).outputs == (block.public_input,)
+    dom = domain(vectors.PRIMARY_EVM_CHAIN_ID, vectors.PRIMARY_ROLLUP)
+    computed = [
+        run(validium_circuit, b.circuit_input(), workdir, check=False).outputs[0]
+        for b in vectors._blocks(dom, VALIDIUM)
     ]
-    if lines:  # once the vectors are written into docs/protocol.md
-        assert [int(v) for v in lines] == computed
+    assert computed == [b.public_input for b in vectors._blocks(dom, VALIDIUM)]
+    assert _documented_public_inputs(VALIDIUM) == computed
+
+
+def test_validium_circuit_refuses_a_changed_transfer(
+    validium_circuit: CompiledCircuit, workdir: Path
+) -> None:
+    """A transfer changed after signing fails in Validium mode too: the section is hashed, not trusted."""
+    inputs = _model_blocks(VALIDIUM)[1].circuit_input()
+    bad = {**inputs, "tx_to": [inputs["tx_to"][0], "2"]}
+    assert fails(validium_circuit, bad, workdir)

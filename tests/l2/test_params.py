@@ -10,6 +10,7 @@ from orchestrator.l2.params import (
     L2_RECORD_BYTES,
     OP_RECORD_BYTES,
     PROFILES,
+    VALIDIUM,
     Profile,
     get_profile,
 )
@@ -36,3 +37,14 @@ def test_bad_profiles_refused() -> None:
     with pytest.raises(ConfigError, match="known: test, dev, bench"):
         get_profile("nope")
     assert get_profile("dev") is PROFILES["dev"]
+    with pytest.raises(ConfigError, match="unknown data mode 'plasma'"):
+        get_profile("dev", "plasma")
+
+
+def test_a_profile_is_a_shape_in_a_data_mode() -> None:
+    validium = get_profile("test", VALIDIUM)
+    assert validium.circuit == "test_validium" and validium.validium
+    assert get_profile("test_validium") == validium  # a circuit's name finds it too
+    assert (validium.depth, validium.n_op, validium.n_tx) == (8, 2, 2)
+    assert PROFILES["test"].committed_data_bytes == PROFILES["test"].public_data_bytes == 2 * 64 + 2 * 14
+    assert validium.committed_data_bytes == 2 * 64 + 32

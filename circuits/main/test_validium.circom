@@ -1,0 +1,7 @@
+// Profile `test` (docs/protocol.md section 1): D = 8, N_OP = 2, N_TX = 2, in Validium mode (section 7): the
+// block commitment hashes sha256 of the L2 section, which the data committee signs.
+pragma circom 2.0.0;
+
+include "../block.circom";
+
+component main = Block(8, 2, 2, 1);
