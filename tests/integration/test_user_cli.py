@@ -86,18 +86,18 @@ def test_withdraw_to_takes_a_wallet_name_or_a_full_checked_address_and_nothing_e
 
 
 def test_a_deposit_to_another_wallet_names_its_key_and_address(rollup: RunningRollup) -> None:
-    """Pia pays, Quin owns: the account is found by Quin's key and Quin's L1 address (issue 14 point 7)."""
-    _cli(rollup, "account", "create", "pia")
+    """Fay pays, Quin owns: the account is found by Quin's key and Quin's L1 address (issue 14 point 7)."""
+    _cli(rollup, "account", "create", "fay")
     _cli(rollup, "account", "create", "quin")
-    line = _cli(rollup, "deposit", "pia", "1", "ETH", "--chain", "beta", "--to", "nobody", ok=False)
+    line = _cli(rollup, "deposit", "fay", "1", "ETH", "--chain", "beta", "--to", "nobody", ok=False)
     assert "no wallet 'nobody'" in line
-    out = _cli(rollup, "deposit", "pia", "0.5", "ETH", "--chain", "beta", "--to", "quin")
-    assert "pia's deposit of 0.5 ETH to quin queued on beta" in out and "quin's ETH account" in out
+    out = _cli(rollup, "deposit", "fay", "0.5", "ETH", "--chain", "beta", "--to", "quin")
+    assert "fay's deposit of 0.5 ETH to quin queued on beta" in out and "quin's ETH account" in out
     eth = rollup.net.token("ETH")
     quin = own_account(rollup.client, load_wallet(rollup.home, "quin"), eth)
     assert int(quin["balance"]) == 5 * 10**17
     assert quin["address"].lower() == load_wallet(rollup.home, "quin").address.lower()
-    assert rollup.client.accounts_of(load_wallet(rollup.home, "pia").address) == []
+    assert rollup.client.accounts_of(load_wallet(rollup.home, "fay").address) == []
 
 
 def test_refusals_speak_token_units_and_names_and_change_nothing(rollup: RunningRollup) -> None:
