@@ -160,3 +160,21 @@ error PauseLength(uint64 maxSeconds, uint64 actual);
 error PauseCoolingDown(uint256 availableAt, uint256 currentTimestamp);
 /// @notice The implementation was built for another proxy: its domain would not bind this deployment.
 error DomainMismatch(uint256 expected, uint256 actual);
+
+// ---- Validium: the data-availability committee (docs/validium.md) ----
+
+/// @notice A commit's committee signatures are fewer than the threshold.
+error TooFewSignatures(uint256 threshold, uint256 count);
+/// @notice The signatures are a count byte and that many 65-byte signatures.
+error SignaturesLength(uint256 expected, uint256 actual);
+/// @notice Signature `index` does not recover (a bad `v`, a high `s`, or no signer at all).
+error InvalidSignature(uint256 index);
+/// @notice `signer` is not a member of the data committee (a non-member, or a digest of another block or
+///         deployment, which recovers to an arbitrary address).
+error NotACommitteeMember(address signer);
+/// @notice A committee has between 1 and `max` members.
+error CommitteeSize(uint256 max, uint256 actual);
+/// @notice A committee's threshold is between 1 and its member count.
+error InvalidThreshold(uint256 members, uint256 threshold);
+/// @notice An upgrade may not change the deployment's data mode (0 rollup, 1 Validium).
+error DataModeMismatch(uint8 expected, uint8 actual);

@@ -59,6 +59,14 @@ contract PrimaryRollup is IPrimaryRollup, RollupBase, PrimaryStorage, IMessageRe
         super._authorizeUpgrade(implementation);
         uint256 next = PrimaryRollup(implementation).domain();
         if (next != domain) revert DomainMismatch(domain, next);
+        uint8 mode = PrimaryRollup(implementation).dataMode();
+        if (mode != dataMode()) revert DataModeMismatch(dataMode(), mode);
+    }
+
+    /// @notice The deployment's data mode, fixed for its life: 0 rollup (the L2 data is on this chain),
+    ///         1 Validium (ValidiumPrimaryRollup: a data committee holds it).
+    function dataMode() public pure virtual returns (uint8) {
+        return 0;
     }
 
     function _genesis(bytes32 stateRoot) internal view override returns (StoredBlockInfo memory genesis) {
@@ -103,7 +111,8 @@ contract PrimaryRollup is IPrimaryRollup, RollupBase, PrimaryStorage, IMessageRe
             revert NonSequentialBlock(previous.blockNumber + 1, blk.blockNumber);
         }
         _checkTimestamp(previous.timestamp, blk.timestamp);
-        (bytes32[] memory opsHashes, uint256 chainMask, uint64 consumed) = _readPublicData(blk.publicData);
+        (bytes32[] memory opsHashes, uint256 chainMask, uint64 consumed, uint256 committed) =
+            _readPublicData(blk.publicData, blk.blockNumber);
         for (uint256 c = 0; c < chainCount; ++c) {
             if (chainMask & (1 << (c + 1)) != 0) {
                 sync[c] = SyncHash.next(sync[c], blk.blockNumber, blk.newStateRoot, opsHashes[c]);
@@ -114,7 +123,12 @@ contract PrimaryRollup is IPrimaryRollup, RollupBase, PrimaryStorage, IMessageRe
             timestamp: blk.timestamp,
             stateRoot: blk.newStateRoot,
             commitment: BlockCommitment.commitment(
-                domain, blk.blockNumber, blk.timestamp, previous.stateRoot, blk.newStateRoot, blk.publicData
+                domain,
+                blk.blockNumber,
+                blk.timestamp,
+                previous.stateRoot,
+                blk.newStateRoot,
+                blk.publicData[:committed]
             ),
             opsHash: opsHashes[rollupChainId - 1],
             syncHash: keccak256(abi.encodePacked(sync)),
@@ -129,24 +143,26 @@ contract PrimaryRollup is IPrimaryRollup, RollupBase, PrimaryStorage, IMessageRe
 
     // ---- the L2-section commitment: the seam between data-availability modes (docs/protocol.md section 7)
 
-    /// @notice Read a block's public data: its N_OP on-chain records (`_readOnchainSection`, the same in
-    ///         every mode), then the L2-section commitment, which the block commitment hashes after them.
-    ///         This contract is the rollup mode: the L2-section commitment is the L2 section itself, N_TX
-    ///         14-byte records, so the L2 data is on chain; it is never parsed here (a transfer costs its
-    ///         calldata and its share of sha256), only its length is checked. A Validium mode overrides
-    ///         this: a 32-byte hash of the section, checked against its data committee's signatures, then
-    ///         `_readOnchainSection` as here; the circuit's L2SectionCommitment and
-    ///         orchestrator/l2/block.py's l2_section_commitment change with it.
-    function _readPublicData(bytes calldata publicData)
+    /// @notice Read block `blockNumber`'s public data: its N_OP on-chain records (`_readOnchainSection`, the
+    ///         same in every mode), then the L2-section commitment; `committed` is how many leading bytes
+    ///         the block commitment hashes. This contract is the rollup mode: the L2-section commitment is
+    ///         the L2 section itself, N_TX 14-byte records, so the L2 data is on chain; it is never parsed
+    ///         here (a transfer costs its calldata and its share of sha256), only its length is checked,
+    ///         and all of it is committed. ValidiumPrimaryRollup overrides this: a 32-byte hash of the
+    ///         section, then its data committee's signatures over it (not committed); the circuit's
+    ///         L2SectionCommitment and orchestrator/l2/block.py's l2_section_commitment change with it.
+    function _readPublicData(bytes calldata publicData, uint64 blockNumber)
         internal
         view
         virtual
-        returns (bytes32[] memory opsHashes, uint256 chainMask, uint64 consumed)
+        returns (bytes32[] memory opsHashes, uint256 chainMask, uint64 consumed, uint256 committed)
     {
+        blockNumber; // the rollup mode's data needs no block-specific check
         uint256 expectedLength = uint256(opSlots) * Operations.OP_RECORD_BYTES
             + uint256(l2Slots) * Operations.L2_RECORD_BYTES;
         if (publicData.length != expectedLength) revert PublicDataLength(expectedLength, publicData.length);
-        return _readOnchainSection(publicData);
+        (opsHashes, chainMask, consumed) = _readOnchainSection(publicData);
+        committed = expectedLength;
     }
 
     /// @dev Walk the on-chain records: types and chain ids valid, this chain's own records matched against

@@ -23,7 +23,6 @@ from pathlib import Path
 from orchestrator.exodus.exits import exit_call, refund_call, report_liquidity_call, unexecuted_deposits
 from orchestrator.exodus.restore import restore
 from orchestrator.l2.exit import exit_claim
-from orchestrator.l2.params import get_profile
 from orchestrator.l2.replay import Replay, split_public_data
 from orchestrator.l2.tx import Transfer
 from orchestrator.paths import repo_root
@@ -57,7 +56,7 @@ def gas_of_exodus(world: World, exit_prover: ExitProver) -> list[tuple[str, str,
     d.relay()
     beta.sender(DAVE.l1_key).send(report_liquidity_call(beta, 0), label="report liquidity")
     d.relay()
-    restored = restore(alpha, get_profile(d.config.rollup.profile), 2)
+    restored = restore(alpha, d.config.rollup.circuit, 2)
     alice = exit_claim(restored.state, 0)
     fn = exit_call(alpha, restored.stored, alice, exit_prover.prove(alice), {1: alice.leaf.balance})
     alpha.sender(ALICE.l1_key).send(fn, label="exit, paid on the primary")
@@ -93,7 +92,7 @@ def restore_speed(world: World, blocks: int) -> dict[str, float]:
         if (n + 1) % 25 == 0:
             d.commit()
     d.commit()
-    profile = get_profile(d.config.rollup.profile)
+    profile = d.config.rollup.circuit
     restored = restore(alpha, profile, blocks)
     assert restored.state.root == d.ledger.block(blocks).new_root
     started = time.perf_counter()

@@ -82,3 +82,4 @@ EXITS = "PrimaryExits"  # the primary's exits module, run by delegatecall from i
 TIMELOCK = "TimelockController"  # owns the rollup and the messenger (docs/security.md)
 VERIFIER = "Groth16Verifier"
 EXIT_VERIFIER = "ExitVerifier"
+DATA_COMMITTEE = "DataCommittee"  # Validium only, on the primary: the data-availability committee

@@ -18,6 +18,7 @@ from eth_account import Account
 from web3 import Web3
 
 from orchestrator.chain.addresses import (
+    DATA_COMMITTEE,
     EXIT_VERIFIER,
     EXITS,
     MESSENGER,
@@ -38,7 +39,6 @@ from orchestrator.chain.sender import Sender
 from orchestrator.config import ChainConfig, DeploymentConfig
 from orchestrator.contracts.compiler import ContractArtifact, compile_contracts
 from orchestrator.errors import DeployError
-from orchestrator.l2.params import get_profile
 from orchestrator.l2.state import L2State
 from orchestrator.prover.groth16 import VerifyingKey
 from orchestrator.prover.solidity_verifier import generate_verifier
@@ -85,7 +85,7 @@ def deploy_all(
 
 
 def _rollup_params(config: DeploymentConfig, chain: ChainConfig, messenger: str) -> tuple[Any, ...]:
-    profile = get_profile(config.rollup.profile)
+    profile = config.rollup.circuit
     return (
         chain.rollup_chain_id,
         profile.depth,
@@ -137,16 +137,23 @@ def _deploy_proxies(
     """The rollup's implementation (and the primary's exits module) and both proxies, at nonces known
     in advance: each is built with the others' addresses (the rollup's domain binds its proxy, the
     messenger is frozen by its rollup's exodus), and a wrong guess fails the deployment."""
-    keys = ([EXITS] if chain.is_primary else []) + [ROLLUP_IMPLEMENTATION, MESSENGER, ROLLUP]
+    committee = config.committee if chain.is_primary else None
+    keys = ([EXITS] if chain.is_primary else []) + ([DATA_COMMITTEE] if committee else [])
+    keys += [ROLLUP_IMPLEMENTATION, MESSENGER, ROLLUP]
     base = sender.next_nonce()
     at = {key: create_address(sender.address, base + i) for i, key in enumerate(keys)}
     timelock = deployed[TIMELOCK].address
     params = _rollup_params(config, chain, at[MESSENGER])
-    profile = get_profile(config.rollup.profile)
+    profile = config.rollup.circuit
     plan: list[tuple[str, ContractArtifact, list[Any]]] = []
     if chain.is_primary:
         plan.append((EXITS, artifacts[EXITS], [params, deployed[EXIT_VERIFIER].address]))
-    name, rollup_args = rollup_implementation(config, chain, at[MESSENGER], at.get(EXITS, ""), at[ROLLUP])
+    if committee is not None:  # owned by the timelock from the start: no member change skips the delay
+        members = [committee.addresses, committee.threshold]
+        plan.append((DATA_COMMITTEE, artifacts[DATA_COMMITTEE], [timelock, *members]))
+    name, rollup_args = rollup_implementation(
+        config, chain, at[MESSENGER], at.get(EXITS, ""), at[ROLLUP], at.get(DATA_COMMITTEE, "")
+    )
     plan.append((ROLLUP_IMPLEMENTATION, artifacts[name], rollup_args))
     validators = [Account.from_key(k).address for k in config.keys.validators]
     messenger_init = _encoded(
@@ -173,14 +180,17 @@ def _deploy_proxies(
 
 
 def rollup_implementation(
-    config: DeploymentConfig, chain: ChainConfig, messenger: str, exits: str, proxy: str
+    config: DeploymentConfig, chain: ChainConfig, messenger: str, exits: str, proxy: str, committee: str = ""
 ) -> tuple[str, list[Any]]:
     """The contract and constructor arguments of `chain`'s rollup implementation, for the proxy at `proxy`
-    (a new deployment's, or a live one's when it is upgraded)."""
+    (a new deployment's, or a live one's when it is upgraded); a Validium primary's checks `committee`."""
     params = _rollup_params(config, chain, messenger)
-    profile = get_profile(config.rollup.profile)
+    profile = config.rollup.circuit
     if chain.is_primary:
-        return "PrimaryRollup", [params, len(config.chains), profile.n_op, profile.n_tx, exits, proxy]
+        args = [params, len(config.chains), profile.n_op, profile.n_tx, exits, proxy]
+        if profile.validium:
+            return "ValidiumPrimaryRollup", [*args, committee]
+        return "PrimaryRollup", args
     return "SecondaryRollup", [params, config.primary.rollup_chain_id, profile.n_op]
 
 

@@ -14,6 +14,7 @@ from orchestrator.paths import repo_root
 from orchestrator.prover.profiles import main_file
 
 PROFILES = ("test", "dev", "bench")
+MODES = ("rollup", "validium")
 
 
 @click.group()
@@ -30,28 +31,39 @@ def circuit() -> None:
     help="Circuit size: test (CI), dev or bench (see docs/protocol.md section 1).",
 )
 @click.option(
+    "--mode",
+    type=click.Choice(MODES),
+    default="rollup",
+    show_default=True,
+    help="Data mode: Validium's circuit hashes the L2 section (docs/protocol.md section 7).",
+)
+@click.option(
     "--zkey",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     default=None,
     help="Keys from a snarkjs Groth16 ceremony (.zkey) instead of the unsafe setup.",
 )
-def build(profile: str, zkey: Path | None) -> None:
+def build(profile: str, mode: str, zkey: Path | None) -> None:
     """Compile the block circuit of a profile (cached), run its setup and write its Solidity verifier.
 
     Without --zkey the setup is single-party: UNSAFE for anything of value. docs/circuits.md ("Trusted
     setup") describes the ceremony whose zkey replaces it.
     """
+    from orchestrator.l2.params import get_profile
     from orchestrator.prover.profiles import exit_profile_keys, profile_keys
     from orchestrator.prover.solidity_verifier import write_verifier
 
     started = time.monotonic()
-    compiled, keys = profile_keys(profile, console.status, zkey=zkey)
+    circuit_name = get_profile(profile, mode).circuit
+    compiled, keys = profile_keys(circuit_name, console.status, zkey=zkey)
     console.print(
         f"compiled {compiled.name}: {compiled.constraints:,} constraints "
         f"({'cached' if compiled.cache_hit else f'{compiled.compile_seconds:.1f} s'})"
     )
     console.print(f"keys: {keys.directory} ({keys.origin}{', UNSAFE' if keys.unsafe else ''})")
-    verifier = write_verifier(keys.verifying_key, contract_name="Groth16Verifier")
+    verifier = write_verifier(
+        keys.verifying_key, _verifier_path(circuit_name), contract_name="Groth16Verifier"
+    )
     console.print(f"verifier: {verifier}")
     exit_compiled, exit_keys = exit_profile_keys(profile, console.status)
     exit_verifier = write_verifier(exit_keys.verifying_key, contract_name="ExitVerifier")
@@ -91,6 +103,15 @@ def info() -> None:
             f"{compiled.compile_seconds:.0f} s",
         )
     console.print(table)
+
+
+def _verifier_path(circuit_name: str) -> Path | None:
+    """build/verifiers/Groth16Verifier.sol for a rollup-mode circuit (as before), else one per circuit."""
+    from orchestrator.paths import build_dir
+
+    if circuit_name in PROFILES:
+        return None
+    return build_dir() / "verifiers" / circuit_name / "Groth16Verifier.sol"
 
 
 def _repo_file(relative: Path) -> Path:

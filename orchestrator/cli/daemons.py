@@ -1,7 +1,8 @@
-"""`rollup sequencer` and `rollup relayer`: run a daemon in the foreground until SIGINT or SIGTERM.
+"""`rollup sequencer`, `rollup relayer` and `rollup dac --member NAME` (Validium mode's committee members):
+run a daemon in the foreground until SIGINT or SIGTERM.
 
-Both read the devnet file and the deployments under --home; both keep their state in --home
-(sequencer.db, relayer.db), so stopping and starting again, or `kill -9`, resumes where they were.
+Each reads the devnet file and the deployments under --home and keeps its state in --home (sequencer.db,
+relayer.db, dac/NAME.db), so stopping and starting again, or `kill -9`, resumes where it was.
 Each first takes its lock in the home (<name>.lock, orchestrator/devnet/lifecycle.py): a second daemon of
 the kind on the same home is refused with one error line naming the pid that holds it.
 """
@@ -81,3 +82,24 @@ def relayer(ctx: CliContext, verbose: bool, retry_given_up: bool) -> None:
                 "%d given-up messages to try again", daemon.store.retry_given_up()
             )
         daemon.run(stop, lock)
+
+
+@click.command()
+@click.option("--member", "name", required=True, help="Which [[committee.members]] entry to run.")
+@click.option("-v", "--verbose", is_flag=True, help="Log every RPC call.")
+@click.option(
+    "--test-fault",
+    type=click.Choice(["wrong-data", "sign-without-storing", "slow"]),
+    hidden=True,
+    help="TEST-ONLY misbehaviour (refused unless every chain is a local devnet).",
+)
+@pass_cli
+def dac(ctx: CliContext, name: str, verbose: bool, test_fault: str | None) -> None:
+    """Run one data-availability committee member (Validium mode): store L2 sections, sign, serve them."""
+    from orchestrator.dac.member import Member
+
+    _logging(verbose)
+    stop = _stop_on_signals()
+    config = ctx.config()
+    with _lock(ctx, f"dac-{name}") as lock:
+        Member(config, name, ctx.home, test_fault).run(stop, lock)

@@ -23,8 +23,8 @@ def deploy(ctx: CliContext) -> None:
     started = time.monotonic()
     for chain in config.chains:  # a stopped devnet is one error line, before any circuit work
         connect(chain)
-    _, keys = profile_keys(config.rollup.profile, console.status)
-    _, exit_keys = exit_profile_keys(config.rollup.profile, console.status)
+    _, keys = profile_keys(config.rollup.circuit.circuit, console.status)
+    _, exit_keys = exit_profile_keys(config.rollup.circuit.circuit, console.status)
     deployments = deploy_all(config, ctx.home, keys.verifying_key, exit_keys.verifying_key)
     console.print(
         f"deployed to {len(deployments.chains)} chain(s) in {time.monotonic() - started:.1f} s; "

@@ -64,6 +64,7 @@ for command in (
     circuit.circuit,
     daemons.sequencer,
     daemons.relayer,
+    daemons.dac,
     status.status,
     w.account,
     w.deposit,

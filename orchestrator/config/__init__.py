@@ -11,16 +11,18 @@ import tomllib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
+from orchestrator.config.committee import CommitteeConfig, parse_committee
+from orchestrator.config.committee import MemberConfig as MemberConfig
+from orchestrator.config.reader import Reader as _Reader
 from orchestrator.errors import ConfigError
-from orchestrator.l2.params import PROFILES
+from orchestrator.l2.params import MODES, PROFILES, ROLLUP, Profile, get_profile
 
 MAX_CHAINS = 8
 NATIVE_DECIMALS = 18
 FINALIZED = "finalized"  # a chain's confirmations: wait for the node's finalized block
 _NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
-_KEY_RE = re.compile(r"^0x[0-9a-fA-F]{64}$")
 _SYMBOL_RE = re.compile(r"^[A-Z][A-Z0-9]{0,10}$")
 
 
@@ -106,6 +108,16 @@ class RollupConfig:
     governance_delay_seconds: int = 172_800  # every change waits this long; more than the exodus window
     pause_seconds: int = 3_600  # a guardian's pause; at most a quarter of the exodus window
     eth_min_deposit: int = 10**12  # wei: the smallest ETH deposit (a millionth of an ETH)
+    mode: str = ROLLUP  # data availability, fixed at deployment: "rollup" or "validium" (docs/validium.md)
+
+    @property
+    def circuit(self) -> Profile:
+        """The circuit profile: the shape `profile` in data mode `mode`."""
+        return get_profile(self.profile, self.mode)
+
+    @property
+    def validium(self) -> bool:
+        return self.circuit.validium
 
 
 @dataclass(frozen=True)
@@ -140,6 +152,7 @@ class DeploymentConfig:
     rollup: RollupConfig = field(default_factory=lambda: RollupConfig())
     sequencer: SequencerConfig = field(default_factory=lambda: SequencerConfig())
     relayer: RelayerConfig = field(default_factory=lambda: RelayerConfig())
+    committee: CommitteeConfig | None = None  # Validium mode's data committee (None in rollup mode)
 
     @property
     def primary(self) -> ChainConfig:
@@ -187,7 +200,9 @@ def load_config(path: Path) -> DeploymentConfig:
 def parse_config(raw: dict[str, Any], path: Path) -> DeploymentConfig:
     r = _Reader(path)
     r.only_keys(
-        raw, "top level", {"devnet", "rollup", "sequencer", "relayer", "test_keys", "tokens", "chains"}
+        raw,
+        "top level",
+        {"devnet", "rollup", "sequencer", "relayer", "test_keys", "tokens", "chains", "committee"},
     )
     devnet = r.table(raw, "devnet", required=False)
     r.only_keys(devnet, "[devnet]", {"block_time"})
@@ -201,6 +216,9 @@ def parse_config(raw: dict[str, Any], path: Path) -> DeploymentConfig:
     rollup = _parse_rollup(r, r.table(raw, "rollup", required=False))
     sequencer = _parse_sequencer(r, r.table(raw, "sequencer", required=False))
     relayer = _parse_relayer(r, r.table(raw, "relayer", required=False))
+    committee = parse_committee(r, r.table(raw, "committee", required=False), rollup.mode)
+    if committee is not None and sequencer.rpc_port in {m.port for m in committee.members}:
+        r.fail(f"[committee]: a member's port is the sequencer's rpc_port {sequencer.rpc_port}")
     return DeploymentConfig(
         path=path,
         block_time=block_time,
@@ -210,6 +228,7 @@ def parse_config(raw: dict[str, Any], path: Path) -> DeploymentConfig:
         rollup=rollup,
         sequencer=sequencer,
         relayer=relayer,
+        committee=committee,
     )
 
 
@@ -259,6 +278,7 @@ def _parse_rollup(r: _Reader, t: dict[str, Any]) -> RollupConfig:
             "governance_delay_seconds",
             "pause_seconds",
             "eth_min_deposit",
+            "mode",
         },
     )
     defaults = RollupConfig()
@@ -293,7 +313,10 @@ def _parse_rollup(r: _Reader, t: dict[str, Any]) -> RollupConfig:
     eth_min = r.integer(
         t, "eth_min_deposit", "[rollup]", low=1, high=2**63 - 1, default=defaults.eth_min_deposit
     )
-    return RollupConfig(profile, expiration, delay, pause, eth_min)
+    mode = r.string(t, "mode", "[rollup]") if "mode" in t else defaults.mode
+    if mode not in MODES:
+        r.fail(f"[rollup]: unknown mode {mode!r} (known: {', '.join(MODES)})")
+    return RollupConfig(profile, expiration, delay, pause, eth_min, mode)
 
 
 def _parse_keys(r: _Reader, t: dict[str, Any]) -> TestKeys:
@@ -428,56 +451,3 @@ def _check_distinct(r: _Reader, label: str, values: list[Any]) -> None:
         if v in seen:
             r.fail(f"two entries use the same {label} {v!r}; each must be distinct")
         seen.add(v)
-
-
-class _Reader:
-    """Typed accessors that turn a wrong type or range into one ConfigError naming the file."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def fail(self, message: str) -> NoReturn:
-        raise ConfigError(f"{self.path}: {message}")
-
-    def only_keys(self, table: dict[str, Any], where: str, allowed: set[str]) -> None:
-        unknown = sorted(set(table) - allowed)
-        if unknown:
-            self.fail(f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
-
-    def table(self, raw: dict[str, Any], key: str, required: bool = True) -> dict[str, Any]:
-        value = raw.get(key)
-        if value is None and not required:
-            return {}
-        if not isinstance(value, dict):
-            self.fail(f"missing table [{key}]")
-        return value
-
-    def table_list(self, raw: dict[str, Any], key: str, required: bool = True) -> list[dict[str, Any]]:
-        value = raw.get(key)
-        if value is None and not required:
-            return []
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            self.fail(f"missing [[{key}]] entries")
-        return value
-
-    def string(self, t: dict[str, Any], key: str, where: str) -> str:
-        value = t.get(key)
-        if not isinstance(value, str) or not value:
-            self.fail(f"{where}: {key} must be a non-empty string")
-        return value
-
-    def integer(
-        self, t: dict[str, Any], key: str, where: str, low: int, high: int, default: int | None = None
-    ) -> int:
-        value = t.get(key, default)
-        if not isinstance(value, int) or isinstance(value, bool):
-            self.fail(f"{where}: {key} must be an integer")
-        if not low <= value <= high:
-            self.fail(f"{where}: {key} = {value} is outside {low}..{high}")
-        return value
-
-    def key(self, t: dict[str, Any], key: str, where: str) -> str:
-        value = t.get(key)
-        if not isinstance(value, str) or not _KEY_RE.match(value):
-            self.fail(f"{where}: {key} must be a 0x-prefixed 32-byte hex private key")
-        return value

@@ -1,6 +1,7 @@
-"""The sequencer and relayer as child processes (the demo and the tests start them this way).
+"""The daemons as child processes (the demo and the tests start them this way).
 
-Each runs `python -m orchestrator ... sequencer|relayer` with its log appended to <home>/logs/<name>.log,
+Each runs `python -m orchestrator ... sequencer|relayer|dac --member NAME` with its log appended to
+<home>/logs/<name>.log,
 dies with its parent (PR_SET_PDEATHSIG, as the anvil nodes do), and is stopped by pid: SIGTERM lets it
 finish the round, `kill()` is a plain SIGKILL for the crash tests.
 """
@@ -12,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from orchestrator.devnet.node import die_with_parent, stop_pid
@@ -23,9 +24,16 @@ READY_TIMEOUT_S = 60.0
 
 class DaemonProcess:
     def __init__(
-        self, name: str, config_path: Path, home: Path, env: Mapping[str, str] | None = None
+        self,
+        name: str,
+        config_path: Path,
+        home: Path,
+        env: Mapping[str, str] | None = None,
+        command: Sequence[str] | None = None,
     ) -> None:
+        """`command`: the CLI words after the global options (default: `name`, the daemon's command)."""
         self.name = name
+        self.command = list(command or [name])
         self.config_path = config_path
         self.home = home
         self.env = dict(env or {})
@@ -43,7 +51,7 @@ class DaemonProcess:
             str(self.config_path),
             "--home",
             str(self.home),
-            self.name,
+            *self.command,
         ]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(

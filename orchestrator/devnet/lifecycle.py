@@ -37,7 +37,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from orchestrator.devnet.node import pid_alive
-from orchestrator.devnet.state import DAEMONS, daemon_lock_path
+from orchestrator.devnet.state import daemon_lock_path, daemon_names
 from orchestrator.errors import DevnetError
 
 if TYPE_CHECKING:
@@ -244,7 +244,7 @@ def daemon_status(home: Path, name: str, stale_after: float = STALE_AFTER_S) -> 
 
 def running_daemons(home: Path) -> list[DaemonStatus]:
     """The daemons holding a lock of `home` now (responding or not)."""
-    return [s for s in (daemon_status(home, name) for name in DAEMONS) if s.alive]
+    return [s for s in (daemon_status(home, name) for name in daemon_names(home)) if s.alive]
 
 
 def stop_daemons(home: Path, grace: float = STOP_GRACE_S) -> list[DaemonStatus]:

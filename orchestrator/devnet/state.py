@@ -66,6 +66,14 @@ def write_state(home: Path, state: DevnetState) -> None:
 
 DAEMONS = ("sequencer", "relayer")
 DAEMON_STORES = tuple(f"{name}.db" for name in DAEMONS)
+COMMITTEE_DIR = "dac"  # Validium: each committee member's store, <home>/dac/<member>.db
+COMMITTEE_LOCK_PREFIX = "dac-"  # and its lock, <home>/dac-<member>.lock
+
+
+def daemon_names(home: Path) -> list[str]:
+    """The daemons a home may hold: the sequencer, the relayer, and every committee member that ran."""
+    members = sorted(p.stem for p in home.glob(f"{COMMITTEE_LOCK_PREFIX}*.lock"))
+    return [*DAEMONS, *members]
 
 
 def daemon_lock_path(home: Path, name: str) -> Path:
@@ -80,7 +88,7 @@ def clear_home(home: Path, keep_supervisor_log: bool = False) -> None:
     names = [STATE_FILE, DEPLOYMENTS_FILE] + ([] if keep_supervisor_log else [SUPERVISOR_LOG])
     # the daemons' stores describe chains that are gone with the devnet
     names += [f"{db}{suffix}" for db in DAEMON_STORES for suffix in ("", "-wal", "-shm")]
-    names += [daemon_lock_path(home, name).name for name in DAEMONS]
+    names += [daemon_lock_path(home, name).name for name in daemon_names(home)]
     for name in names:
         with contextlib.suppress(FileNotFoundError):
             (home / name).unlink()
@@ -92,5 +100,6 @@ def clear_home(home: Path, keep_supervisor_log: bool = False) -> None:
         with contextlib.suppress(OSError):
             logs.rmdir()
     shutil.rmtree(home / NODE_HOMES, ignore_errors=True)
+    shutil.rmtree(home / COMMITTEE_DIR, ignore_errors=True)
     with contextlib.suppress(OSError):
         home.rmdir()  # only if now empty

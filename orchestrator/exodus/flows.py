@@ -30,7 +30,6 @@ from orchestrator.exodus.exits import (
 )
 from orchestrator.exodus.restore import Restored, restore
 from orchestrator.l2.exit import exit_claim
-from orchestrator.l2.params import get_profile
 from orchestrator.prover.profiles import ExitProver
 from orchestrator.wallet.keys import Wallet
 from orchestrator.wallet.resolve import Token, UserError
@@ -56,7 +55,7 @@ class ExodusNetwork:
         self.config = config
         self.chains = open_chains(config, read_deployments(home), key)
         self.primary = self.chains[config.primary.rollup_chain_id]
-        self.profile = get_profile(config.rollup.profile)
+        self.profile = config.rollup.circuit
         self.tokens = tokens
 
     def chain(self, name: str) -> Chain:

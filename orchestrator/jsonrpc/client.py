@@ -28,7 +28,8 @@ class RpcFailed(RollupError):
         self.data = data
 
 
-def call(url: str, method: str, *params: Any, timeout: float = 30.0) -> Any:
+def call(url: str, method: str, *params: Any, timeout: float = 30.0, daemon: str = "the sequencer") -> Any:
+    """`method(*params)` at `url`; errors name `daemon` (who serves `url`)."""
     body = json.dumps({"jsonrpc": "2.0", "id": next(_ids), "method": method, "params": list(params)}).encode()
     request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
     try:
@@ -36,17 +37,16 @@ def call(url: str, method: str, *params: Any, timeout: float = 30.0) -> Any:
             answer = loads(response.read(MAX_ANSWER), MAX_DEPTH)
     except urllib.error.HTTPError as exc:  # refused at the HTTP level, with a JSON-RPC error as the body
         if exc.code == 503:
-            raise RpcUnavailable(f"the sequencer at {url} is busy (HTTP 503): try again") from None
+            raise RpcUnavailable(f"{daemon} at {url} is busy (HTTP 503): try again") from None
         answer = _http_error_body(exc)
         if answer is None:
-            raise RpcFailed(exc.code, f"the sequencer at {url} answered HTTP {exc.code}") from None
+            raise RpcFailed(exc.code, f"{daemon} at {url} answered HTTP {exc.code}") from None
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise RpcUnavailable(
-            f"the sequencer at {url} does not answer ({reason}): is `rollup sequencer` running?"
-        ) from None
+        hint = ": is `rollup sequencer` running?" if daemon == "the sequencer" else ""
+        raise RpcUnavailable(f"{daemon} at {url} does not answer ({reason}){hint}") from None
     if not isinstance(answer, dict):
-        raise RpcFailed(0, f"the sequencer at {url} answered something else than a JSON-RPC response")
+        raise RpcFailed(0, f"{daemon} at {url} answered something else than a JSON-RPC response")
     if "error" in answer:
         err = answer["error"]
         if not isinstance(err, dict):

@@ -94,9 +94,10 @@ class BlockProver:
 
     def prove(self, block: Block) -> Proof:
         """A proof of `block`, checked in-process against the block's public input before it is returned."""
-        if block.profile.name != self.profile:
+        circuit = get_profile(self.profile).circuit
+        if block.profile.circuit != circuit:
             raise ProverError(
-                f"block {block.number} is of profile {block.profile.name}, the prover {self.profile}"
+                f"block {block.number} is for circuit {block.profile.circuit}, the prover's is {circuit}"
             )
         with tempfile.TemporaryDirectory(prefix="rollup-witness-") as tmp:
             witness = self.backend.witness(self.circuit, block.circuit_input(), Path(tmp) / "block.wtns")

@@ -26,7 +26,6 @@ from orchestrator.config import DeploymentConfig
 from orchestrator.crashpoints import crashpoint
 from orchestrator.errors import ChainTxError, RollupError, TxRejected
 from orchestrator.l2.block import Block, SlotRejected
-from orchestrator.l2.params import get_profile
 from orchestrator.l2.tx import OnChainOp, Transfer, Withdraw, is_priority_op
 from orchestrator.l2.wire import (
     block_body,
@@ -54,10 +53,10 @@ class SequencerNode:
         self.config = config
         self.settings = config.sequencer
         self.store = SequencerStore(home / "sequencer.db")
-        self.profile_name = config.rollup.profile
-        self.profile = get_profile(config.rollup.profile)
+        self.profile = config.rollup.circuit
+        self.profile_name = self.profile.circuit  # the circuit's name: the shape, and the data mode
         if prover is None:  # the profile's keys must exist before the daemon starts: a clear error if not
-            BlockProver(config.rollup.profile)
+            BlockProver(self.profile_name)
         self.chains = open_chains(config, read_deployments(home), config.keys.operator, self.store.db)
         self.refuse_exodus()
         primary = config.primary.rollup_chain_id
@@ -66,7 +65,7 @@ class SequencerNode:
         self.builder = BlockBuilder(self.profile, self.domain, primary, token_chains(config))
         self.runner = StageRunner(self.chains, primary)
         self.proofs = StoredProofs(self.store)
-        self.prover = ProverThread(self.builder.ledger, config.rollup.profile, self.store)
+        self.prover = ProverThread(self.builder.ledger, self.profile_name, self.store)
         self.state = self.builder.state
         self.next_serial: dict[int, int] = {c: 0 for c in self.chains}
         self._replay()

@@ -103,6 +103,7 @@ class SettlementLedger:
         }
         self._sync: dict[int, list[bytes]] = {0: zero_sync}  # primary block -> every chain's S_c
         self._blocks: dict[int, Block] = {}
+        self._availability: dict[int, bytes] = {}  # Validium: block -> the committee's signatures
 
     @property
     def secondaries(self) -> list[int]:
@@ -162,9 +163,32 @@ class SettlementLedger:
         if chain == self.primary_chain:
             for n in [n for n in self._sync if n > number]:
                 del self._sync[n], self._blocks[n]
+                self._availability.pop(n, None)  # signed for data a rebuilt block may not have
         return dropped
 
+    def set_availability(self, number: int, signatures: bytes) -> None:
+        """Validium: the data committee's signatures for block `number` (docs/protocol.md section 7)."""
+        self.block(number)
+        self._availability[number] = signatures
+
     # -- reading ---------------------------------------------------------------------------------------
+
+    def commit_data(self, number: int) -> bytes | None:
+        """What the primary's commit carries for block `number`: its public data in rollup mode; in Validium
+        mode its committed data and the committee's signatures, None until they are gathered."""
+        block = self.block(number)
+        if not block.profile.validium:
+            return block.public_data
+        signatures = self._availability.get(number)
+        return None if signatures is None else block.committed_data + signatures
+
+    def committable_up_to(self, after: int) -> int:
+        """The last block the primary can commit after `after`: every block up to it has its commit data
+        (all of them in rollup mode; in Validium mode those the committee has signed, in order)."""
+        last = after
+        while last < self.last_block and self.commit_data(last + 1) is not None:
+            last += 1
+        return last
 
     def stored(self, chain: int, number: int) -> StoredBlockInfo:
         return self._chain[chain].get(number)

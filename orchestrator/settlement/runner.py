@@ -44,7 +44,9 @@ class StageRunner:
             if after >= last:
                 continue
             if c is self.primary:
-                self._send(c, stages.commit_primary(c.rollup, ledger, after, last), "commit")
+                up_to = ledger.committable_up_to(after)  # Validium: only what the committee has signed
+                if up_to > after:
+                    self._send(c, stages.commit_primary(c.rollup, ledger, after, up_to), "commit")
             else:
                 self._send(c, stages.commit_secondary(c.rollup, ledger, c.id, after, last), "commit")
 

@@ -19,10 +19,15 @@ from orchestrator.settlement.ledger import LedgerError, SettlementLedger
 def commit_primary(
     rollup: RollupClient, ledger: SettlementLedger, after: int, up_to: int
 ) -> ContractFunction:
-    """`commitBlocks` on the primary for blocks after..up_to, with their full public data."""
+    """`commitBlocks` on the primary for blocks after..up_to, with their full public data (in Validium mode,
+    the data hash and the committee's signatures in place of the L2 section: `ledger.commit_data`)."""
     chain = ledger.primary_chain
-    blocks = [ledger.block(n) for n in range(after + 1, up_to + 1)]
-    commit = [(b.number, b.timestamp, b.new_root.to_bytes(32, "big"), b.public_data) for b in blocks]
+    commit = []
+    for n in range(after + 1, up_to + 1):
+        b, data = ledger.block(n), ledger.commit_data(n)
+        if data is None:
+            raise LedgerError(f"block {n} has no data committee signatures yet: it cannot be committed")
+        commit.append((b.number, b.timestamp, b.new_root.to_bytes(32, "big"), data))
     last = ledger.stored(chain, after)
     return rollup.functions.commitBlocks(last.as_tuple(), ledger.sync_hashes(after), commit)
 

@@ -17,11 +17,16 @@ NAMES = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"]
 
 
 def write_settlement_devnet(
-    tmp: Path, n: int, base_chain_id: int, natives: Mapping[str, str] | None = None
+    tmp: Path,
+    n: int,
+    base_chain_id: int,
+    natives: Mapping[str, str] | None = None,
+    committee: tuple[int, int] | None = None,
 ) -> Path:
     """devnet/devnet.toml with n chains on free ports (USDC on chains 1-2, DAI on 1 and 3), test profile,
     the sequencer's JSON-RPC on a free port too. `natives` names chains whose native coin is not ETH (chain
-    name -> the symbol of a new 18-decimal token)."""
+    name -> the symbol of a new 18-decimal token). `committee` = (M, N): Validium mode, with a data
+    committee of N members (TEST-ONLY keys, free ports) of whom M must sign."""
     text = (repo_root() / "devnet" / "devnet.toml").read_text()
     head = text[: text.index("[[chains]]")]
     natives = natives or {}
@@ -40,8 +45,22 @@ def write_settlement_devnet(
         )
     tmp.mkdir(parents=True, exist_ok=True)
     path = tmp / "devnet.toml"
-    path.write_text(re.sub(r"(?m)^profile = .*$", 'profile = "test"', head) + "\n".join(chains))
+    head = re.sub(r"(?m)^profile = .*$", 'profile = "test"', head)
+    tail = ""
+    if committee is not None:
+        head = re.sub(r"(?m)^profile = .*$", 'profile = "test"\nmode = "validium"', head)
+        tail = committee_toml(*committee)
+    path.write_text(head + "\n".join(chains) + tail)
     return path
+
+
+def committee_toml(threshold: int, size: int) -> str:
+    """A [committee] of `size` members on free ports, TEST-ONLY keys, `threshold` of them to sign."""
+    members = "".join(
+        f'\n[[committee.members]]\nname = "dac{i + 1}"\nkey = "0x{f"{0xD1 + i:02x}" * 32}"\nport = {port}\n'
+        for i, port in enumerate(free_ports(size))
+    )
+    return f"\n[committee]\nthreshold = {threshold}\n" + members
 
 
 def advance_time(w3: Web3, seconds: int) -> int:

@@ -71,8 +71,8 @@ def running_rollup(
     launcher clears `home` then: every log (daemons' and nodes') is copied to `keep_logs` first (default:
     beside `home`)."""
     config = load_config(config_path)
-    _, keys = profile_keys(config.rollup.profile, lambda what: _status(say, what))
-    _, exit_keys = exit_profile_keys(config.rollup.profile, lambda what: _status(say, what))
+    _, keys = profile_keys(config.rollup.circuit.circuit, lambda what: _status(say, what))
+    _, exit_keys = exit_profile_keys(config.rollup.circuit.circuit, lambda what: _status(say, what))
     started = time.monotonic()
     with LocalNodes(config, home):
         say(f"devnet up: {len(config.chains)} chains in {time.monotonic() - started:.1f} s")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from orchestrator.chain.addresses import Deployments
@@ -19,9 +20,12 @@ from orchestrator.chain.deploy import deploy_all
 from orchestrator.chain.handle import Chain, open_chains
 from orchestrator.chain.sender import GasRecord
 from orchestrator.config import DeploymentConfig, load_config
+from orchestrator.dac.client import CommitteeClient, Gathered
+from orchestrator.devnet.daemons import DaemonProcess
 from orchestrator.devnet.launcher import LocalNodes
+from orchestrator.errors import RollupError
+from orchestrator.jsonrpc.client import call
 from orchestrator.l2.block import Block
-from orchestrator.l2.params import get_profile
 from orchestrator.l2.state import L2State
 from orchestrator.l2.tx import OnChainOp, PriorityOp, Transfer
 from orchestrator.prover.groth16 import Proof
@@ -73,6 +77,8 @@ class World:
     prover: ProverSource
     relayer: Relayer
     gas_log: list[GasRecord] = field(default_factory=list)  # every operator and relayer transaction
+    committee: CommitteeClient | None = None  # Validium mode: the member daemons' client
+    members: dict[str, DaemonProcess] = field(default_factory=dict)  # Validium: name -> member daemon
     _request_cursor: dict[int, int] = field(default_factory=dict)
 
     @property
@@ -138,7 +144,22 @@ class World:
     def counters(self) -> dict[str, dict[Stage, int]]:
         return {c.name: c.rollup.counters() for c in self.chains.values()}
 
+    def make_available(self) -> dict[int, Gathered]:
+        """Validium: ask the committee to hold and sign every block the ledger has no signatures for yet,
+        in order, stopping at the first that gets too few; each block's round, by number."""
+        rounds: dict[int, Gathered] = {}
+        if self.committee is None:
+            return rounds
+        after = self.primary.rollup.counter(Stage.COMMITTED)
+        for n in range(self.ledger.committable_up_to(after) + 1, self.ledger.last_block + 1):
+            rounds[n] = gathered = self.committee.gather(n, self.ledger.block(n).l2_section)
+            if gathered.signatures is None:
+                break
+            self.ledger.set_availability(n, gathered.signatures)
+        return rounds
+
     def commit(self) -> None:
+        self.make_available()
         self.runner.commit(self.ledger)
 
     def prove(self, max_blocks: int | None = None) -> None:
@@ -175,20 +196,26 @@ def settlement_world(
     n: int = 3,
     base_chain_id: int = 950000,
     natives: Mapping[str, str] | None = None,
+    committee: tuple[int, int] | None = None,
 ) -> Iterator[World]:
     """n chains up, everything deployed and wired, a builder, the runner and a relayer on top; all of it
-    stopped afterwards. `natives`: chains whose native coin is not ETH (write_settlement_devnet)."""
-    config = load_config(write_settlement_devnet(tmp, n, base_chain_id, natives))
+    stopped afterwards. `natives`: chains whose native coin is not ETH (write_settlement_devnet).
+    `committee` = (M, N): Validium mode, with N committee member daemons running (`prover` must be the
+    Validium circuit's)."""
+    path = write_settlement_devnet(tmp, n, base_chain_id, natives, committee)
+    config = load_config(path)
     home = tmp / "home"
     with LocalNodes(config, home):
-        _, exit_keys = exit_profile_keys(config.rollup.profile)
+        _, exit_keys = exit_profile_keys(config.rollup.circuit.circuit)
         deployments = deploy_all(config, home, prover.keys.verifying_key, exit_keys.verifying_key)
         gas_log: list[GasRecord] = []
         chains = open_chains(config, deployments, config.keys.operator, gas_log=gas_log)
         primary = config.primary.rollup_chain_id
         domain = chains[primary].rollup.domain()
-        builder = BlockBuilder(get_profile(config.rollup.profile), domain, primary, token_chains(config))
+        builder = BlockBuilder(config.rollup.circuit, domain, primary, token_chains(config))
         relayer = Relayer(config, home, gas_log=gas_log)
+        members = start_members(config, path, home) if config.committee else {}
+        client = CommitteeClient(config.committee, domain) if config.committee else None
         try:
             yield World(
                 config,
@@ -200,6 +227,33 @@ def settlement_world(
                 ProverSource(prover, builder.ledger),
                 relayer,
                 gas_log,
+                client,
+                members,
             )
         finally:
             relayer.store.close()
+            for member in members.values():
+                member.stop()
+
+
+def start_members(config: DeploymentConfig, config_path: Path, home: Path) -> dict[str, DaemonProcess]:
+    """TEST-ONLY: every committee member of `config` as its own daemon, each ready when it answers."""
+    assert config.committee is not None
+    started: dict[str, DaemonProcess] = {}
+    try:
+        for m in config.committee.members:
+            member = DaemonProcess(f"dac-{m.name}", config_path, home, command=["dac", "--member", m.name])
+            started[m.name] = member.start(partial(member_answers, m.url))
+    except BaseException:
+        for member in started.values():
+            member.stop()
+        raise
+    return started
+
+
+def member_answers(url: str) -> bool:
+    try:
+        call(url, "dac_health", timeout=1.0, daemon="committee member")
+    except RollupError:
+        return False
+    return True

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from orchestrator.l2.params import DEPOSIT, OP_RECORD_BYTES, get_profile
+from orchestrator.l2.params import DEPOSIT, OP_RECORD_BYTES
 from orchestrator.l2.tx import OpRecord
 from orchestrator.wallet.actions import Network, Token
 from orchestrator.wallet.keys import Wallet
@@ -36,7 +36,7 @@ def committed_public_data(net: Network) -> Iterator[tuple[int, bytes]]:
 
 def accounts_from_l1(net: Network, wallet: Wallet, token: Token) -> list[int]:
     """The account indices committed deposits gave to `wallet` (its L1 address and L2 key) for `token`."""
-    n_op = get_profile(net.config.rollup.profile).n_op
+    n_op = net.config.rollup.circuit.n_op
     latest: dict[int, bytes] = {}
     for number, data in committed_public_data(net):
         latest[number] = data

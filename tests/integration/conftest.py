@@ -42,3 +42,9 @@ def home(tmp_path: Path) -> Iterator[Path]:
 def test_prover() -> BlockProver:
     """The `test` profile's prover, built once per session (compile and keys are cached in build/)."""
     return BlockProver("test")
+
+
+@pytest.fixture(scope="session")
+def validium_prover() -> BlockProver:
+    """The `test` profile's prover in Validium mode (circuits/main/test_validium.circom), built once."""
+    return BlockProver("test_validium")

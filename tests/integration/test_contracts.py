@@ -62,7 +62,7 @@ def test_deploy_puts_code_on_every_chain(
     config: DeploymentConfig, home: Path, test_prover: BlockProver
 ) -> None:
     with LocalNodes(config, home):
-        _, exit_keys = exit_profile_keys(config.rollup.profile)
+        _, exit_keys = exit_profile_keys(config.rollup.circuit.circuit)
         deployments = deploy_all(config, home, test_prover.keys.verifying_key, exit_keys.verifying_key)
         on_disk = json.loads((home / "deployments.json").read_text())
         assert set(on_disk["chains"]) == {c.name for c in config.chains}

@@ -17,7 +17,6 @@ from orchestrator.exodus.chaindata import ChainDataError
 from orchestrator.exodus.exits import ChainExodus, exit_call, liquidity, report_liquidity_call
 from orchestrator.exodus.restore import restore
 from orchestrator.l2.exit import exit_claim
-from orchestrator.l2.params import get_profile
 from orchestrator.l2.tx import Transfer
 from orchestrator.prover.profiles import BlockProver, ExitProver
 from orchestrator.testing.users import ETHER, USERS
@@ -72,7 +71,7 @@ def test_restored_state_exits_once_paid_where_liquidity_allows(world: World, exi
     d = world
     alpha, beta, gamma = d.chain(1), d.chain(2), d.chain(3)
     _into_exodus(d)
-    profile = get_profile(d.config.rollup.profile)
+    profile = d.config.rollup.circuit
 
     # The state at R from calldata alone equals the sequencer's, and the chain vouches for it; a block
     # the chain never committed cannot be restored.

@@ -1,0 +1,1 @@
+"""Validium mode's data-availability committee (docs/validium.md): the member daemon and the clients."""

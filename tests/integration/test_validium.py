@@ -1,0 +1,119 @@
+"""Validium mode (issue 15, docs/validium.md): L2 sections off chain, held by a data committee of real
+member daemons; the primary accepts a block only with M of N members' signatures over it, and the proof
+binds the data hash they signed. Live anvil chains, real proofs, real member processes."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+from eth_account.messages import encode_defunct
+from web3.contract.contract import ContractFunction
+
+from orchestrator.chain.clients import Stage
+from orchestrator.dac.client import encode_signatures
+from orchestrator.l2.chainhash import availability_digest
+from orchestrator.l2.tx import Transfer, Withdraw
+from orchestrator.prover.profiles import BlockProver
+from orchestrator.settlement import stages
+from orchestrator.testing.users import ETHER, USERS
+from orchestrator.testing.world import World, settlement_world
+from tests.chain import expect_revert
+
+pytestmark = pytest.mark.integration
+
+ALICE, BOB, CAROL = (USERS[n] for n in ("alice", "bob", "carol"))
+
+
+@pytest.fixture
+def world(tmp_path: Path, validium_prover: BlockProver) -> Iterator[World]:
+    with settlement_world(tmp_path, validium_prover, n=3, base_chain_id=982000, committee=(2, 3)) as w:
+        yield w
+
+
+def _commit_calldata(world: World) -> list[bytes]:
+    """The primary's publicData of every block committed so far, from the commit transactions."""
+    alpha = world.primary
+    out = []
+    for number in range(world.deployments.chains["alpha"].deploy_block, alpha.w3.eth.block_number + 1):
+        for tx in alpha.w3.eth.get_block(number, full_transactions=True)["transactions"]:
+            assert not isinstance(tx, bytes)  # full transactions, not hashes
+            if tx["to"] != alpha.rollup.address:
+                continue
+            fn, args = alpha.rollup.contract.decode_function_input(tx["input"])
+            if fn.fn_name == "commitBlocks":
+                out += [bytes(b["publicData"]) for b in args["blocks"]]
+    return out
+
+
+def _sign(key: str, world: World, block: int, data_hash: bytes) -> tuple[str, bytes]:
+    digest = availability_digest(world.domain, block, data_hash)
+    account = Account.from_key(key)
+    return account.address, bytes(account.sign_message(encode_defunct(primitive=digest)).signature)
+
+
+def test_a_validium_round_settles_everywhere_without_l2_data_on_chain(world: World) -> None:
+    d, beta, gamma = world, world.chain(2), world.chain(3)
+    d.deposit_eth(beta, ALICE, ETHER)
+    d.deposit_eth(gamma, BOB, ETHER)
+    d.build_block(ops=d.new_requests())
+    alice = d.state.find_account(ALICE.pkh, ALICE.address_int, 0)
+    bob = d.state.find_account(BOB.pkh, BOB.address_int, 0)
+    assert alice is not None and bob is not None
+    transfer = Transfer(alice, bob, ETHER // 4, 0).sign(ALICE.l2_key, d.domain)
+    d.build_block(transfers=[transfer])
+    d.build_block(ops=[Withdraw(bob, 2, CAROL.address_int, ETHER // 2, 0).sign(BOB.l2_key, d.domain)])
+    rounds = d.make_available()
+    assert sorted(rounds) == [1, 2, 3] and all(len(r.signers) == 3 for r in rounds.values())
+    d.settle()
+    assert d.counters()["alpha"] == {
+        s: 3 for s in (Stage.COMMITTED, Stage.PROVEN, Stage.SYNCHRONIZED, Stage.EXECUTED)
+    }
+    assert d.counters()["beta"][Stage.EXECUTED] == 3 and d.counters()["gamma"][Stage.EXECUTED] == 1
+    assert beta.rollup.functions.pendingBalances(CAROL.address, 0).call() == ETHER // 2
+    # The primary's commits carry each block's data hash, never its L2 records.
+    committed = b"".join(_commit_calldata(d))
+    for n in (1, 2, 3):
+        block = d.ledger.block(n)
+        assert hashlib.sha256(block.l2_section).digest() in committed
+    assert d.ledger.block(2).l2_records[0].encode() not in committed
+
+
+def test_commit_refuses_what_the_committee_did_not_sign(world: World) -> None:
+    d, alpha = world, world.primary
+    committee = d.config.committee
+    assert committee is not None
+    keys = {m.address: m.key for m in committee.members}
+    d.deposit_eth(alpha, ALICE, ETHER)
+    block = d.build_block(ops=d.new_requests())
+    data_hash = hashlib.sha256(block.l2_section).digest()
+    signed = dict(_sign(k, d, 1, data_hash) for k in keys.values())
+    ordered = sorted(signed, key=lambda a: int(a, 16))
+
+    def commit_with(signatures: bytes) -> ContractFunction:
+        d.ledger.set_availability(1, signatures)
+        return stages.commit_primary(alpha.rollup, d.ledger, 0, 1)
+
+    one = {ordered[0]: signed[ordered[0]]}
+    assert expect_revert(alpha.w3, d.operator, commit_with(encode_signatures(one)), "TooFewSignatures") == (
+        2,
+        1,
+    )
+    outsider, outsider_sig = _sign("0x" + "e5" * 32, d, 1, data_hash)
+    two = encode_signatures({ordered[0]: signed[ordered[0]], outsider: outsider_sig})
+    assert expect_revert(alpha.w3, d.operator, commit_with(two), "NotACommitteeMember") == (outsider,)
+    twice = bytes([2]) + signed[ordered[0]] * 2
+    args = expect_revert(alpha.w3, d.operator, commit_with(twice), "SignersNotAscending")
+    assert args == (ordered[0], ordered[0])
+    other_block = dict(_sign(keys[a], d, 2, data_hash) for a in ordered[:2])
+    args = expect_revert(
+        alpha.w3, d.operator, commit_with(encode_signatures(other_block)), "NotACommitteeMember"
+    )
+    assert args[0] not in keys  # a digest of another block recovers to some other address
+    # Two members' signatures over this block are enough, and the block commits.
+    d.ledger.set_availability(1, encode_signatures({a: signed[a] for a in ordered[1:]}))
+    d.runner.commit(d.ledger)
+    assert alpha.rollup.counter(Stage.COMMITTED) == 1
