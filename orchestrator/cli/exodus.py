@@ -141,7 +141,8 @@ def refund(ctx: CliContext, wallet_name: str) -> None:
 @pass_cli
 def restore(ctx: CliContext, block: int | None, account: int | None, out: Path | None) -> None:
     """Rebuild the L2 state from the primary's commit calldata alone (no sequencer, no store), check its
-    root against the chain, and optionally prove an account's exit from it."""
+    root against the chain, and optionally prove an account's exit from it. In Validium mode the L2 data
+    comes from the data committee's members, each block's checked against the hash on chain."""
     import json
 
     from orchestrator.chain.clients import Stage
@@ -156,7 +157,7 @@ def restore(ctx: CliContext, block: int | None, account: int | None, out: Path |
     e = ChainExodus.read(primary)
     if block is None:
         block = e.reference_block if e.reference_known else primary.rollup.counter(Stage.SYNCHRONIZED)
-    restored = restore_state(primary, net.profile, block, _say)
+    restored = restore_state(primary, net.profile, block, _say, net.sections())
     state = restored.state
     accounts = sum(1 for _, a in state.items() if a.exists)
     _say(

@@ -54,6 +54,8 @@ def status(ctx: CliContext) -> None:
                 f"  last built block {s['last_block']}, {s['mempool']} L2 transactions waiting, "
                 f"{s['queued_requests']} requests seen but not in a block"
             )
+            if s.get("data_committee"):
+                console.print(f"  {s['data_committee']}", markup=False, soft_wrap=True)
             for refused in s.get("refused_requests", []):
                 console.print(f"  refused, its chain's queue waits at it: {refused}", markup=False)
             names = {c.rollup_chain_id: c.name for c in config.chains}

@@ -22,7 +22,7 @@ from orchestrator.errors import RollupError
 from orchestrator.l2.chainhash import chain_records, op_hash
 from orchestrator.l2.ops import is_priority
 from orchestrator.l2.params import Profile
-from orchestrator.l2.replay import split_public_data
+from orchestrator.l2.replay import onchain_records
 from orchestrator.settlement.ledger import StoredBlockInfo
 
 Say = Callable[[str], None]
@@ -38,7 +38,7 @@ class CommittedBlock:
 
     stored: StoredBlockInfo
     records: bytes  # this chain's on-chain records, 64 bytes each, in order
-    public_data: bytes  # the primary's full public data; empty on a secondary
+    public_data: bytes  # what the primary's commit carried (Validium: records, data hash, signatures)
 
 
 def _logs(chain: Chain, event: Any) -> Iterator[Any]:
@@ -94,7 +94,7 @@ def _primary_blocks(chain: Chain, profile: Profile, up_to: int) -> list[Committe
     for n in range(1, up_to + 1):
         log, block = latest[n]
         public_data = bytes(block["publicData"])
-        ops, _ = split_public_data(profile, public_data)
+        ops = onchain_records(profile, public_data)
         mine = chain_records(ops, own)
         stored = StoredBlockInfo(
             n,

@@ -19,6 +19,7 @@ from orchestrator.chain.clients import Stage
 from orchestrator.chain.handle import Chain, open_chains
 from orchestrator.config import DeploymentConfig
 from orchestrator.contracts.reverts import decode_revert
+from orchestrator.dac.client import CommitteeClient
 from orchestrator.exodus.chaindata import committed_blocks
 from orchestrator.exodus.exits import (
     ChainExodus,
@@ -28,7 +29,7 @@ from orchestrator.exodus.exits import (
     report_liquidity_call,
     unexecuted_deposits,
 )
-from orchestrator.exodus.restore import Restored, restore
+from orchestrator.exodus.restore import Restored, Sections, restore
 from orchestrator.l2.exit import exit_claim
 from orchestrator.prover.profiles import ExitProver
 from orchestrator.wallet.keys import Wallet
@@ -131,7 +132,13 @@ class ExodusNetwork:
         say(
             f"restoring the L2 state at block R = {state.reference_block} from {self.primary.name}'s calldata"
         )
-        return restore(self.primary, self.profile, state.reference_block, say)
+        return restore(self.primary, self.profile, state.reference_block, say, self.sections())
+
+    def sections(self) -> Sections | None:
+        """Validium: where restore fetches L2 sections (the data committee); None in rollup mode."""
+        if self.config.committee is None:
+            return None
+        return CommitteeClient(self.config.committee, self.primary.rollup.domain()).fetch
 
     def exit(self, wallet: Wallet, token: Token, payers: list[Chain], prover: ExitProver, say: Say) -> int:
         """Exit every account `wallet` holds `token` in at R, paid on `payers` in that order as far as each

@@ -107,3 +107,4 @@ class StatusInfo(TypedDict):
     refused_requests: list[str]  # "chain C request S: reason", each a chain's queue waits at
     payouts_waiting: list[PayoutInfo]
     chains: list[ChainCounters]
+    data_committee: str | None  # Validium: why the next block waits for the committee; None otherwise

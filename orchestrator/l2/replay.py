@@ -17,13 +17,39 @@ from orchestrator.errors import RollupError
 from orchestrator.l2.account import EMPTY, Account
 from orchestrator.l2.amounts import unpack_amount
 from orchestrator.l2.ops import DEPOSIT, FULL_EXIT, NOOP, TRANSFER, WITHDRAW
-from orchestrator.l2.params import L2_RECORD_BYTES, OP_RECORD_BYTES, Profile
+from orchestrator.l2.params import DATA_HASH_BYTES, L2_RECORD_BYTES, OP_RECORD_BYTES, Profile
 from orchestrator.l2.state import L2State
 from orchestrator.l2.tx import L2Record, OpRecord
 
 
 class ReplayError(RollupError):
     """Public data that no valid block could hold (a debit beyond a balance, a leaf of another owner)."""
+
+
+def onchain_records(profile: Profile, committed: bytes) -> list[OpRecord]:
+    """The N_OP on-chain records at the start of what a primary commit carries, in either mode."""
+    op_bytes = profile.n_op * OP_RECORD_BYTES
+    if len(committed) < op_bytes:
+        raise ReplayError(
+            f"a commit of {len(committed)} bytes; profile {profile.name} has {op_bytes} of records"
+        )
+    return [OpRecord.decode(committed[i : i + OP_RECORD_BYTES]) for i in range(0, op_bytes, OP_RECORD_BYTES)]
+
+
+def data_hash_of(profile: Profile, committed: bytes) -> bytes:
+    """Validium: the data hash (sha256 of the L2 section) a primary commit carries after its records."""
+    start = profile.n_op * OP_RECORD_BYTES
+    if len(committed) < start + DATA_HASH_BYTES:
+        raise ReplayError(f"a Validium commit of {len(committed)} bytes has no data hash")
+    return committed[start : start + DATA_HASH_BYTES]
+
+
+def l2_records(profile: Profile, l2_section: bytes) -> list[L2Record]:
+    """An L2 section's N_TX records."""
+    tx_bytes = profile.n_tx * L2_RECORD_BYTES
+    if len(l2_section) != tx_bytes:
+        raise ReplayError(f"an L2 section of {len(l2_section)} bytes; profile {profile.name} has {tx_bytes}")
+    return [L2Record.decode(l2_section[i : i + L2_RECORD_BYTES]) for i in range(0, tx_bytes, L2_RECORD_BYTES)]
 
 
 def split_public_data(profile: Profile, public_data: bytes) -> tuple[list[OpRecord], list[L2Record]]:

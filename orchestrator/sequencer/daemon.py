@@ -234,6 +234,7 @@ class SequencerDaemon:
             ],
             "payouts_waiting": [cast(api.PayoutInfo, p.as_json()) for p in node.store.payouts.waiting()[:20]],
             "chains": [self._counters(c, seen) for c, seen in sorted(node.counters.items())],
+            "data_committee": node.availability.waiting if node.availability else None,
         }
 
     def _counters(self, chain: int, seen: dict[Stage, int]) -> api.ChainCounters:

@@ -24,6 +24,7 @@ from orchestrator.chain.clients import Stage
 from orchestrator.chain.handle import open_chains
 from orchestrator.config import DeploymentConfig
 from orchestrator.crashpoints import crashpoint
+from orchestrator.dac.client import CommitteeClient
 from orchestrator.errors import ChainTxError, RollupError, TxRejected
 from orchestrator.l2.block import Block, SlotRejected
 from orchestrator.l2.tx import OnChainOp, Transfer, Withdraw, is_priority_op
@@ -35,6 +36,7 @@ from orchestrator.l2.wire import (
     request_from_json,
 )
 from orchestrator.prover.profiles import BlockProver
+from orchestrator.sequencer.availability import AvailabilityGatherer
 from orchestrator.sequencer.builder import BlockBuilder, token_chains
 from orchestrator.sequencer.mempool import Mempool, Pending
 from orchestrator.sequencer.payouts import PayoutPusher
@@ -77,6 +79,11 @@ class SequencerNode:
         self.counters: dict[int, dict[Stage, int]] = {}  # each chain's stage counters as last read
         self._marked: dict[tuple[int, Stage], int] = {}  # (chain, stage) -> last block marked
         self.payouts = PayoutPusher(self.store, self.chains, self.builder.ledger)
+        self.availability: AvailabilityGatherer | None = None  # Validium mode's data committee
+        if config.committee is not None:
+            client = CommitteeClient(config.committee, self.domain)
+            self.availability = AvailabilityGatherer(client, self.store.availability, self.builder.ledger)
+            self.availability.restore()
 
     def refuse_exodus(self) -> None:
         """Stop for good once any chain is in exodus: the operator's role is gone there and everywhere it
@@ -146,6 +153,8 @@ class SequencerNode:
             with locked():
                 self.build()
         run, ledger = self.runner, self.builder.ledger
+        if self.availability is not None:
+            self._guard("data committee", self._make_available)
         self._guard("commit", partial(run.commit, ledger))
         self._guard("prove", partial(run.prove, ledger, self.proofs, self.settings.prove_batch))
         self._guard("report", partial(run.report, ledger))
@@ -153,6 +162,10 @@ class SequencerNode:
         self._guard("execute", partial(run.execute, ledger))
         self._guard("status", self.observe)
         self._guard("payout", self.pay_out)
+
+    def _make_available(self) -> None:
+        assert self.availability is not None
+        self.availability.step(self.primary.rollup.counter(Stage.COMMITTED))
 
     def _guard(self, what: str, fn: Callable[[], Any]) -> None:
         try:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from orchestrator.store.availability import AVAILABILITY_TABLE, AvailabilityRecords
 from orchestrator.store.cursors import CURSORS_TABLE, Cursors
 from orchestrator.store.db import Database
 from orchestrator.store.payouts import PAYOUTS_TABLE, Payouts
@@ -73,6 +74,8 @@ MIGRATIONS: Sequence[str] = (
     PAYOUTS_TABLE,
     # 4: why the L2 state refused a priority request (status "refused"; a full state tree, say)
     "ALTER TABLE priority_requests ADD COLUMN error TEXT",
+    # 5: Validium: the data committee's signatures per block (orchestrator/store/availability.py)
+    AVAILABILITY_TABLE,
 )
 
 # L2 transaction and priority request statuses
@@ -120,6 +123,7 @@ class SequencerStore:
         self.db = Database(path, MIGRATIONS, kind="sequencer")
         self.cursors = Cursors(self.db)
         self.payouts = Payouts(self.db)
+        self.availability = AvailabilityRecords(self.db)
 
     def close(self) -> None:
         self.db.close()

@@ -48,7 +48,7 @@ def write_settlement_devnet(
     head = re.sub(r"(?m)^profile = .*$", 'profile = "test"', head)
     tail = ""
     if committee is not None:
-        head = re.sub(r"(?m)^profile = .*$", 'profile = "test"\nmode = "validium"', head)
+        head = re.sub(r"(?m)^mode = .*$", 'mode = "validium"', head)
         tail = committee_toml(*committee)
     path.write_text(head + "\n".join(chains) + tail)
     return path

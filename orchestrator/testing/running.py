@@ -1,5 +1,6 @@
-"""TEST-ONLY: a running rollup (devnet, contracts, sequencer and relayer as real processes), what
-`rollup demo`, the end-to-end tests and the latency benchmark stand on."""
+"""TEST-ONLY: a running rollup (devnet, contracts, sequencer and relayer, and in Validium mode the data
+committee's members, as real processes), what `rollup demo`, the end-to-end tests and the latency
+benchmark stand on."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from orchestrator.chain.deploy import deploy_all
@@ -15,7 +17,8 @@ from orchestrator.config import DeploymentConfig, load_config
 from orchestrator.devnet.daemons import DaemonProcess
 from orchestrator.devnet.launcher import LocalNodes
 from orchestrator.devnet.state import LOG_DIR
-from orchestrator.jsonrpc.client import RpcUnavailable
+from orchestrator.errors import RollupError
+from orchestrator.jsonrpc.client import RpcUnavailable, call
 from orchestrator.prover.profiles import exit_profile_keys, profile_keys
 from orchestrator.wallet.actions import (
     Network,
@@ -38,6 +41,7 @@ class RunningRollup:
     client: SequencerClient
     sequencer: DaemonProcess
     relayer: DaemonProcess
+    members: dict[str, DaemonProcess] = field(default_factory=dict)  # Validium: the committee's daemons
 
     def sequencer_ready(self) -> bool:
         try:
@@ -84,6 +88,9 @@ def running_rollup(
             config, config_path, home, Network(config, home), client, placeholder, placeholder
         )
         try:
+            if config.committee is not None:
+                rollup.members = start_members(config, config_path, home)
+                say(f"data committee running: {len(rollup.members)} members")
             rollup.start_sequencer()
             rollup.start_relayer()
             say(f"sequencer ({config.sequencer.rpc_url}) and relayer running")
@@ -91,6 +98,8 @@ def running_rollup(
         finally:
             rollup.sequencer.stop()
             rollup.relayer.stop()
+            for member in rollup.members.values():
+                member.stop()
             target = keep_logs or home.parent
             target.mkdir(parents=True, exist_ok=True)
             for log in sorted((home / LOG_DIR).glob("*.log")):
@@ -101,3 +110,26 @@ def running_rollup(
 def _status(say: Say, what: str) -> Iterator[None]:
     say(what + " ...")
     yield
+
+
+def start_members(config: DeploymentConfig, config_path: Path, home: Path) -> dict[str, DaemonProcess]:
+    """Every committee member of `config` (Validium mode) as its own daemon, each ready when it answers."""
+    assert config.committee is not None
+    started: dict[str, DaemonProcess] = {}
+    try:
+        for m in config.committee.members:
+            member = DaemonProcess(f"dac-{m.name}", config_path, home, command=["dac", "--member", m.name])
+            started[m.name] = member.start(partial(member_answers, m.url))
+    except BaseException:
+        for member in started.values():
+            member.stop()
+        raise
+    return started
+
+
+def member_answers(url: str) -> bool:
+    try:
+        call(url, "dac_health", timeout=1.0, daemon="committee member")
+    except RollupError:
+        return False
+    return True

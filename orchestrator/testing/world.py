@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 from orchestrator.chain.addresses import Deployments
@@ -23,8 +22,6 @@ from orchestrator.config import DeploymentConfig, load_config
 from orchestrator.dac.client import CommitteeClient, Gathered
 from orchestrator.devnet.daemons import DaemonProcess
 from orchestrator.devnet.launcher import LocalNodes
-from orchestrator.errors import RollupError
-from orchestrator.jsonrpc.client import call
 from orchestrator.l2.block import Block
 from orchestrator.l2.state import L2State
 from orchestrator.l2.tx import OnChainOp, PriorityOp, Transfer
@@ -36,6 +33,7 @@ from orchestrator.settlement.ledger import SettlementLedger
 from orchestrator.settlement.requests import queued_requests
 from orchestrator.settlement.runner import StageRunner
 from orchestrator.testing.devnets import write_settlement_devnet
+from orchestrator.testing.running import start_members
 from orchestrator.testing.users import User
 
 
@@ -234,26 +232,3 @@ def settlement_world(
             relayer.store.close()
             for member in members.values():
                 member.stop()
-
-
-def start_members(config: DeploymentConfig, config_path: Path, home: Path) -> dict[str, DaemonProcess]:
-    """TEST-ONLY: every committee member of `config` as its own daemon, each ready when it answers."""
-    assert config.committee is not None
-    started: dict[str, DaemonProcess] = {}
-    try:
-        for m in config.committee.members:
-            member = DaemonProcess(f"dac-{m.name}", config_path, home, command=["dac", "--member", m.name])
-            started[m.name] = member.start(partial(member_answers, m.url))
-    except BaseException:
-        for member in started.values():
-            member.stop()
-        raise
-    return started
-
-
-def member_answers(url: str) -> bool:
-    try:
-        call(url, "dac_health", timeout=1.0, daemon="committee member")
-    except RollupError:
-        return False
-    return True

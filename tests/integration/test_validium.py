@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -14,11 +15,14 @@ from eth_account.messages import encode_defunct
 from web3.contract.contract import ContractFunction
 
 from orchestrator.chain.clients import Stage
-from orchestrator.dac.client import encode_signatures
+from orchestrator.dac.client import DataUnavailable, encode_signatures
+from orchestrator.devnet.daemons import DaemonProcess
+from orchestrator.exodus.restore import restore
 from orchestrator.l2.chainhash import availability_digest
 from orchestrator.l2.tx import Transfer, Withdraw
 from orchestrator.prover.profiles import BlockProver
 from orchestrator.settlement import stages
+from orchestrator.testing.running import member_answers
 from orchestrator.testing.users import ETHER, USERS
 from orchestrator.testing.world import World, settlement_world
 from tests.chain import expect_revert
@@ -47,6 +51,24 @@ def _commit_calldata(world: World) -> list[bytes]:
             if fn.fn_name == "commitBlocks":
                 out += [bytes(b["publicData"]) for b in args["blocks"]]
     return out
+
+
+def _restored_root(world: World, up_to: int) -> int:
+    """The root `rollup restore` rebuilds at block `up_to`, the L2 data fetched from the committee."""
+    assert world.committee is not None
+    return restore(
+        world.primary, world.config.rollup.circuit, up_to, sections=world.committee.fetch
+    ).state.root
+
+
+def _restart(world: World, name: str, fault: str | None = None) -> None:
+    """Start member `name` again (with a TEST-ONLY fault), on the same store."""
+    world.members[name].stop()
+    command = ["dac", "--member", name] + (["--test-fault", fault] if fault else [])
+    assert world.committee is not None
+    url = world.config.committee.member(name).url if world.config.committee else ""
+    member = DaemonProcess(f"dac-{name}", world.config.path, world.home, command=command)
+    world.members[name] = member.start(partial(member_answers, url))
 
 
 def _sign(key: str, world: World, block: int, data_hash: bytes) -> tuple[str, bytes]:
@@ -80,6 +102,22 @@ def test_a_validium_round_settles_everywhere_without_l2_data_on_chain(world: Wor
         block = d.ledger.block(n)
         assert hashlib.sha256(block.l2_section).digest() in committed
     assert d.ledger.block(2).l2_records[0].encode() not in committed
+
+    # Restore needs only one member: with two of three down it rebuilds the state the chain stores.
+    assert d.committee is not None
+    for name in ("dac1", "dac2"):
+        d.members[name].stop()
+    assert _restored_root(d, 3) == d.state.root
+    # A member killed with kill -9 after signing still serves what it signed when it restarts.
+    d.members["dac3"].kill()
+    _restart(d, "dac1")
+    _restart(d, "dac3")
+    d.members["dac1"].stop()
+    assert _restored_root(d, 3) == d.state.root
+    # With every member down, restore names the blocks whose data is missing.
+    d.members["dac3"].stop()
+    with pytest.raises(DataUnavailable, match=r"block\(s\) 1, 2, 3 .*cannot be rebuilt past block 0"):
+        restore(d.primary, d.config.rollup.circuit, 3, sections=d.committee.fetch)
 
 
 def test_commit_refuses_what_the_committee_did_not_sign(world: World) -> None:
@@ -117,3 +155,28 @@ def test_commit_refuses_what_the_committee_did_not_sign(world: World) -> None:
     d.ledger.set_availability(1, encode_signatures({a: signed[a] for a in ordered[1:]}))
     d.runner.commit(d.ledger)
     assert alpha.rollup.counter(Stage.COMMITTED) == 1
+
+
+def test_the_sequencer_skips_down_slow_and_lying_members_and_restore_rejects_wrong_data(world: World) -> None:
+    d, beta = world, world.chain(2)
+    assert d.committee is not None
+    d.members["dac1"].stop()  # down
+    _restart(d, "dac2", "slow")  # answers after the sequencer's timeout
+    d.deposit_eth(beta, ALICE, ETHER)
+    d.build_block(ops=d.new_requests())
+    [gathered] = d.make_available().values()
+    assert gathered.signatures is None and gathered.signers == ["dac3"]
+    assert set(gathered.problems) == {"dac1", "dac2"}
+    d.commit()
+    assert d.primary.rollup.counter(Stage.COMMITTED) == 0  # never without availability
+    # A member that signs without storing still counts on chain (its signature is valid), but it cannot
+    # serve the data later; one that serves wrong data is caught by the hash.
+    _restart(d, "dac1", "sign-without-storing")
+    _restart(d, "dac2", "wrong-data")
+    d.settle()
+    assert d.primary.rollup.counter(Stage.EXECUTED) == 1
+    d.members["dac3"].stop()
+    with pytest.raises(DataUnavailable, match=r"dac1: .*no data under.*dac2: served data of another hash"):
+        restore(d.primary, d.config.rollup.circuit, 1, sections=d.committee.fetch)
+    _restart(d, "dac3")
+    assert _restored_root(d, 1) == d.state.root

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from orchestrator.config import load_config
 from orchestrator.devnet.compose import render_compose
+from orchestrator.testing.devnets import write_settlement_devnet
 from tests.helpers import REPO
 
 
@@ -46,3 +48,12 @@ def test_docker_compose_config_accepts_the_file() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_validium_devnet_runs_each_committee_member_before_the_sequencer(tmp_path: Path) -> None:
+    config = load_config(write_settlement_devnet(tmp_path, 2, 990100, committee=(2, 3)))
+    rendered = render_compose(config)
+    for name in ("dac1", "dac2", "dac3"):
+        assert f"  dac-{name}:\n" in rendered and f'command: ["dac", "--member", "{name}"]' in rendered
+    sequencer = rendered[rendered.index("  sequencer:") : rendered.index("  relayer:")]
+    assert sequencer.count("condition: service_started") == 3
