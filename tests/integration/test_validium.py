@@ -17,15 +17,17 @@ from web3.contract.contract import ContractFunction
 from orchestrator.chain.clients import Stage
 from orchestrator.dac.client import DataUnavailable, encode_signatures
 from orchestrator.devnet.daemons import DaemonProcess
+from orchestrator.exodus.exits import ChainExodus, exit_call
 from orchestrator.exodus.restore import restore
 from orchestrator.l2.chainhash import availability_digest
+from orchestrator.l2.exit import exit_claim
 from orchestrator.l2.tx import Transfer, Withdraw
-from orchestrator.prover.profiles import BlockProver
+from orchestrator.prover.profiles import BlockProver, ExitProver
 from orchestrator.settlement import stages
 from orchestrator.testing.running import member_answers
 from orchestrator.testing.users import ETHER, USERS
 from orchestrator.testing.world import World, settlement_world
-from tests.chain import expect_revert
+from tests.chain import advance_time, expect_revert
 
 pytestmark = pytest.mark.integration
 
@@ -180,3 +182,28 @@ def test_the_sequencer_skips_down_slow_and_lying_members_and_restore_rejects_wro
         restore(d.primary, d.config.rollup.circuit, 1, sections=d.committee.fetch)
     _restart(d, "dac3")
     assert _restored_root(d, 1) == d.state.root
+
+
+def test_exodus_exits_from_the_state_the_committee_serves(world: World) -> None:
+    """The way out in Validium mode: the operator stops, anyone starts exodus, the state at R is rebuilt
+    from the primary's records and the committee's L2 data, and an owner exits with a real exit proof."""
+    d, alpha, beta = world, world.chain(1), world.chain(2)
+    assert d.committee is not None
+    d.deposit_eth(alpha, ALICE, ETHER)
+    d.deposit_eth(alpha, BOB, ETHER)
+    d.build_block(ops=d.new_requests())
+    transfer = Transfer(0, 1, 3 * ETHER // 10, 0).sign(ALICE.l2_key, d.domain)  # only the committee has it
+    d.build_block(transfers=[transfer])
+    d.settle()
+    beta.sender(BOB.l1_key).send(beta.rollup.functions.requestFullExit(1, 0), label="full exit")
+    advance_time(beta.w3, d.config.rollup.priority_expiration_seconds + 1)
+    beta.sender(CAROL.l1_key).send(beta.rollup.functions.activateExodus(), label="activate exodus")
+    assert d.relay() == 1 and d.relay() == 2
+    assert ChainExodus.read(alpha) == ChainExodus(True, True, 2, True)
+    d.members["dac1"].stop()  # one member is enough
+    restored = restore(alpha, d.config.rollup.circuit, 2, sections=d.committee.fetch)
+    bob = exit_claim(restored.state, 1)
+    assert bob.leaf.balance == 13 * ETHER // 10  # the transfer the chain never saw is in it
+    proof = ExitProver("test").prove(bob)
+    alpha.sender(BOB.l1_key).send(exit_call(alpha, restored.stored, bob, proof, {1: bob.leaf.balance}))
+    assert alpha.rollup.pending_balance(BOB.address, 0) == 13 * ETHER // 10
