@@ -20,8 +20,10 @@ from eth_utils.crypto import keccak
 from web3 import Web3
 from web3.contract import Contract
 
+from orchestrator.chain.addresses import DATA_COMMITTEE
 from orchestrator.chain.handle import Chain
 from orchestrator.chain.sender import Sender
+from orchestrator.contracts.compiler import compile_contracts
 
 IMPLEMENTATION_SLOT = int.from_bytes(keccak(b"eip1967.proxy.implementation"), "big") - 1
 """ERC-1967's slot of a proxy's implementation address."""
@@ -167,4 +169,20 @@ def governance_facts(
     facts.append(Fact(name, "paused", f"until {until}" if until > now else "no"))
     facts.append(Fact(name, "rollup implementation", implementation_of(chain.w3, chain.rollup.address)))
     facts.append(Fact(name, "messenger implementation", implementation_of(chain.w3, chain.messenger.address)))
-    return facts
+    return facts + _committee_facts(chain, timelock.address)
+
+
+def _committee_facts(chain: Chain, timelock: str) -> list[Fact]:
+    """Validium: the data committee's owner (the timelock, or a change could skip the delay), members and
+    threshold; nothing in rollup mode."""
+    deployed = chain.deployment.contracts.get(DATA_COMMITTEE)
+    if deployed is None:
+        return []
+    address = Web3.to_checksum_address(deployed.address)
+    committee = chain.w3.eth.contract(address=address, abi=compile_contracts()[DATA_COMMITTEE].abi)
+    owner = str(committee.functions.owner().call())
+    members, threshold = committee.functions.committee().call()
+    return [
+        Fact(chain.name, "data committee owner", owner, owner == timelock),
+        Fact(chain.name, "data committee", f"{threshold} of {len(members)} members sign each block"),
+    ]

@@ -12,9 +12,13 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 from eth_account.messages import encode_defunct
+from web3 import Web3
 from web3.contract.contract import ContractFunction
 
+from orchestrator.chain.addresses import DATA_COMMITTEE
 from orchestrator.chain.clients import Stage
+from orchestrator.chain.governance import governance_facts
+from orchestrator.contracts.compiler import compile_contracts
 from orchestrator.dac.client import DataUnavailable, encode_signatures
 from orchestrator.devnet.daemons import DaemonProcess
 from orchestrator.exodus.exits import ChainExodus, exit_call
@@ -24,10 +28,11 @@ from orchestrator.l2.exit import exit_claim
 from orchestrator.l2.tx import Transfer, Withdraw
 from orchestrator.prover.profiles import BlockProver, ExitProver
 from orchestrator.settlement import stages
+from orchestrator.testing.governance import schedule, timelock
 from orchestrator.testing.running import member_answers
 from orchestrator.testing.users import ETHER, USERS
 from orchestrator.testing.world import World, settlement_world
-from tests.chain import advance_time, expect_revert
+from tests.chain import advance_time, expect_revert, expect_revert_as
 
 pytestmark = pytest.mark.integration
 
@@ -207,3 +212,38 @@ def test_exodus_exits_from_the_state_the_committee_serves(world: World) -> None:
     proof = ExitProver("test").prove(bob)
     alpha.sender(BOB.l1_key).send(exit_call(alpha, restored.stored, bob, proof, {1: bob.leaf.balance}))
     assert alpha.rollup.pending_balance(BOB.address, 0) == 13 * ETHER // 10
+
+
+def test_the_committee_changes_only_through_the_timelock(world: World) -> None:
+    d, alpha = world, world.primary
+    keys = d.config.keys
+    address = d.deployments.chains["alpha"].contracts[DATA_COMMITTEE].address
+    artifact = compile_contracts()[DATA_COMMITTEE]
+    committee = alpha.w3.eth.contract(address=Web3.to_checksum_address(address), abi=artifact.abi)
+    f = committee.functions
+    assert f.owner().call() == timelock(alpha).address
+    deployer, governor = (Account.from_key(k).address for k in (keys.deployer, keys.governor))
+    window = d.config.rollup.priority_expiration_seconds
+    facts = {fact.what: fact for fact in governance_facts(alpha, timelock(alpha), deployer, governor, window)}
+    assert facts["data committee owner"].safe and facts["data committee"].value.startswith("2 of 3")
+    assert d.config.committee is not None
+    assert f.committee().call() == [d.config.committee.addresses, 2]
+    newcomers = sorted((Account.create().address for _ in range(2)), key=lambda a: int(a, 16))
+    # Nobody else: not the deployer, not the operator, not the governor without the timelock.
+    for key in (keys.deployer, keys.operator, keys.governor):
+        expect_revert(alpha.w3, key, f.setCommittee(newcomers, 1), "OwnableUnauthorizedAccount")
+    # What the timelock itself would refuse: no members, a threshold of 0 or above N, unsorted members.
+    owner = timelock(alpha).address
+    assert expect_revert_as(owner, f.setCommittee([], 1), "CommitteeSize") == (255, 0)
+    assert expect_revert_as(owner, f.setCommittee(newcomers, 0), "InvalidThreshold") == (2, 0)
+    assert expect_revert_as(owner, f.setCommittee(newcomers, 3), "InvalidThreshold") == (2, 3)
+    backwards = list(reversed(newcomers))
+    assert expect_revert_as(owner, f.setCommittee(backwards, 1), "SignersNotAscending") == tuple(backwards)
+    # Scheduled by the governor, it lands only after the delay; then the old members no longer count.
+    operation = schedule(alpha, keys.governor, [f.setCommittee(newcomers, 2)])
+    early = operation.execute(timelock(alpha))
+    expect_revert(alpha.w3, keys.deployer, early, "TimelockUnexpectedOperationState")
+    advance_time(alpha.w3, d.config.rollup.governance_delay_seconds + 1)
+    alpha.sender(keys.deployer).send(operation.execute(timelock(alpha)), label="execute")
+    assert f.committee().call() == [newcomers, 2]
+    assert not f.isMember(d.config.committee.addresses[0]).call()
