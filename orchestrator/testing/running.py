@@ -112,12 +112,17 @@ def _status(say: Say, what: str) -> Iterator[None]:
     yield
 
 
-def start_members(config: DeploymentConfig, config_path: Path, home: Path) -> dict[str, DaemonProcess]:
-    """Every committee member of `config` (Validium mode) as its own daemon, each ready when it answers."""
+def start_members(
+    config: DeploymentConfig, config_path: Path, home: Path, names: list[str] | None = None
+) -> dict[str, DaemonProcess]:
+    """Every committee member of `config` (Validium mode), or those in `names`, as its own daemon, each
+    ready when it answers."""
     assert config.committee is not None
     started: dict[str, DaemonProcess] = {}
     try:
         for m in config.committee.members:
+            if names is not None and m.name not in names:
+                continue
             member = DaemonProcess(f"dac-{m.name}", config_path, home, command=["dac", "--member", m.name])
             started[m.name] = member.start(partial(member_answers, m.url))
     except BaseException:
