@@ -67,6 +67,10 @@ def status(ctx: CliContext) -> None:
                 console.print(line, markup=False, soft_wrap=True)
         except RollupError as exc:
             console.print(f"  its RPC: {exc}", markup=False)
+    if config.committee is not None:  # Validium: each data committee member is a daemon of this home
+        for member in config.committee.members:
+            described = daemon_status(ctx.home, f"dac-{member.name}", stale).describe()
+            console.print(f"committee member {member.name}: {described}", markup=False)
     relayer = daemon_status(ctx.home, "relayer", stale)
     console.print(f"relayer: {relayer.describe()}", markup=False)
     relayer_db = ctx.home / "relayer.db"

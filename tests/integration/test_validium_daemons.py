@@ -51,6 +51,7 @@ def test_the_sequencer_commits_only_what_the_committee_signed(rollup: RunningRol
     _cli(rollup, "withdraw", "vera", "0.25", "ETH", "--chain", "beta", "--no-wait")
     waiting = "waits for the data committee: 1 of 2 signatures"
     wait_until(lambda: waiting in _cli(rollup, "status"), 60, "rollup status to show the wait")
+    assert "committee member dac1: stopped" in _cli(rollup, "status")
     assert rollup.client.status()["last_block"] > committed
     assert int(primary.lastCommittedBlock().call()) == committed
 
