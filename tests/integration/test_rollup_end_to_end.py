@@ -1,4 +1,5 @@
-"""The demo's story on live anvil chains with both daemons running as processes: 2, 3 and 4 chains.
+"""The demo's story on live anvil chains with both daemons running as processes: 3 and 4 chains (two
+chains with every daemon a process: tests/integration/test_validium_daemons.py and the settlement tests).
 
 Each run deposits ETH and tokens on different chains, transfers on L2, withdraws to other chains (a deposit
 on one chain withdrawn on another), processes a full exit on a secondary, and checks every balance moved
@@ -25,7 +26,7 @@ from orchestrator.wallet.actions import own_account
 from tests.helpers import run_rollup
 
 
-@pytest.fixture(scope="module", params=[3, 2, 4], ids=lambda n: f"{n}-chains")
+@pytest.fixture(scope="module", params=[3, 4], ids=lambda n: f"{n}-chains")
 def story(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, test_prover: BlockProver
 ) -> Iterator[Story]:
