@@ -23,6 +23,7 @@ from orchestrator.dac.client import DataUnavailable, encode_signatures
 from orchestrator.devnet.daemons import DaemonProcess
 from orchestrator.exodus.exits import ChainExodus, exit_call
 from orchestrator.exodus.restore import restore
+from orchestrator.jsonrpc.client import RpcFailed, call
 from orchestrator.l2.chainhash import availability_digest
 from orchestrator.l2.exit import exit_claim
 from orchestrator.l2.tx import Transfer, Withdraw
@@ -78,8 +79,10 @@ def _restart(world: World, name: str, fault: str | None = None) -> None:
     world.members[name] = member.start(partial(member_answers, url))
 
 
-def _sign(key: str, world: World, block: int, data_hash: bytes) -> tuple[str, bytes]:
-    digest = availability_digest(world.domain, block, data_hash)
+def _sign(
+    key: str, world: World, block: int, data_hash: bytes, domain: int | None = None
+) -> tuple[str, bytes]:
+    digest = availability_digest(world.domain if domain is None else domain, block, data_hash)
     account = Account.from_key(key)
     return account.address, bytes(account.sign_message(encode_defunct(primitive=digest)).signature)
 
@@ -158,6 +161,11 @@ def test_commit_refuses_what_the_committee_did_not_sign(world: World) -> None:
         alpha.w3, d.operator, commit_with(encode_signatures(other_block)), "NotACommitteeMember"
     )
     assert args[0] not in keys  # a digest of another block recovers to some other address
+    elsewhere = dict(_sign(keys[a], d, 1, data_hash, d.domain + 1) for a in ordered[:2])  # another deployment
+    args = expect_revert(
+        alpha.w3, d.operator, commit_with(encode_signatures(elsewhere)), "NotACommitteeMember"
+    )
+    assert args[0] not in keys
     # Two members' signatures over this block are enough, and the block commits.
     d.ledger.set_availability(1, encode_signatures({a: signed[a] for a in ordered[1:]}))
     d.runner.commit(d.ledger)
@@ -247,3 +255,28 @@ def test_the_committee_changes_only_through_the_timelock(world: World) -> None:
     alpha.sender(keys.deployer).send(operation.execute(timelock(alpha)), label="execute")
     assert f.committee().call() == [newcomers, 2]
     assert not f.isMember(d.config.committee.addresses[0]).call()
+
+
+def test_a_member_refuses_bad_input_and_changes_nothing(world: World) -> None:
+    committee = world.config.committee
+    assert committee is not None
+    url = committee.member("dac1").url
+    section = bytes(range(28))  # two 14-byte L2 records
+    good_hash = "0x" + hashlib.sha256(section).hexdigest()
+    before = call(url, "dac_health", daemon="dac1")
+    for params, fragment in (
+        ([1, "0x" + section.hex(), "0x" + "00" * 32], "is not the data's sha256"),
+        ([1, "0x" + section[:14].hex(), good_hash], "must be 28 bytes"),
+        ([1, "0xzz", good_hash], "0x-prefixed hex"),
+        ([0, "0x" + section.hex(), good_hash], "block_number"),
+        ([True, "0x" + section.hex(), good_hash], "block_number"),
+        ([1, "0x" + section.hex(), good_hash[:-2]], "must be 32 bytes"),
+    ):
+        with pytest.raises(RpcFailed, match=fragment):
+            call(url, "dac_store", *params, daemon="dac1")
+    with pytest.raises(RpcFailed, match="no data under"):
+        call(url, "dac_get", good_hash, daemon="dac1")
+    assert call(url, "dac_health", daemon="dac1") == before  # nothing stored, nothing signed
+    answer = call(url, "dac_store", 1, "0x" + section.hex(), good_hash, daemon="dac1")
+    assert answer["signer"] == committee.member("dac1").address
+    assert call(url, "dac_get", good_hash, daemon="dac1") == {"data": "0x" + section.hex()}
