@@ -153,12 +153,21 @@ def run(with_story: bool) -> str:
         r, v = gas[ROLLUP][shape], gas[VALIDIUM][shape]
         lines.append(f"| {shape} | {r:,} | {v:,} | {v - r:+,} |")
     per_transfer = {m: (g["two transfers"] - g["empty block"]) / 2 for m, g in gas.items()}
+    fixed = gas[VALIDIUM]["empty block"] - gas[ROLLUP]["empty block"]
     lines += [
         f"| per transfer ((two transfers - empty) / 2) | {per_transfer[ROLLUP]:,.0f} | "
         f"{per_transfer[VALIDIUM]:,.0f} | {per_transfer[VALIDIUM] - per_transfer[ROLLUP]:+,.0f} |",
         "",
         "Validium pays a fixed price per block (the committee's signatures: calldata, an external call, one "
         "ecrecover each) and nothing per transfer; rollup mode pays calldata and sha256 per L2 slot.",
+        "",
+        f"Break-even: Validium's extra {fixed:,.0f} gas per block buys back "
+        f"{per_transfer[ROLLUP]:,.0f} gas per transfer here (these transfers' records are mostly zero "
+        "bytes, at 4 gas each), so it pays off only "
+        f"past about {fixed / max(per_transfer[ROLLUP], 1):,.0f} transfers per block; at the 234 gas per "
+        f"transfer docs/benchmarks/settlement.md measures for busier records, past about {fixed / 234:,.0f}. "
+        "Every profile here has at most 16 L2 slots per block: at these sizes Validium costs more L1 gas, "
+        "not less. It is for blocks of hundreds of transfers, or for keeping transfers off chain.",
         "",
         "## `DataCommittee.verifySignatures`, M of M members signing",
         "",
