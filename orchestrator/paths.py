@@ -23,7 +23,20 @@ def repo_root() -> Path:
 
 
 def build_dir() -> Path:
+    """This clone's generated files (Solidity verifiers written by `rollup circuit build`)."""
     return repo_root() / "build"
+
+
+def cache_dir() -> Path:
+    """Build caches every clone of this user shares: compiled circuits, their keys, compiled contracts.
+    Each entry is named by a hash of what it was built from (sources, compiler, r1cs), so a clone never
+    reads another version's artifact, and writes go through a rename, so clones building at once do not
+    clash. `ROLLUP_CACHE` overrides it; otherwise `$XDG_CACHE_HOME` (or ~/.cache)/multichain-zk-rollup."""
+    override = os.environ.get("ROLLUP_CACHE")
+    if override:
+        return Path(override).resolve()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "multichain-zk-rollup"
 
 
 def default_config_path() -> Path:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.errors import CompileError, ToolError
-from orchestrator.paths import build_dir, node_binary, repo_root
+from orchestrator.paths import cache_dir, node_binary, repo_root
 
 EVM_VERSION = "cancun"
 OPTIMIZER_RUNS = 200
@@ -117,7 +117,7 @@ def compile_standard_json(sources: dict[str, str]) -> dict[str, ContractArtifact
     }
     payload = json.dumps(request, sort_keys=True)
     key = hashlib.sha256(f"{solc_version()}\n{payload}".encode()).hexdigest()
-    cache_file = build_dir() / "contracts" / f"{key}.json"
+    cache_file = cache_dir() / "contracts" / f"{key}.json"
     if cache_file.is_file():
         output = json.loads(cache_file.read_text())
     else:

@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any, BinaryIO, Literal, TypeAlias
 
 from orchestrator.errors import CompileError, ProverError
-from orchestrator.paths import build_dir, repo_root
+from orchestrator.paths import cache_dir as shared_cache
+from orchestrator.paths import repo_root
 from orchestrator.prover.tools import (
     circom2_script,
     circom2_version,
@@ -247,7 +248,7 @@ def find_compiled(
     root = root or repo_root()
     main_path = _resolve_main(Path(main), root)
     target = (
-        cache_dir or build_dir() / "circuits"
+        cache_dir or shared_cache() / "circuits"
     ) / f"{main_path.stem}-{circuit_hash(main_path, root)[:16]}"
     return load_compiled(target) if (target / MANIFEST).is_file() else None
 
@@ -264,7 +265,7 @@ def compile_circuit(
     main_path = _resolve_main(Path(main), root)
     name = main_path.stem
     source_hash = circuit_hash(main_path, root)
-    cache_root = cache_dir or build_dir() / "circuits"
+    cache_root = cache_dir or shared_cache() / "circuits"
     target = cache_root / f"{name}-{source_hash[:16]}"
     if (target / MANIFEST).is_file():
         return load_compiled(target)

@@ -37,7 +37,7 @@ from typing import Any, Protocol, TypeAlias
 import groth16py
 
 from orchestrator.errors import ProverError
-from orchestrator.paths import build_dir
+from orchestrator.paths import cache_dir
 from orchestrator.prover.compile import (
     CompiledCircuit,
     InputValue,
@@ -249,7 +249,7 @@ class Groth16PyBackend:
     """Groth16 on groth16py 0.2.0 (arkworks): setup and proving in-process, witnesses through node."""
 
     witness_method: WitnessMethod = "node"
-    keys_root: Path = field(default_factory=lambda: build_dir() / "keys")
+    keys_root: Path = field(default_factory=lambda: cache_dir() / "keys")
     _proving_keys: dict[Path, groth16py.ProvingKey] = field(default_factory=dict, repr=False)
     _verifiers: dict[VerifyingKey, groth16py.Verifier] = field(default_factory=dict, repr=False)
 

@@ -1,4 +1,5 @@
-"""Fixtures for the circuit tests: compiled test mains (cached under build/circuits/) and a workdir.
+"""Fixtures for the circuit tests: compiled test mains (in the shared build cache, orchestrator/paths.py)
+and a workdir.
 
 The first run compiles every main (the `test` block profile takes about a minute); later runs reuse the
 builds until a file a main includes changes.

@@ -40,7 +40,8 @@ def home(tmp_path: Path) -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def test_prover() -> BlockProver:
-    """The `test` profile's prover, built once per session (compile and keys are cached in build/)."""
+    """The `test` profile's prover, built once per session (compile and keys are cached, see
+    orchestrator/paths.py)."""
     return BlockProver("test")
 
 

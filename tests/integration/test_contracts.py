@@ -24,7 +24,7 @@ from orchestrator.config import ChainConfig, DeploymentConfig
 from orchestrator.contracts.compiler import compile_contracts
 from orchestrator.devnet.launcher import LocalNodes
 from orchestrator.errors import CompileError, DeployError
-from orchestrator.paths import build_dir
+from orchestrator.paths import cache_dir
 from orchestrator.prover.profiles import BlockProver, exit_profile_keys
 from tests.helpers import assert_one_error_line, run_rollup
 
@@ -38,9 +38,9 @@ def test_compile_is_cached_by_input_hash(tmp_path: Path) -> None:
         f"// SPDX-License-Identifier: GPL-3.0-or-later\npragma solidity 0.8.37;\n"
         f"contract Probe {{ function tag() external pure returns (uint256) {{ return {time.time_ns()}; }} }}"
     )
-    before = set((build_dir() / "contracts").glob("*.json"))
+    before = set((cache_dir() / "contracts").glob("*.json"))
     first = compile_contracts(src)["Probe"]
-    created = set((build_dir() / "contracts").glob("*.json")) - before
+    created = set((cache_dir() / "contracts").glob("*.json")) - before
     assert len(created) == 1 and first.bytecode.startswith("0x60") and first.abi[0]["name"] == "tag"
     started = time.monotonic()
     second = compile_contracts(src)["Probe"]

@@ -1,6 +1,7 @@
 """The prover pipeline on the toy circuit: compile, setup, witness, prove, verify in-process and with snarkjs.
 
-Build artifacts (compiled circuit, keys) are cached under build/, so only the first run compiles (~4 s).
+Build artifacts (compiled circuit, keys) are cached (orchestrator/paths.py, shared by clones), so only the
+first run compiles (~4 s).
 `prove_toy` is shared with test_solidity_verifier.py.
 """
 
