@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from eth_account import Account
 from eth_account.messages import encode_defunct
+from eth_keys.exceptions import BadSignature
 
 from orchestrator.config.committee import CommitteeConfig, MemberConfig
 from orchestrator.errors import RollupError
@@ -45,21 +46,26 @@ def encode_signatures(signatures: dict[str, bytes]) -> bytes:
 
 
 class CommitteeClient:
-    def __init__(self, committee: CommitteeConfig, domain: int) -> None:
+    """`operator_key` signs each store request (members store and sign only what the operator asks);
+    restore, which only fetches, needs none."""
+
+    def __init__(self, committee: CommitteeConfig, domain: int, operator_key: str | None = None) -> None:
         self.committee = committee
         self.domain = domain
         self.timeout = committee.timeout_ms / 1000
+        self.operator = Account.from_key(operator_key) if operator_key else None
 
     def gather(self, block_number: int, section: bytes) -> Gathered:
         """Ask every member at once to store `section` and sign for block `block_number`; keep the valid
         signatures. `signatures` is None when fewer than the threshold came back."""
+        if self.operator is None:
+            raise RollupError("asking the committee to store a block needs the operator's key")
         data_hash = hashlib.sha256(section).digest()
         digest = availability_digest(self.domain, block_number, data_hash)
+        request = bytes(self.operator.sign_message(encode_defunct(primitive=digest)).signature)
         members = self.committee.members
         with ThreadPoolExecutor(max_workers=len(members)) as pool:
-            answers = list(
-                pool.map(lambda m: self._sign(m, block_number, section, data_hash, digest), members)
-            )
+            answers = list(pool.map(lambda m: self._sign(m, block_number, section, request, digest), members))
         valid: dict[str, bytes] = {}
         gathered = Gathered(None)
         for member, (signature, problem) in zip(members, answers, strict=True):
@@ -73,7 +79,7 @@ class CommitteeClient:
         return gathered
 
     def _sign(
-        self, member: MemberConfig, block_number: int, section: bytes, data_hash: bytes, digest: bytes
+        self, member: MemberConfig, block_number: int, section: bytes, request: bytes, digest: bytes
     ) -> tuple[bytes | None, str]:
         try:
             answer = call(
@@ -81,13 +87,14 @@ class CommitteeClient:
                 "dac_store",
                 block_number,
                 "0x" + section.hex(),
-                "0x" + data_hash.hex(),
+                "0x" + hashlib.sha256(section).hexdigest(),
+                "0x" + request.hex(),
                 timeout=self.timeout,
                 daemon=f"committee member {member.name}",
             )
             signature = bytes.fromhex(str(answer["signature"])[2:])
             signer = Account.recover_message(encode_defunct(primitive=digest), signature=signature)
-        except (RollupError, KeyError, TypeError, ValueError) as exc:
+        except (RollupError, BadSignature, KeyError, TypeError, ValueError) as exc:
             return None, str(exc) or type(exc).__name__
         if signer != member.address:
             return None, f"its signature recovers to {signer}, not to its address {member.address}"

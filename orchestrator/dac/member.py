@@ -4,9 +4,12 @@ It takes a block's L2 section, stores it durably, and only then signs the block'
 (docs/protocol.md section 7); it serves what it holds by data hash. JSON-RPC over HTTP on 127.0.0.1 at its
 port, with the sequencer's server and limits:
 
-- `dac_store(block_number, data, data_hash)`: `data` the section (0x-hex, exactly N_TX * 14 bytes),
-  `data_hash` its sha256 as the caller computed it. Refused, with nothing stored or signed, when either
-  is malformed or the hash does not match. Returns the member's address and its signature (r || s || v).
+- `dac_store(block_number, data, data_hash, request)`: `data` the section (0x-hex, exactly N_TX * 14
+  bytes), `data_hash` its sha256 as the caller computed it, `request` the operator's EIP-191 signature
+  over the same availability digest the member signs. Refused, with nothing stored or signed, when any
+  is malformed, the hash does not match, or the request is not the operator's: a stranger can neither
+  fill the member's disk nor collect its signatures. Returns the member's address and its signature
+  (r || s || v).
 - `dac_get(data_hash)`: the section stored under that hash, or a not-found error.
 - `dac_health()`: the member's name, address, deployment domain and counts.
 """
@@ -23,6 +26,7 @@ from typing import Any
 
 from eth_account import Account
 from eth_account.messages import encode_defunct
+from eth_keys.exceptions import BadSignature
 
 from orchestrator.chain.addresses import ROLLUP, read_deployments
 from orchestrator.config import DeploymentConfig
@@ -40,6 +44,7 @@ FAULTS = ("wrong-data", "sign-without-storing", "slow")
 """TEST-ONLY misbehaviours (`--test-fault`, refused unless every chain is a local devnet): serve a wrong
 section, sign without storing, answer after SLOW_S. Tests show the sequencer and restore survive them."""
 SLOW_S = 5.0
+UNAUTHORIZED = -32003  # a store request not signed by the deployment's operator
 
 
 def _hex(value: Any, what: str, size: int | None = None) -> bytes:
@@ -49,6 +54,13 @@ def _hex(value: Any, what: str, size: int | None = None) -> bytes:
     if size is not None and len(data) != size:
         raise RpcError(INVALID_PARAMS, f"{what} must be {size} bytes, got {len(data)}")
     return data
+
+
+def _signer(digest: bytes, signature: bytes) -> str | None:
+    try:
+        return str(Account.recover_message(encode_defunct(primitive=digest), signature=signature))
+    except (BadSignature, ValueError, TypeError):  # no valid signature (a bad v, r or s out of range)
+        return None
 
 
 class Member:
@@ -72,13 +84,15 @@ class Member:
         self.domain = domain(primary.evm_chain_id, primary.contracts[ROLLUP].address)
         self.section_bytes = config.rollup.circuit.n_tx * L2_RECORD_BYTES
         self.account = Account.from_key(self.me.key)
+        # TEST-ONLY devnet: the operator's address from its key in the devnet file
+        self.operator = Account.from_key(config.keys.operator).address
         self.store = MemberStore(home / "dac" / f"{name}.db")
 
     @property
     def methods(self) -> dict[str, Any]:
         return {"dac_store": self.dac_store, "dac_get": self.dac_get, "dac_health": self.dac_health}
 
-    def dac_store(self, block_number: Any, data: Any, data_hash: Any) -> dict[str, str]:
+    def dac_store(self, block_number: Any, data: Any, data_hash: Any, request: Any) -> dict[str, str]:
         if type(block_number) is not int or not 1 <= block_number < 1 << 64:
             raise RpcError(INVALID_PARAMS, "block_number must be an integer in 1..2^64-1")
         section = _hex(data, "data", self.section_bytes)
@@ -88,10 +102,13 @@ class Member:
             raise RpcError(
                 INVALID_PARAMS, f"data_hash 0x{claimed.hex()} is not the data's sha256 0x{actual.hex()}"
             )
+        digest = availability_digest(self.domain, block_number, actual)
+        asked_by = _signer(digest, _hex(request, "request", 65))
+        if asked_by != self.operator:
+            raise RpcError(UNAUTHORIZED, f"the request is signed by {asked_by}, not by the operator")
         self._slow()
         if self.fault != "sign-without-storing":
             self.store.put(actual, section)  # durable before the signature leaves
-        digest = availability_digest(self.domain, block_number, actual)
         signature = bytes(self.account.sign_message(encode_defunct(primitive=digest)).signature)
         self.store.record_signature(block_number, actual, signature)
         log.info("block %d: stored and signed 0x%s", block_number, actual.hex())

@@ -81,7 +81,7 @@ class SequencerNode:
         self.payouts = PayoutPusher(self.store, self.chains, self.builder.ledger)
         self.availability: AvailabilityGatherer | None = None  # Validium mode's data committee
         if config.committee is not None:
-            client = CommitteeClient(config.committee, self.domain)
+            client = CommitteeClient(config.committee, self.domain, config.keys.operator)
             self.availability = AvailabilityGatherer(client, self.store.availability, self.builder.ledger)
             self.availability.restore()
 

@@ -213,7 +213,8 @@ def settlement_world(
         builder = BlockBuilder(config.rollup.circuit, domain, primary, token_chains(config))
         relayer = Relayer(config, home, gas_log=gas_log)
         members = start_members(config, path, home) if config.committee else {}
-        client = CommitteeClient(config.committee, domain) if config.committee else None
+        dac = config.committee
+        client = CommitteeClient(dac, domain, config.keys.operator) if dac else None
         try:
             yield World(
                 config,

@@ -257,26 +257,34 @@ def test_the_committee_changes_only_through_the_timelock(world: World) -> None:
     assert not f.isMember(d.config.committee.addresses[0]).call()
 
 
-def test_a_member_refuses_bad_input_and_changes_nothing(world: World) -> None:
+def test_a_member_refuses_bad_input_and_strangers_and_changes_nothing(world: World) -> None:
     committee = world.config.committee
     assert committee is not None
     url = committee.member("dac1").url
     section = bytes(range(28))  # two 14-byte L2 records
     good_hash = "0x" + hashlib.sha256(section).hexdigest()
+    # Only the operator may ask a member to store and sign: its EIP-191 signature over the same digest.
+    _, asked = _sign(world.config.keys.operator, world, 1, hashlib.sha256(section).digest())
+    stranger = _sign("0x" + "e5" * 32, world, 1, hashlib.sha256(section).digest())[1]
+    request = "0x" + asked.hex()
     before = call(url, "dac_health", daemon="dac1")
     for params, fragment in (
-        ([1, "0x" + section.hex(), "0x" + "00" * 32], "is not the data's sha256"),
-        ([1, "0x" + section[:14].hex(), good_hash], "must be 28 bytes"),
-        ([1, "0xzz", good_hash], "0x-prefixed hex"),
-        ([0, "0x" + section.hex(), good_hash], "block_number"),
-        ([True, "0x" + section.hex(), good_hash], "block_number"),
-        ([1, "0x" + section.hex(), good_hash[:-2]], "must be 32 bytes"),
+        ([1, "0x" + section.hex(), "0x" + "00" * 32, request], "is not the data's sha256"),
+        ([1, "0x" + section[:14].hex(), good_hash, request], "must be 28 bytes"),
+        ([1, "0xzz", good_hash, request], "0x-prefixed hex"),
+        ([0, "0x" + section.hex(), good_hash, request], "block_number"),
+        ([True, "0x" + section.hex(), good_hash, request], "block_number"),
+        ([1, "0x" + section.hex(), good_hash[:-2], request], "must be 32 bytes"),
+        ([1, "0x" + section.hex(), good_hash, "0x" + stranger.hex()], "not by the operator"),
+        ([1, "0x" + section.hex(), good_hash, "0x" + "00" * 65], "not by the operator"),
+        ([2, "0x" + section.hex(), good_hash, request], "not by the operator"),  # asked for block 1
+        ([1, "0x" + section.hex(), good_hash], "bad params"),
     ):
         with pytest.raises(RpcFailed, match=fragment):
             call(url, "dac_store", *params, daemon="dac1")
     with pytest.raises(RpcFailed, match="no data under"):
         call(url, "dac_get", good_hash, daemon="dac1")
     assert call(url, "dac_health", daemon="dac1") == before  # nothing stored, nothing signed
-    answer = call(url, "dac_store", 1, "0x" + section.hex(), good_hash, daemon="dac1")
+    answer = call(url, "dac_store", 1, "0x" + section.hex(), good_hash, request, daemon="dac1")
     assert answer["signer"] == committee.member("dac1").address
     assert call(url, "dac_get", good_hash, daemon="dac1") == {"data": "0x" + section.hex()}
