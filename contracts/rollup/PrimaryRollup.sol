@@ -4,6 +4,7 @@ pragma solidity 0.8.37;
 import {IPrimaryRollup} from "../interfaces/IPrimaryRollup.sol";
 import {IMessenger, IMessageReceiver} from "../interfaces/IMessenger.sol";
 import {IVerifier} from "../interfaces/IVerifier.sol";
+import {IValidiumPrimaryRollup} from "../interfaces/IValidiumPrimaryRollup.sol";
 import {BlockCommitment} from "../libraries/BlockCommitment.sol";
 import {Operations} from "../libraries/Operations.sol";
 import {SyncHash} from "../libraries/SyncHash.sol";
@@ -53,20 +54,21 @@ contract PrimaryRollup is IPrimaryRollup, RollupBase, PrimaryStorage, IMessageRe
         domain = BlockCommitment.domainOf(uint64(block.chainid), proxy);
     }
 
-    /// @dev The new implementation must bind the same domain: every pending L2 signature and the proofs'
-    ///      public input depend on it.
+    /// @dev The new implementation must bind the same domain (every pending L2 signature and the proofs'
+    ///      public input depend on it) and keep the data mode.
     function _authorizeUpgrade(address implementation) internal view override {
         super._authorizeUpgrade(implementation);
         uint256 next = PrimaryRollup(implementation).domain();
         if (next != domain) revert DomainMismatch(domain, next);
-        uint8 mode = PrimaryRollup(implementation).dataMode();
-        if (mode != dataMode()) revert DataModeMismatch(dataMode(), mode);
+        _checkDataMode(implementation);
     }
 
-    /// @notice The deployment's data mode, fixed for its life: 0 rollup (the L2 data is on this chain),
-    ///         1 Validium (ValidiumPrimaryRollup: a data committee holds it).
-    function dataMode() public pure virtual returns (uint8) {
-        return 0;
+    /// @dev The data mode is fixed for a deployment's life. This is the rollup mode (0): `implementation`
+    ///      must not be a Validium primary (1), which `dataCommittee()` answering marks. The check lives here,
+    ///      not in a `dataMode()` getter, so that the rollup mode's calls pay for no extra selector.
+    function _checkDataMode(address implementation) internal view virtual {
+        (bool validium,) = implementation.staticcall(abi.encodeCall(IValidiumPrimaryRollup.dataCommittee, ()));
+        if (validium) revert DataModeMismatch(0, 1);
     }
 
     function _genesis(bytes32 stateRoot) internal view override returns (StoredBlockInfo memory genesis) {
@@ -111,8 +113,7 @@ contract PrimaryRollup is IPrimaryRollup, RollupBase, PrimaryStorage, IMessageRe
             revert NonSequentialBlock(previous.blockNumber + 1, blk.blockNumber);
         }
         _checkTimestamp(previous.timestamp, blk.timestamp);
-        (bytes32[] memory opsHashes, uint256 chainMask, uint64 consumed, uint256 committed) =
-            _readPublicData(blk.publicData, blk.blockNumber);
+        (bytes32[] memory opsHashes, uint256 chainMask, uint64 consumed) = _readPublicData(blk.publicData);
         for (uint256 c = 0; c < chainCount; ++c) {
             if (chainMask & (1 << (c + 1)) != 0) {
                 sync[c] = SyncHash.next(sync[c], blk.blockNumber, blk.newStateRoot, opsHashes[c]);
@@ -122,14 +123,7 @@ contract PrimaryRollup is IPrimaryRollup, RollupBase, PrimaryStorage, IMessageRe
             blockNumber: blk.blockNumber,
             timestamp: blk.timestamp,
             stateRoot: blk.newStateRoot,
-            commitment: BlockCommitment.commitment(
-                domain,
-                blk.blockNumber,
-                blk.timestamp,
-                previous.stateRoot,
-                blk.newStateRoot,
-                blk.publicData[:committed]
-            ),
+            commitment: _blockCommitment(blk, previous.stateRoot),
             opsHash: opsHashes[rollupChainId - 1],
             syncHash: keccak256(abi.encodePacked(sync)),
             priorityOps: consumed,
@@ -143,26 +137,31 @@ contract PrimaryRollup is IPrimaryRollup, RollupBase, PrimaryStorage, IMessageRe
 
     // ---- the L2-section commitment: the seam between data-availability modes (docs/protocol.md section 7)
 
-    /// @notice Read block `blockNumber`'s public data: its N_OP on-chain records (`_readOnchainSection`, the
-    ///         same in every mode), then the L2-section commitment; `committed` is how many leading bytes
-    ///         the block commitment hashes. This contract is the rollup mode: the L2-section commitment is
-    ///         the L2 section itself, N_TX 14-byte records, so the L2 data is on chain; it is never parsed
-    ///         here (a transfer costs its calldata and its share of sha256), only its length is checked,
-    ///         and all of it is committed. ValidiumPrimaryRollup overrides this: a 32-byte hash of the
-    ///         section, then its data committee's signatures over it (not committed); the circuit's
+    /// @notice Read a block's public data: its N_OP on-chain records (`_readOnchainSection`, the same in
+    ///         every mode), then the L2-section commitment. This contract is the rollup mode: the
+    ///         L2-section commitment is the L2 section itself, N_TX 14-byte records, so the L2 data is on
+    ///         chain; it is never parsed here (a transfer costs its calldata and its share of sha256), only
+    ///         its length is checked. ValidiumPrimaryRollup overrides this and `_blockCommitment`: a 32-byte
+    ///         hash of the section, then its data committee's signatures over it; the circuit's
     ///         L2SectionCommitment and orchestrator/l2/block.py's l2_section_commitment change with it.
-    function _readPublicData(bytes calldata publicData, uint64 blockNumber)
+    function _readPublicData(bytes calldata publicData)
         internal
         view
         virtual
-        returns (bytes32[] memory opsHashes, uint256 chainMask, uint64 consumed, uint256 committed)
+        returns (bytes32[] memory opsHashes, uint256 chainMask, uint64 consumed)
     {
-        blockNumber; // the rollup mode's data needs no block-specific check
         uint256 expectedLength = uint256(opSlots) * Operations.OP_RECORD_BYTES
             + uint256(l2Slots) * Operations.L2_RECORD_BYTES;
         if (publicData.length != expectedLength) revert PublicDataLength(expectedLength, publicData.length);
-        (opsHashes, chainMask, consumed) = _readOnchainSection(publicData);
-        committed = expectedLength;
+        return _readOnchainSection(publicData);
+    }
+
+    /// @notice The commitment of `blk`, whose public data `_readPublicData` accepted, after `oldRoot`. The
+    ///         rollup mode commits all of the public data.
+    function _blockCommitment(CommitBlockInfo calldata blk, bytes32 oldRoot) internal view virtual returns (bytes32) {
+        return BlockCommitment.commitment(
+            domain, blk.blockNumber, blk.timestamp, oldRoot, blk.newStateRoot, blk.publicData
+        );
     }
 
     /// @dev Walk the on-chain records: types and chain ids valid, this chain's own records matched against

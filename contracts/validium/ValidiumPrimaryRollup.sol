@@ -2,6 +2,8 @@
 pragma solidity 0.8.37;
 
 import {IDataCommittee} from "../interfaces/IDataCommittee.sol";
+import {IValidiumPrimaryRollup} from "../interfaces/IValidiumPrimaryRollup.sol";
+import {BlockCommitment} from "../libraries/BlockCommitment.sol";
 import {Operations} from "../libraries/Operations.sol";
 import {PrimaryRollup} from "../rollup/PrimaryRollup.sol";
 import "../common/Errors.sol";
@@ -11,13 +13,14 @@ import "../common/Errors.sol";
 ///         stays off chain. The commit carries the section's sha256 (the data hash, which the proof binds)
 ///         and M-of-N data-committee signatures that the committee holds the section (docs/protocol.md
 ///         section 7, docs/validium.md). Secondaries are the same in both modes.
-contract ValidiumPrimaryRollup is PrimaryRollup {
+contract ValidiumPrimaryRollup is IValidiumPrimaryRollup, PrimaryRollup {
     /// @notice `keccak256(AVAILABILITY_TAG || domain || blockNumber || dataHash)` is what members sign.
     bytes internal constant AVAILABILITY_TAG = "multichain-zk-rollup/dac/v1";
     uint256 internal constant DATA_HASH_BYTES = 32;
 
-    /// @notice The committee whose signatures a commit needs. Its members and threshold change only by
-    ///         its owner, the timelock; another committee contract needs an upgrade (timelocked too).
+    /// @inheritdoc IValidiumPrimaryRollup
+    /// @dev Its members and threshold change only by its owner, the timelock; another committee contract
+    ///      needs an upgrade (timelocked too).
     IDataCommittee public immutable dataCommittee;
 
     constructor(
@@ -33,28 +36,42 @@ contract ValidiumPrimaryRollup is PrimaryRollup {
         dataCommittee = dataCommittee_;
     }
 
-    /// @inheritdoc PrimaryRollup
-    function dataMode() public pure override returns (uint8) {
-        return 1;
+    /// @dev This is the Validium mode (1): `implementation` must be a Validium primary too.
+    function _checkDataMode(address implementation) internal view override {
+        (bool validium,) = implementation.staticcall(abi.encodeCall(IValidiumPrimaryRollup.dataCommittee, ()));
+        if (!validium) revert DataModeMismatch(1, 0);
     }
 
-    /// @notice What a committee member signs for block `blockNumber` with data hash `dataHash` (EIP-191).
+    /// @inheritdoc IValidiumPrimaryRollup
     function availabilityDigest(uint64 blockNumber, bytes32 dataHash) public view returns (bytes32) {
         return keccak256(abi.encodePacked(AVAILABILITY_TAG, domain, blockNumber, dataHash));
     }
 
     /// @dev `publicData` = on-chain section || data hash (32, committed) || signatures (count byte, then
-    ///      65 bytes each: not committed, checked here against this block's digest).
-    function _readPublicData(bytes calldata publicData, uint64 blockNumber)
+    ///      65 bytes each: not committed, checked in `_blockCommitment` against the block's digest).
+    function _readPublicData(bytes calldata publicData)
         internal
         view
         override
-        returns (bytes32[] memory opsHashes, uint256 chainMask, uint64 consumed, uint256 committed)
+        returns (bytes32[] memory opsHashes, uint256 chainMask, uint64 consumed)
     {
-        committed = uint256(opSlots) * Operations.OP_RECORD_BYTES + DATA_HASH_BYTES;
+        uint256 committed = _committedBytes();
         if (publicData.length <= committed) revert PublicDataLength(committed + 1, publicData.length);
-        bytes32 dataHash = bytes32(publicData[committed - DATA_HASH_BYTES:committed]);
-        dataCommittee.verifySignatures(availabilityDigest(blockNumber, dataHash), publicData[committed:]);
-        (opsHashes, chainMask, consumed) = _readOnchainSection(publicData);
+        return _readOnchainSection(publicData);
+    }
+
+    /// @dev The committee's signatures must be over this block's digest; the commitment hashes the on-chain
+    ///      section and the data hash, not the signatures.
+    function _blockCommitment(CommitBlockInfo calldata blk, bytes32 oldRoot) internal view override returns (bytes32) {
+        uint256 committed = _committedBytes();
+        bytes32 dataHash = bytes32(blk.publicData[committed - DATA_HASH_BYTES:committed]);
+        dataCommittee.verifySignatures(availabilityDigest(blk.blockNumber, dataHash), blk.publicData[committed:]);
+        return BlockCommitment.commitment(
+            domain, blk.blockNumber, blk.timestamp, oldRoot, blk.newStateRoot, blk.publicData[:committed]
+        );
+    }
+
+    function _committedBytes() private view returns (uint256) {
+        return uint256(opSlots) * Operations.OP_RECORD_BYTES + DATA_HASH_BYTES;
     }
 }

@@ -71,8 +71,8 @@ def l2_section_commitment(l2_section: bytes, mode: str = ROLLUP) -> bytes:
     """The L2-section commitment (protocol.md section 7): what the block commitment covers of the L2
     section, and what the primary receives after the on-chain section. Rollup mode: the section itself,
     N_TX 14-byte records, so the L2 data is on chain. Validium mode: its sha256, the data hash the data
-    committee signs. Solidity's `PrimaryRollup._readPublicData` (and its Validium override) and circom's
-    `L2SectionCommitment` are its counterparts."""
+    committee signs. Solidity's `PrimaryRollup._readPublicData` and `_blockCommitment` (and their Validium
+    overrides) and circom's `L2SectionCommitment` are its counterparts."""
     return hashlib.sha256(l2_section).digest() if mode == VALIDIUM else l2_section
 
 

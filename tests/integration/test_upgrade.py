@@ -101,21 +101,27 @@ def test_a_live_deployment_upgrades_and_settles_on(world: World) -> None:
     assert beta.rollup.functions.firstPriorityRequestId().call() == 2
 
 
-def test_an_upgrade_must_keep_the_domain_and_be_upgradeable(world: World) -> None:
+def test_an_upgrade_must_keep_the_domain_and_mode_and_be_upgradeable(world: World) -> None:
     """A primary implementation built for another proxy would change the domain every L2 signature and
-    proof binds; a contract that is not UUPS would end upgrades for good. Both are refused."""
+    proof binds; a Validium primary would stop taking the L2 data this deployment's proofs bind; a
+    contract that is not UUPS would end upgrades for good. All are refused."""
     d, keys, alpha = world, world.config.keys, world.primary
     contracts = alpha.deployment.contracts
     name, args = rollup_implementation(
         d.config, d.config.primary, contracts[MESSENGER].address, contracts[EXITS].address, DAVE.address
     )
     wrong_domain = deploy(alpha.w3, keys.deployer, name, *args)
+    at = {key: contract.address for key, contract in contracts.items()}
+    _, args = rollup_implementation(d.config, d.config.primary, at[MESSENGER], at[EXITS], at[ROLLUP])
+    validium = deploy(alpha.w3, keys.deployer, "ValidiumPrimaryRollup", *args, DAVE.address)
     beta = d.chain(2)
     cases = (
-        (alpha, wrong_domain.address, "DomainMismatch"),
-        (beta, beta.token("USDC").address, "ERC1967InvalidImplementation"),
+        (alpha, wrong_domain.address, "DomainMismatch", None),
+        (alpha, validium.address, "DataModeMismatch", (0, 1)),  # expected rollup (0), got Validium (1)
+        (beta, beta.token("USDC").address, "ERC1967InvalidImplementation", None),
     )
-    for chain, implementation, error in cases:
+    for chain, implementation, error, expected in cases:
         upgrade = chain.rollup.functions.upgradeToAndCall(implementation, b"")
         # Only the timelock gets past onlyOwner: the check is what its call would meet.
-        expect_revert_as(chain.rollup.functions.owner().call(), upgrade, error)
+        refused = expect_revert_as(chain.rollup.functions.owner().call(), upgrade, error)
+        assert expected is None or refused == expected

@@ -15,8 +15,9 @@ from eth_account.messages import encode_defunct
 from web3 import Web3
 from web3.contract.contract import ContractFunction
 
-from orchestrator.chain.addresses import DATA_COMMITTEE
+from orchestrator.chain.addresses import DATA_COMMITTEE, EXITS, MESSENGER, ROLLUP
 from orchestrator.chain.clients import Stage
+from orchestrator.chain.deploy import rollup_implementation
 from orchestrator.chain.governance import governance_facts
 from orchestrator.contracts.compiler import compile_contracts
 from orchestrator.dac.client import DataUnavailable, encode_signatures
@@ -33,7 +34,7 @@ from orchestrator.testing.governance import schedule, timelock
 from orchestrator.testing.running import member_answers
 from orchestrator.testing.users import ETHER, USERS
 from orchestrator.testing.world import World, settlement_world
-from tests.chain import advance_time, expect_revert, expect_revert_as
+from tests.chain import advance_time, deploy, expect_revert, expect_revert_as
 
 pytestmark = pytest.mark.integration
 
@@ -222,7 +223,7 @@ def test_exodus_exits_from_the_state_the_committee_serves(world: World) -> None:
     assert alpha.rollup.pending_balance(BOB.address, 0) == 13 * ETHER // 10
 
 
-def test_the_committee_changes_only_through_the_timelock(world: World) -> None:
+def test_the_committee_changes_only_through_the_timelock_and_the_mode_never(world: World) -> None:
     d, alpha = world, world.primary
     keys = d.config.keys
     address = d.deployments.chains["alpha"].contracts[DATA_COMMITTEE].address
@@ -255,6 +256,13 @@ def test_the_committee_changes_only_through_the_timelock(world: World) -> None:
     alpha.sender(keys.deployer).send(operation.execute(timelock(alpha)), label="execute")
     assert f.committee().call() == [newcomers, 2]
     assert not f.isMember(d.config.committee.addresses[0]).call()
+    # An upgrade may not turn the deployment into rollup mode, whose commits carry no signatures.
+    contracts = alpha.deployment.contracts
+    at = {key: contract.address for key, contract in contracts.items()}
+    _, args = rollup_implementation(d.config, d.config.primary, at[MESSENGER], at[EXITS], at[ROLLUP])
+    rollup_mode = deploy(alpha.w3, keys.deployer, "PrimaryRollup", *args[:-1])  # all but the committee
+    upgrade = alpha.rollup.functions.upgradeToAndCall(rollup_mode.address, b"")
+    assert expect_revert_as(owner, upgrade, "DataModeMismatch") == (1, 0)
 
 
 def test_a_member_refuses_bad_input_and_strangers_and_changes_nothing(world: World) -> None:
