@@ -87,8 +87,9 @@ error PriorityRequestMismatch(uint64 serialId, bytes32 expected, bytes32 actual)
 error NoOperationsForChain(uint64 blockNumber);
 /// @notice The per-chain sync hashes passed in do not hash to the stored block's value.
 error SyncHashesMismatch(bytes32 expected, bytes32 actual);
-/// @notice The Groth16 proof does not verify against the block's stored commitment.
-error InvalidProof(uint64 blockNumber);
+/// @notice The Groth16 proofs of blocks `firstBlock`..`lastBlock`, checked together, do not all verify
+///         against their blocks' stored commitments (the operator checks each proof before it sends them).
+error InvalidProof(uint64 firstBlock, uint64 lastBlock);
 /// @notice The block is not proven yet.
 error BlockNotProven(uint64 lastProven, uint64 blockNumber);
 /// @notice The block is not synchronized (confirmed) on this chain yet.

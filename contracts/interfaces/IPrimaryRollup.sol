@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {IRollup} from "./IRollup.sol";
+import {IVerifier} from "./IVerifier.sol";
 
 /// @title IPrimaryRollup
 /// @notice The primary chain's stages: full commit, Groth16 prove, sync reports in, confirmations out.
@@ -12,13 +13,6 @@ interface IPrimaryRollup is IRollup {
         uint64 timestamp;
         bytes32 newStateRoot;
         bytes publicData; // N_OP 64-byte on-chain records, then the L2-section commitment (rollup: N_TX 14-byte records)
-    }
-
-    /// @notice A Groth16 proof as the verifier takes it (b in precompile order).
-    struct ProofData {
-        uint256[2] a;
-        uint256[2][2] b;
-        uint256[2] c;
     }
 
     /// @notice Where part of an exit is paid: `amount` on rollup chain `chainId`.
@@ -57,7 +51,7 @@ interface IPrimaryRollup is IRollup {
         uint16 tokenId,
         uint128 balance,
         ExitPayout[] calldata payouts,
-        ProofData calldata proof
+        IVerifier.Proof calldata proof
     ) external;
 
     /// @notice Commit blocks after `lastBlock` (the latest committed), whose per-chain sync hashes are
@@ -68,8 +62,9 @@ interface IPrimaryRollup is IRollup {
         CommitBlockInfo[] calldata blocks
     ) external;
 
-    /// @notice Verify one proof per block, in order after the last proven block.
-    function proveBlocks(StoredBlockInfo[] calldata blocks, ProofData[] calldata proofs) external;
+    /// @notice Verify one proof per block, in order after the last proven block, all with one pairing
+    ///         check (IVerifier.verifyProofs): one bad proof fails the whole call.
+    function proveBlocks(StoredBlockInfo[] calldata blocks, IVerifier.Proof[] calldata proofs) external;
 
     /// @notice Synchronize up to the proven block `storedBlock`: every secondary's S_c after it must equal
     ///         its confirmed hash or a sync report it sent (for block `reportBlocks[c - 1]`). Sends each

@@ -2,9 +2,21 @@
 pragma solidity 0.8.37;
 
 /// @title IVerifier
-/// @notice The Groth16 verifier `rollup circuit build` generates from the circuit's verifying key.
+/// @notice The Groth16 verifier `rollup circuit build` generates from the circuit's verifying key
+///         (orchestrator/prover/solidity_verifier.py).
 /// @dev The block circuit has exactly one public input: the masked block commitment.
 interface IVerifier {
+    /// @notice A Groth16 proof (b in precompile order: [[x.c1, x.c0], [y.c1, y.c0]]).
+    struct Proof {
+        uint256[2] a;
+        uint256[2][2] b;
+        uint256[2] c;
+    }
+
+    /// @notice True iff every `proofs[i]` is valid for the public input `inputs[i]`, checked with one
+    ///         pairing weighted by scalars drawn from a hash of the whole batch; malformed proofs revert.
+    function verifyProofs(Proof[] calldata proofs, uint256[] calldata inputs) external view returns (bool);
+
     function verifyProof(
         uint256[2] calldata a,
         uint256[2][2] calldata b,

@@ -4,7 +4,7 @@ pragma solidity 0.8.37;
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IPrimaryRollup} from "../interfaces/IPrimaryRollup.sol";
 import {IMessenger} from "../interfaces/IMessenger.sol";
-import {IExitVerifier} from "../interfaces/IVerifier.sol";
+import {IExitVerifier, IVerifier} from "../interfaces/IVerifier.sol";
 import {IRollup} from "../interfaces/IRollup.sol";
 import {SyncMessages} from "../libraries/SyncMessages.sol";
 import {PrimaryStorage} from "./PrimaryStorage.sol";
@@ -31,7 +31,7 @@ contract PrimaryExits is PrimaryStorage, ReentrancyGuardTransient {
         uint16 tokenId,
         uint128 balance,
         IPrimaryRollup.ExitPayout[] calldata payouts,
-        IPrimaryRollup.ProofData calldata proof
+        IVerifier.Proof calldata proof
     ) external nonReentrant {
         _requireExodusFinished();
         if (referenceBlock.blockNumber != exodusBlock) revert ExitReferenceMismatch(exodusBlock, referenceBlock.blockNumber);

@@ -198,17 +198,27 @@ contract PrimaryRollup is IPrimaryRollup, RollupBase, PrimaryStorage, IMessageRe
     // ---------------------------------------------------------------- prove
 
     /// @inheritdoc IPrimaryRollup
-    function proveBlocks(StoredBlockInfo[] calldata blocks, ProofData[] calldata proofs) external onlyOperator {
+    function proveBlocks(StoredBlockInfo[] calldata blocks, IVerifier.Proof[] calldata proofs)
+        external
+        onlyOperator
+    {
         if (proofs.length != blocks.length) revert ProofCount(blocks.length, proofs.length);
         if (address(verifier) == address(0)) revert ZeroAddress();
+        if (blocks.length == 0) return;
+        uint64 next = lastProvenBlock + 1;
+        uint256[] memory inputs = new uint256[](blocks.length);
         for (uint256 i = 0; i < blocks.length; ++i) {
             StoredBlockInfo calldata info = blocks[i];
-            if (info.blockNumber != lastProvenBlock + 1) revert NonSequentialBlock(lastProvenBlock + 1, info.blockNumber);
+            if (info.blockNumber != next) revert NonSequentialBlock(next, info.blockNumber);
             _checkStoredBlock(info);
-            uint256[1] memory input = [BlockCommitment.publicInput(info.commitment)];
-            if (!verifier.verifyProof(proofs[i].a, proofs[i].b, proofs[i].c, input)) revert InvalidProof(info.blockNumber);
-            lastProvenBlock = info.blockNumber;
-            emit BlockProven(info.blockNumber);
+            inputs[i] = BlockCommitment.publicInput(info.commitment);
+            ++next;
+        }
+        uint64 last = next - 1;
+        if (!verifier.verifyProofs(proofs, inputs)) revert InvalidProof(blocks[0].blockNumber, last);
+        lastProvenBlock = last;
+        for (uint64 n = blocks[0].blockNumber; n <= last; ++n) {
+            emit BlockProven(n);
         }
     }
 
@@ -312,7 +322,7 @@ contract PrimaryRollup is IPrimaryRollup, RollupBase, PrimaryStorage, IMessageRe
         uint16,
         uint128,
         ExitPayout[] calldata,
-        ProofData calldata
+        IVerifier.Proof calldata
     ) external {
         address module = exits;
         assembly ("memory-safe") {

@@ -40,7 +40,8 @@ from orchestrator.testing.users import ETHER, USERS
 from orchestrator.testing.world import World, settlement_world
 
 USDC = 10**6
-TARGETS = {"prove": 215_000, "transfer": 300, "sync": 120_000}
+TARGETS = {"prove": 215_000, "prove_batch": 90_000, "transfer": 300, "sync": 120_000}
+BATCH = 8  # blocks proven in one call in round 5 (issue 16's measure of batched verification)
 SHAPES = ((4, 16), (4, 64))  # (on-chain slots, L2 slots) of the commit-shape contracts
 
 
@@ -119,6 +120,9 @@ def three_chain_rounds(world: World) -> list[tuple[str, list[GasRecord]]]:
         ]
     )
     settle("Round 4: block 6, transfers only")
+    for i in range(BATCH):
+        d.build_block(transfers=[Transfer(0, 1, ETHER // 1000, 5 + i).sign(alice.l2_key, dom)])
+    settle(f"Round 5: blocks 7-{6 + BATCH}, one transfer each, proven in one call (one pairing check)")
     mark = len(d.gas_log)
     for chain, user, token in ((gamma, alice, 0), (beta, bob, 1)):
         chain.tx.send(
@@ -136,11 +140,13 @@ def _gas(records: Sequence[GasRecord], label: str, chain: str | None = None) -> 
 def round_summary(rounds: list[tuple[str, list[GasRecord]]]) -> list[tuple[str, str, int]]:
     """The figures DESIGN.md section 7 asks for, derived from the rounds: (what, value, target)."""
     by_title = {title.split(":")[0].split(" (")[0]: records for title, records in rounds}
-    r1, r2, r3, r4 = (by_title[f"Round {i}"] for i in "1234")
+    r1, r2, r3, r4, r5 = (by_title[f"Round {i}"] for i in "12345")
     out: list[tuple[str, str, int]] = []
-    prove3, prove1 = _gas(r1, "prove 3"), _gas(r2, "prove 1")
+    prove3, prove1, prove_batch = _gas(r1, "prove 3"), _gas(r2, "prove 1"), _gas(r5, f"prove {BATCH}")
     out.append(("prove, one proof per call (whole tx)", f"{prove1:,}", TARGETS["prove"]))
     out.append(("prove, three proofs per call, per proof (whole tx)", f"{prove3 // 3:,}", TARGETS["prove"]))
+    what = f"prove, {BATCH} proofs per call, per proof (whole tx)"
+    out.append((what, f"{prove_batch // BATCH:,}", TARGETS["prove_batch"]))
     out.append(
         ("prove, one proof per call, without the 21,000 base", f"{prove1 - 21_000:,}", TARGETS["prove"])
     )
@@ -308,8 +314,24 @@ PROXIED_CALLS = (
 )
 
 
+def previous_figures(report: Path) -> dict[str, str]:
+    """The summary table of the report this run replaces: what -> gas, shown beside the new figures."""
+    if not report.exists():
+        return {}
+    out = {}
+    for line in report.read_text().split("## Against the targets", 1)[-1].split("\n## ", 1)[0].splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 3 and cells[0] not in ("what", "---"):
+            out[cells[0]] = cells[1]
+    return out
+
+
 def render(
-    rounds: list[tuple[str, list[GasRecord]]], shapes: dict[str, int], figures: list[KFigures], proxy_gas: int
+    rounds: list[tuple[str, list[GasRecord]]],
+    shapes: dict[str, int],
+    figures: list[KFigures],
+    proxy_gas: int,
+    previous: dict[str, str],
 ) -> str:
     out = [
         "# Settlement gas",
@@ -322,15 +344,14 @@ def render(
         "## Against the targets (DESIGN.md section 7)",
         "",
     ]
-    rows = [[what, value, f"{target:,}" if target else "-"] for what, value, target in round_summary(rounds)]
-    rows += [
-        [
-            "commit, marginal transfer (64- vs 16-slot block)",
-            f"{shapes['marginal transfer (64- vs 16-slot block, all transfers)']:,}",
-            f"{TARGETS['transfer']:,}",
-        ]
+    summary = [*round_summary(rounds)]
+    marginal = shapes["marginal transfer (64- vs 16-slot block, all transfers)"]
+    summary.append(("commit, marginal transfer (64- vs 16-slot block)", f"{marginal:,}", TARGETS["transfer"]))
+    rows = [
+        [what, value, previous.get(what, "-"), f"{target:,}" if target else "-"]
+        for what, value, target in summary
     ]
-    out += _table(["what", "gas", "target"], rows)
+    out += _table(["what", "gas", "previous run", "target"], rows)
     for title, records in rounds:
         header = ["call", "chain", "calls", "gas per call"]
         out += ["", f"## {title}", "", *_table(header, _round_rows(records))]
@@ -431,8 +452,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         prove_one = _gas(rounds[2][1], "prove 1")
         sweep = {k: k_chain_round(Path(tmp), prover, k, prove_one) for k in counts}
     figures = k_figures(sweep)
-    text = render(rounds, shapes, figures, proxy_gas)
     docs = repo_root() / "docs" / "benchmarks"
+    text = render(rounds, shapes, figures, proxy_gas, previous_figures(docs / "settlement.md"))
     (docs / "settlement.md").write_text(text)
     if len(figures) > 1:
         (docs / "settlement-k.svg").write_text(svg_plot(figures))

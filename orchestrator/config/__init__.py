@@ -126,7 +126,7 @@ class SequencerConfig:
 
     rpc_port: int = 8550
     block_timeout_ms: int = 2_000  # a block goes out this long after its first operation, full or not
-    prove_batch: int = 4  # blocks verified in one proveBlocks call at most
+    prove_batch: int = 8  # blocks verified in one proveBlocks call (one pairing check) at most
     poll_ms: int = 250
 
     @property

@@ -11,6 +11,14 @@ must be on the curve and B on the twist, so a tampered proof reverts with `Proof
 of burning the gas the failing precompile would consume; a B outside the G2 subgroup is left to the
 pairing precompile, which fails (`PrecompileFailed(8)`). A well-formed proof that is wrong returns false.
 
+`verifyProofs(proofs, inputs)` checks k proofs with one pairing of k + 3 pairs (a random linear
+combination, as in Bellare-Garay-Rabin's small-exponent batch test): prod e(-r_i A_i, B_i) *
+e(sum r_i * alpha, beta) * e(sum r_i vk_x_i, gamma) * e(sum r_i C_i, delta) == 1. r_0 = 1 and each other
+r_i is 128 bits of keccak256(every proof and input, i), so the scalars are fixed by the batch itself: a
+prover who changes any proof to make two wrong ones cancel changes every r_i, and a wrong batch passes
+with probability about 2^-128. vk_x folds into n + 1 multiplications for the whole batch, so a proof
+costs one pairing pair and two G1 multiplications.
+
 Calldata follows the EVM precompile order for G2: b = [[x.c1, x.c0], [y.c1, y.c0]] (snarkjs's
 `generatecall` order). This generator is the source; the .sol it writes under build/ is an artifact.
 """
@@ -104,6 +112,17 @@ contract $name {
     error ProofPointNotOnCurve(uint256 point);
     /// @notice The call to precompile `precompile` (6 ecAdd, 7 ecMul, 8 pairing) failed.
     error PrecompileFailed(uint256 precompile);
+    /// @notice verifyProofs got no proofs.
+    error EmptyBatch();
+    /// @notice verifyProofs got `actual` public inputs for `expected` (PUBLIC_INPUTS per proof).
+    error BatchInputCount(uint256 expected, uint256 actual);
+
+    /// @notice A proof as verifyProofs takes it; b in precompile order: [[x.c1, x.c0], [y.c1, y.c0]].
+    struct Proof {
+        uint256[2] a;
+        uint256[2][2] b;
+        uint256[2] c;
+    }
 
     uint256 public constant PUBLIC_INPUTS = $n;
     /// @dev Base field modulus q (curve coordinates) and scalar field modulus r (public inputs).
@@ -123,14 +142,24 @@ $constants
         uint256[2] calldata c,
         uint256[$n] calldata input
     ) external view returns (bool) {
-$coordinate_checks
+        _checkProof(a, b, c, 0);
         for (uint256 i = 0; i < $n; ++i) {
             if (input[i] >= R) revert PublicInputNotInField(i, R, input[i]);
         }
-        if (!_onCurve(a[0], a[1])) revert ProofPointNotOnCurve(0);
-        if (!_onTwist(b[0][1], b[0][0], b[1][1], b[1][0])) revert ProofPointNotOnCurve(1);
-        if (!_onCurve(c[0], c[1])) revert ProofPointNotOnCurve(2);
+        uint256 inputAt;
+        assembly ("memory-safe") {
+            inputAt := input
+        }
+        return _verifyOne(a, b, c, inputAt);
+    }
 
+    /// @dev The pairing check of one proof whose (checked) public inputs start at calldata offset `inputAt`.
+    function _verifyOne(
+        uint256[2] calldata a,
+        uint256[2][2] calldata b,
+        uint256[2] calldata c,
+        uint256 inputAt
+    ) private view returns (bool) {
         uint256 failed;
         bool valid;
         assembly ("memory-safe") {
@@ -166,6 +195,180 @@ $delta
         }
         if (failed != 0) revert PrecompileFailed(failed);
         return valid;
+    }
+
+    /// @notice True iff every `proofs[i]` is valid for the public inputs `inputs[i * $n .. i * $n + $n)`,
+    ///         checked with one pairing of k + 3 pairs (see the file header of the generator). Malformed
+    ///         proofs or inputs revert as in verifyProof, positions counted over the whole batch (proof i's
+    ///         coordinate j is 8 * i + j, its point j is 3 * i + j, input index is into `inputs`).
+    function verifyProofs(Proof[] calldata proofs, uint256[] calldata inputs) external view returns (bool) {
+        uint256 k = proofs.length;
+        if (k == 0) revert EmptyBatch();
+        if (inputs.length != k * $n) revert BatchInputCount(k * $n, inputs.length);
+        for (uint256 i = 0; i < k; ++i) {
+            _checkProof(proofs[i].a, proofs[i].b, proofs[i].c, i);
+        }
+        for (uint256 i = 0; i < inputs.length; ++i) {
+            if (inputs[i] >= R) revert PublicInputNotInField(i, R, inputs[i]);
+        }
+        if (k == 1) {
+            uint256 inputAt;
+            assembly ("memory-safe") {
+                inputAt := inputs.offset
+            }
+            return _verifyOne(proofs[0].a, proofs[0].b, proofs[0].c, inputAt); // what verifyProof costs
+        }
+        return _pairBatch(proofs, inputs, _batchSeed(proofs, inputs));
+    }
+
+    /// @dev The weighted pairing check of a batch of two or more well-formed proofs.
+    function _pairBatch(Proof[] calldata proofs, uint256[] calldata inputs, bytes32 seed)
+        private
+        view
+        returns (bool)
+    {
+        // (k + 3) pairs of 6 words: -r_i A_i with B_i, then alpha, vk_x and C sums with beta, gamma, delta.
+        uint256[] memory pairs = new uint256[]((proofs.length + 3) * 6);
+        uint256 base = proofs.length * 6;
+        uint256 rSum = _placeProofs(pairs, proofs, seed);
+        (pairs[base], pairs[base + 1]) = _mul(ALPHA_X, ALPHA_Y, rSum);
+        _store4(pairs, base + 2, BETA_X_C1, BETA_X_C0, BETA_Y_C1, BETA_Y_C0);
+        (pairs[base + 6], pairs[base + 7]) = _vkSum(rSum, _weights(inputs, seed));
+        _store4(pairs, base + 8, GAMMA_X_C1, GAMMA_X_C0, GAMMA_Y_C1, GAMMA_Y_C0);
+        _store4(pairs, base + 14, DELTA_X_C1, DELTA_X_C0, DELTA_Y_C1, DELTA_Y_C0);
+        bool ok;
+        uint256 valid;
+        assembly ("memory-safe") {
+            ok := staticcall(gas(), 0x08, add(pairs, 0x20), mul(mload(pairs), 0x20), 0x00, 0x20)
+            valid := mload(0x00)
+        }
+        if (!ok) revert PrecompileFailed(8);
+        return valid == 1;
+    }
+
+    /// @dev Pairs 0..k-1 = (-r_i A_i, B_i), and sum r_i C_i into pair k + 2's G1 slot; returns sum r_i.
+    function _placeProofs(uint256[] memory pairs, Proof[] calldata proofs, bytes32 seed)
+        private
+        view
+        returns (uint256 rSum)
+    {
+        uint256 cAt = proofs.length * 6 + 12;
+        for (uint256 i = 0; i < proofs.length; ++i) {
+            Proof calldata proof = proofs[i];
+            uint256 r = _scalar(seed, i);
+            rSum += r; // k 128-bit scalars: far below R
+            (uint256 x, uint256 y) = _mul(proof.a[0], proof.a[1], r);
+            uint256 slot = i * 6;
+            pairs[slot] = x;
+            pairs[slot + 1] = (Q - y) % Q;
+            _store4(pairs, slot + 2, proof.b[0][0], proof.b[0][1], proof.b[1][0], proof.b[1][1]);
+            (x, y) = _mul(proof.c[0], proof.c[1], r);
+            if (i > 0) (x, y) = _add(pairs[cAt], pairs[cAt + 1], x, y);
+            (pairs[cAt], pairs[cAt + 1]) = (x, y);
+        }
+    }
+
+    /// @dev weighted[j] = sum over i of r_i * inputs[i * $n + j] (mod R).
+    function _weights(uint256[] calldata inputs, bytes32 seed)
+        private
+        pure
+        returns (uint256[$n] memory weighted)
+    {
+        for (uint256 i = 0; i < inputs.length / $n; ++i) {
+            uint256 r = _scalar(seed, i);
+            for (uint256 j = 0; j < $n; ++j) {
+                weighted[j] = addmod(weighted[j], mulmod(r, inputs[i * $n + j], R), R);
+            }
+        }
+    }
+
+    /// @dev sum over i of r_i * vk_x_i = rSum * IC[0] + sum over j of weighted[j] * IC[j + 1].
+    function _vkSum(uint256 rSum, uint256[$n] memory weighted) private view returns (uint256 vx, uint256 vy) {
+        (vx, vy) = _mul(IC0_X, IC0_Y, rSum);
+$batch_accumulate
+    }
+
+    /// @dev Field ranges and curve membership of proof `index`'s points (positions as in verifyProofs).
+    function _checkProof(
+        uint256[2] calldata a,
+        uint256[2][2] calldata b,
+        uint256[2] calldata c,
+        uint256 index
+    ) private pure {
+$coordinate_checks
+        if (!_onCurve(a[0], a[1])) revert ProofPointNotOnCurve(3 * index);
+        if (!_onTwist(b[0][1], b[0][0], b[1][1], b[1][0])) revert ProofPointNotOnCurve(3 * index + 1);
+        if (!_onCurve(c[0], c[1])) revert ProofPointNotOnCurve(3 * index + 2);
+    }
+
+    /// @dev keccak256 of every proof and every input, as they lie in calldata: the batch's transcript.
+    function _batchSeed(Proof[] calldata proofs, uint256[] calldata inputs)
+        private
+        pure
+        returns (bytes32 seed)
+    {
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            let proofBytes := mul(proofs.length, 0x100)
+            calldatacopy(m, proofs.offset, proofBytes)
+            calldatacopy(add(m, proofBytes), inputs.offset, mul(inputs.length, 0x20))
+            seed := keccak256(m, add(proofBytes, mul(inputs.length, 0x20)))
+        }
+    }
+
+    /// @dev r_0 = 1; r_i for i > 0: the high 128 bits of keccak256(seed, i), never 0 (a 0 would drop
+    ///      proof i).
+    function _scalar(bytes32 seed, uint256 i) private pure returns (uint256 r) {
+        if (i == 0) return 1;
+        r = uint256(keccak256(abi.encodePacked(seed, i))) >> 128;
+        if (r == 0) r = 1;
+    }
+
+    /// @dev s * (x, y) with the ecMul precompile; s = 1 costs nothing (a batch of one pays as verifyProof).
+    function _mul(uint256 x, uint256 y, uint256 s) private view returns (uint256 rx, uint256 ry) {
+        if (s == 1) return (x, y);
+        bool ok;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, x)
+            mstore(add(m, 0x20), y)
+            mstore(add(m, 0x40), s)
+            ok := staticcall(gas(), 0x07, m, 0x60, m, 0x40)
+            rx := mload(m)
+            ry := mload(add(m, 0x20))
+        }
+        if (!ok) revert PrecompileFailed(7);
+    }
+
+    /// @dev words[start .. start + 4) = (w0, w1, w2, w3): a G2 point in precompile order.
+    function _store4(uint256[] memory words, uint256 start, uint256 w0, uint256 w1, uint256 w2, uint256 w3)
+        private
+        pure
+    {
+        words[start] = w0;
+        words[start + 1] = w1;
+        words[start + 2] = w2;
+        words[start + 3] = w3;
+    }
+
+    /// @dev (x1, y1) + (x2, y2) with the ecAdd precompile.
+    function _add(uint256 x1, uint256 y1, uint256 x2, uint256 y2)
+        private
+        view
+        returns (uint256 rx, uint256 ry)
+    {
+        bool ok;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, x1)
+            mstore(add(m, 0x20), y1)
+            mstore(add(m, 0x40), x2)
+            mstore(add(m, 0x60), y2)
+            ok := staticcall(gas(), 0x06, m, 0x80, m, 0x40)
+            rx := mload(m)
+            ry := mload(add(m, 0x20))
+        }
+        if (!ok) revert PrecompileFailed(6);
     }
 
     /// @dev y^2 == x^3 + 3 over Fq (G1 has cofactor 1, so this is also subgroup membership).
@@ -206,11 +409,21 @@ def _accumulate_inputs(n_public: int) -> str:
             f"// vk_x += input[{i}] * IC[{i + 1}]",
             f"mstore(add(p, 0x1c0), IC{i + 1}_X)",
             f"mstore(add(p, 0x1e0), IC{i + 1}_Y)",
-            f"mstore(add(p, 0x200), calldataload(add(input, {32 * i:#x})))",
+            f"mstore(add(p, 0x200), calldataload(add(inputAt, {32 * i:#x})))",
             "okMul := and(okMul, staticcall(gas(), 0x07, add(p, 0x1c0), 0x60, add(p, 0x1c0), 0x40))",
             "okAdd := and(okAdd, staticcall(gas(), 0x06, add(p, 0x180), 0x80, add(p, 0x180), 0x40))",
         ]
     return "\n".join(_ASM + line for line in lines)
+
+
+def _accumulate_weighted(n_public: int) -> str:
+    lines = ["uint256 x;", "uint256 y;"]
+    for j in range(n_public):
+        lines += [
+            f"(x, y) = _mul(IC{j + 1}_X, IC{j + 1}_Y, weighted[{j}]);",
+            "(vx, vy) = _add(vx, vy, x, y);",
+        ]
+    return "\n".join(" " * 8 + line for line in lines)
 
 
 def generate_verifier(
@@ -221,7 +434,7 @@ def generate_verifier(
         raise ProverError(f"not a Solidity contract name: {contract_name!r}")
     _check_key(vk)
     checks = (
-        f"        if ({ref} >= Q) revert ProofCoordinateNotInField({position}, Q, {ref});"
+        f"        if ({ref} >= Q) revert ProofCoordinateNotInField(8 * index + {position}, Q, {ref});"
         for position, ref in enumerate(_COORDINATES)
     )
     return _TEMPLATE.substitute(
@@ -236,6 +449,7 @@ def generate_verifier(
         constants="\n".join(_constants(vk)),
         coordinate_checks="\n".join(checks),
         accumulate=_accumulate_inputs(vk.n_public),
+        batch_accumulate=_accumulate_weighted(vk.n_public),
         beta=_g2_stores("BETA", 0x100),
         gamma=_g2_stores("GAMMA", 0x1C0),
         delta=_g2_stores("DELTA", 0x280),

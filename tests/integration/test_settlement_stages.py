@@ -30,6 +30,7 @@ from orchestrator.settlement.ledger import StoredBlockInfo
 from orchestrator.settlement.messages import CONFIRMATION
 from orchestrator.testing.users import ETHER, USERS
 from orchestrator.testing.world import ReusedProofs, World, settlement_world
+from tests.bn254 import G1_GENERATOR, g1_add, g1_mul, g1_neg
 from tests.chain import expect_revert
 
 pytestmark = pytest.mark.integration
@@ -233,15 +234,28 @@ def test_prove_accepts_only_each_blocks_own_proof(worlds: Worlds) -> None:
     # another block's proof
     assert expect_revert(alpha.w3, op, f.proveBlocks([first.as_tuple()], []), "ProofCount") == (1, 0)
     other = f.proveBlocks([first.as_tuple()], [proofs[2].evm_args()])
-    assert expect_revert(alpha.w3, op, other, "InvalidProof") == (1,)
+    assert expect_revert(alpha.w3, op, other, "InvalidProof") == (1, 1)
     # a wrong proof: A negated is still a curve point, but the pairing fails
     a, b, c = proofs[1].evm_args()
     negated = f.proveBlocks([first.as_tuple()], [([a[0], BASE_FIELD_Q - a[1]], b, c)])
-    assert expect_revert(alpha.w3, op, negated, "InvalidProof") == (1,)
+    assert expect_revert(alpha.w3, op, negated, "InvalidProof") == (1, 1)
     # the right proof against a stored block passed back altered
     altered = replace(first, commitment=d.ledger.stored(1, 2).commitment)
     mismatch = f.proveBlocks([altered.as_tuple()], [proofs[1].evm_args()])
     expect_revert(alpha.w3, op, mismatch, "StoredBlockMismatch")
+    # Blocks 1 and 2 in one call, one pairing check: one bad proof fails both, even two wrong proofs
+    # crafted so that their errors cancel in an unweighted sum (C_1 + X and C_2 - X).
+    infos = [first.as_tuple(), d.ledger.stored(1, 2).as_tuple()]
+    (a1, b1, c1), (a2, b2, c2) = proofs[1].evm_args(), proofs[2].evm_args()
+    shift = g1_mul(alpha.w3, G1_GENERATOR, 987654321)
+    crafted = [
+        (a1, b1, list(g1_add(alpha.w3, (c1[0], c1[1]), shift))),
+        (a2, b2, list(g1_add(alpha.w3, (c2[0], c2[1]), g1_neg(shift)))),
+    ]
+    assert expect_revert(alpha.w3, op, f.proveBlocks(infos, crafted), "InvalidProof") == (1, 2)
+    one_bad = f.proveBlocks(infos, [proofs[1].evm_args(), crafted[1]])
+    assert expect_revert(alpha.w3, op, one_bad, "InvalidProof") == (1, 2)
+    assert f.lastProvenBlock().call() == 0
     expect_revert(alpha.w3, DAVE.l1_key, stages.prove(alpha.rollup, d.ledger, proofs), "Unauthorized")
     alpha.tx.send(stages.prove(alpha.rollup, d.ledger, proofs))
     assert f.lastProvenBlock().call() == 2

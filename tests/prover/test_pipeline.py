@@ -57,11 +57,6 @@ def prove_toy(workdir: Path) -> ToyRun:
     return ToyRun(backend, circuit, keys, witness, backend.prove(keys, witness))
 
 
-@pytest.fixture(scope="module")
-def toy(tmp_path_factory: pytest.TempPathFactory) -> ToyRun:
-    return prove_toy(tmp_path_factory.mktemp("toy"))
-
-
 def negated_a(proof: Proof) -> Proof:
     """Still on the curve, so only the pairing can reject it."""
     return Proof(a=(proof.a[0], BASE_FIELD_Q - proof.a[1]), b=proof.b, c=proof.c)
