@@ -16,6 +16,7 @@ import threading
 from collections import OrderedDict
 from functools import cache
 
+from orchestrator.crypto.accel import number
 from orchestrator.crypto.field import R, check_field_element, inv, sqrt
 from orchestrator.errors import CryptoError
 
@@ -43,6 +44,8 @@ BASE8: Point = (
 """circomlib's `Base8` = 8 * GENERATOR: the base point of EdDSA keys and signatures."""
 
 _HALF = (R - 1) >> 1
+_IDENTITY_EXT: _Ext = (number(0), number(1), number(0), number(1))
+_P = number(R)  # the modulus of the extended-coordinate arithmetic below: an mpz when gmpy2 is there
 _WINDOW = 4  # window tables: 63 windows of 4 bits (SUBORDER has 251), 15 multiples each
 
 
@@ -66,61 +69,61 @@ def check_point(p: Point, what: str = "point") -> Point:
 
 
 def _to_ext(p: Point) -> _Ext:
-    x, y = p
-    return (x, y, x * y % R, 1)
+    x, y = number(p[0]), number(p[1])
+    return (x, y, x * y % _P, number(1))
 
 
 def _to_affine(e: _Ext) -> Point:
     x, y, _, z = e
-    zi = pow(z, -1, R)  # z is never 0: the complete formulas keep Z = F*G with F, G non-zero
-    return (x * zi % R, y * zi % R)
+    zi = pow(z, -1, _P)  # z is never 0: the complete formulas keep Z = F*G with F, G non-zero
+    return (int(x * zi % _P), int(y * zi % _P))
 
 
 def _add(p: _Ext, q: _Ext) -> _Ext:
     """add-2008-hwcd, 9M + 2 multiplications by constants; unified and complete on this curve."""
     x1, y1, t1, z1 = p
     x2, y2, t2, z2 = q
-    a = x1 * x2 % R
-    b = y1 * y2 % R
-    c = D * t1 * t2 % R
-    d = z1 * z2 % R
-    e = ((x1 + y1) * (x2 + y2) - a - b) % R
+    a = x1 * x2 % _P
+    b = y1 * y2 % _P
+    c = D * t1 * t2 % _P
+    d = z1 * z2 % _P
+    e = ((x1 + y1) * (x2 + y2) - a - b) % _P
     f = d - c
     g = d + c
     h = b - A * a
-    return (e * f % R, g * h % R, e * h % R, f * g % R)
+    return (e * f % _P, g * h % _P, e * h % _P, f * g % _P)
 
 
 def _double(p: _Ext) -> _Ext:
     """dbl-2008-hwcd: 4M + 4S, cheaper than _add(p, p)."""
     x1, y1, _, z1 = p
-    a = x1 * x1 % R
-    b = y1 * y1 % R
-    c = 2 * z1 * z1 % R
-    da = A * a % R
-    e = ((x1 + y1) * (x1 + y1) - a - b) % R
+    a = x1 * x1 % _P
+    b = y1 * y1 % _P
+    c = 2 * z1 * z1 % _P
+    da = A * a % _P
+    e = ((x1 + y1) * (x1 + y1) - a - b) % _P
     g = da + b
     f = g - c
     h = da - b
-    return (e * f % R, g * h % R, e * h % R, f * g % R)
+    return (e * f % _P, g * h % _P, e * h % _P, f * g % _P)
 
 
 def _neg_ext(p: _Ext) -> _Ext:
     x, y, t, z = p
-    return (-x % R, y, -t % R, z)
+    return (-x % _P, y, -t % _P, z)
 
 
 def _ext_equal(p: _Ext, q: _Ext) -> bool:
     """Projective equality, so comparing two results costs no inversion."""
-    return (p[0] * q[3] - q[0] * p[3]) % R == 0 and (p[1] * q[3] - q[1] * p[3]) % R == 0
+    return (p[0] * q[3] - q[0] * p[3]) % _P == 0 and (p[1] * q[3] - q[1] * p[3]) % _P == 0
 
 
 def _mul_ext(p: _Ext, k: int) -> _Ext:
     """k * p for k >= 0, 4-bit fixed window (252 doublings and at most 64 additions for 254 bits)."""
-    table = [(0, 1, 0, 1), p]
+    table = [_IDENTITY_EXT, p]
     for _ in range(14):
         table.append(_add(table[-1], p))
-    acc: _Ext = (0, 1, 0, 1)
+    acc: _Ext = _IDENTITY_EXT
     for shift in range((k.bit_length() + 3) // 4 * 4 - 4, -4, -4):
         acc = _double(_double(_double(_double(acc))))
         digit = (k >> shift) & 15
@@ -134,7 +137,7 @@ def _window_table(p: _Ext, affine: bool) -> tuple[tuple[_Ext, ...], ...]:
     which costs an inversion per entry and saves a multiplication per later addition)."""
     rows = []
     for _ in range((SUBORDER.bit_length() + _WINDOW - 1) // _WINDOW):
-        row = [(0, 1, 0, 1), p]
+        row = [_IDENTITY_EXT, p]
         for _ in range(14):
             row.append(_add(row[-1], p))
         rows.append(tuple(_to_ext(_to_affine(e)) for e in row) if affine else tuple(row))
@@ -181,7 +184,7 @@ def _passed(q: Point) -> None:
 
 def _mul_table(table: tuple[tuple[_Ext, ...], ...], k: int) -> _Ext:
     """k * p from p's window table, for 0 <= k < 16^len(table): only additions, no doublings."""
-    acc: _Ext = (0, 1, 0, 1)
+    acc: _Ext = _IDENTITY_EXT
     for row in table:
         digit = k & 15
         if digit:
