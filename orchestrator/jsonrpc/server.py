@@ -8,7 +8,8 @@ Nothing a client sends may crash or wedge the daemon (docs/daemons.md, "The JSON
 must come with a valid Content-Length no larger than `Limits.max_body`, arrive whole within
 `Limits.request_deadline_s` (and never stall longer than `Limits.idle_timeout_s`), and nest no deeper than
 `Limits.max_depth` (checked before parsing: see safejson.py); a batch holds at most `Limits.max_batch`
-requests; at most `Limits.max_connections` connections are served at once, the others refused at once
+requests, run in one `batch_scope` (the sequencer stores a batch's transfers with one disk sync); at most
+`Limits.max_connections` connections are served at once, the others refused at once
 with 503. Refusals at the HTTP level carry a JSON-RPC error object (id null) as their body.
 """
 
@@ -24,6 +25,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -60,6 +62,7 @@ DEFAULT_LIMITS = Limits()
 
 Method = Callable[..., Any]
 Answer = dict[str, Any] | list[dict[str, Any]] | None  # None: nothing to answer (notifications only)
+BatchScope = Callable[[], AbstractContextManager[object]]
 
 
 class RpcError(Exception):
@@ -88,8 +91,15 @@ def _valid_id(value: Any) -> bool:
 # -- the dispatcher --------------------------------------------------------------------------------------
 
 
-def dispatch(methods: Mapping[str, Method], body: bytes, limits: Limits = DEFAULT_LIMITS) -> Answer:
-    """The answer to one body: an object, a list (a batch), or None when only notifications came."""
+def dispatch(
+    methods: Mapping[str, Method],
+    body: bytes,
+    limits: Limits = DEFAULT_LIMITS,
+    batch_scope: BatchScope | None = None,
+) -> Answer:
+    """The answer to one body: an object, a list (a batch), or None when only notifications came. A batch
+    runs inside `batch_scope()` (the sequencer's: one store transaction for all its writes), which ends
+    before the answer exists: if it fails, every request of the batch is answered with its error."""
     try:
         request = loads(body, limits.max_depth)
     except JsonTooDeep as exc:
@@ -104,7 +114,13 @@ def dispatch(methods: Mapping[str, Method], body: bytes, limits: Limits = DEFAUL
         return _error(
             None, INVALID_REQUEST, f"a batch holds at most {limits.max_batch} requests, got {len(request)}"
         )
-    answers = [a for a in (_one(methods, r) for r in request) if a is not None]
+    try:
+        with batch_scope() if batch_scope is not None else nullcontext():
+            answers = [a for a in (_one(methods, r) for r in request) if a is not None]
+    except RollupError as exc:
+        log.error("rpc batch: %s", exc)
+        message = f"the batch could not be stored ({exc}); look its transactions up by hash"
+        return [_error(r.get("id") if isinstance(r, dict) else None, UNAVAILABLE, message) for r in request]
     return answers or None
 
 
@@ -241,7 +257,7 @@ class _Handler(BaseHTTPRequestHandler):
         if len(body) < length:
             self._refuse(400, f"the body ended after {len(body)} of {length} bytes")
             return
-        answer = dispatch(self.server.methods, body, limits)
+        answer = dispatch(self.server.methods, body, limits, self.server.batch_scope)
         if answer is None:  # only notifications: nothing to say
             self._send(204, b"")
             return
@@ -336,10 +352,16 @@ class JsonRpcServer(ThreadingHTTPServer):
     request_queue_size = 64  # the accept loop refuses at once past the cap, so the backlog drains fast
 
     def __init__(
-        self, host: str, port: int, methods: Mapping[str, Method], limits: Limits = DEFAULT_LIMITS
+        self,
+        host: str,
+        port: int,
+        methods: Mapping[str, Method],
+        limits: Limits = DEFAULT_LIMITS,
+        batch_scope: BatchScope | None = None,
     ) -> None:
         self.methods = methods
         self.limits = limits
+        self.batch_scope = batch_scope
         self._slots = threading.BoundedSemaphore(limits.max_connections)
         super().__init__((host, port), _Handler)
         self.thread = threading.Thread(

@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
@@ -41,7 +43,9 @@ class SequencerDaemon:
         self.config = config
         self.lock = threading.RLock()
         try:
-            self.server = JsonRpcServer("127.0.0.1", config.sequencer.rpc_port, self._methods())
+            self.server = JsonRpcServer(
+                "127.0.0.1", config.sequencer.rpc_port, self._methods(), batch_scope=self._batch_scope
+            )
         except OSError as exc:
             raise DevnetError(
                 f"sequencer: cannot listen on 127.0.0.1:{config.sequencer.rpc_port}: {exc}"
@@ -109,6 +113,14 @@ class SequencerDaemon:
             ],
             "tokens": {str(k): v for k, v in tokens.items()},
         }
+
+    @contextmanager
+    def _batch_scope(self) -> Iterator[None]:
+        """A JSON-RPC batch's transactions are stored in one SQLite transaction (one disk sync, not one
+        per transfer), committed before any of them is acknowledged; the daemon's lock is taken first,
+        as the loop takes it before it writes a block."""
+        with self.lock, self.node.store.db.group():
+            yield
 
     def send_transaction(self, tx: Any) -> api.SentTransaction:
         with self.lock:

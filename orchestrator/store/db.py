@@ -32,6 +32,7 @@ class Database:
             raise StoreError(f"cannot open the {kind} store {path}: {exc}") from None
         self.conn.row_factory = sqlite3.Row
         self._lock = threading.RLock()
+        self._grouped = False  # inside group(): read only by the thread holding _lock
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=FULL")  # a committed row survives kill -9 and power loss
         try:
@@ -54,9 +55,45 @@ class Database:
                 conn.execute(f"PRAGMA user_version = {number}")
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction: everything inside commits together or not at all."""
+    def group(self) -> Iterator[None]:
+        """One transaction around this thread's `write()`s until the end (a group commit: one disk sync
+        for all of them; other threads' writes wait). A write inside that fails rolls back only itself.
+        Raises `StoreError` if the commit fails: then nothing of the group is stored."""
         with self._lock:
+            if self._grouped:  # nested: the outer group commits
+                yield
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._grouped = True
+            try:
+                yield
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            finally:
+                self._grouped = False
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise StoreError(f"{self.path}: a group of writes could not be committed: {exc}") from None
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction: everything inside commits together or not at all (inside `group()`, a
+        savepoint of the group's transaction)."""
+        with self._lock:
+            if self._grouped:
+                self.conn.execute("SAVEPOINT write")
+                try:
+                    yield self.conn
+                except BaseException:
+                    self.conn.execute("ROLLBACK TO write")
+                    self.conn.execute("RELEASE write")
+                    raise
+                self.conn.execute("RELEASE write")
+                return
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn

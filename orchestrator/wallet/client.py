@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any, cast
 
 from orchestrator.errors import RollupError
 from orchestrator.jsonrpc import api
-from orchestrator.jsonrpc.client import call
+from orchestrator.jsonrpc.client import call, call_batch
 from orchestrator.l2.wire import L2Tx, l2_tx_to_json
 
 
@@ -24,6 +25,12 @@ class SequencerClient:
     def send(self, tx: L2Tx) -> str:
         sent = cast(api.SentTransaction, call(self.url, api.SEND_TRANSACTION, l2_tx_to_json(tx)))
         return sent["hash"]
+
+    def send_many(self, txs: Sequence[L2Tx]) -> list[str | RollupError]:
+        """Send `txs` in one JSON-RPC batch (at most the server's 50): each one's hash, or why it was
+        refused; the accepted ones are stored together before any answer comes back."""
+        answers = call_batch(self.url, api.SEND_TRANSACTION, [[l2_tx_to_json(tx)] for tx in txs])
+        return [a if isinstance(a, RollupError) else cast(api.SentTransaction, a)["hash"] for a in answers]
 
     def send_raw(self, data: Any) -> Any:
         return call(self.url, api.SEND_TRANSACTION, data)

@@ -10,6 +10,8 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -27,6 +29,7 @@ from orchestrator.jsonrpc.server import (
     Limits,
     dispatch,
 )
+from orchestrator.store.db import StoreError
 from tests.helpers import REPO
 from tests.rawhttp import post
 from tests.unit.rpc_calls import DEEP, Calls, code, notification, req
@@ -267,3 +270,35 @@ def test_a_server_with_the_daemons_imports_survives_deep_nesting() -> None:
             child.wait()
         child.stdout.close()
         child.stderr.close()
+
+
+def test_a_batch_runs_in_one_scope_that_ends_before_it_is_answered() -> None:
+    """The sequencer's scope is its group commit: every transfer of a batch is stored before any answer."""
+    calls, events = Calls(), []
+
+    @contextmanager
+    def scope() -> Iterator[None]:
+        events.append(("enter", len(calls.seen)))
+        yield
+        events.append(("exit", len(calls.seen)))
+
+    raw = json.dumps([req("echo", 1, id=1), req("echo", 2, id=2)]).encode()
+    answers: Any = dispatch(calls.methods(), raw, LIMITS, scope)
+    assert events == [("enter", 0), ("exit", 2)] and [a["result"] for a in answers] == [[1], [2]]
+    single: Any = dispatch(calls.methods(), json.dumps(req("echo", 3, id=3)).encode(), LIMITS, scope)
+    assert single["id"] == 3
+    assert len(events) == 2  # a single request needs no group: its write commits on its own
+
+
+def test_a_batch_whose_scope_fails_is_answered_with_errors_only() -> None:
+    """A failed group commit: none of the batch is acknowledged, each request says so under its id."""
+
+    @contextmanager
+    def failing() -> Iterator[None]:
+        yield
+        raise StoreError("disk full")
+
+    raw = json.dumps([req("echo", 1, id=1), notification("echo", 2), req("echo", 3, id="c")]).encode()
+    answers: Any = dispatch(Calls().methods(), raw, LIMITS, failing)
+    assert [code(a) for a in answers] == [UNAVAILABLE] * 3
+    assert [a["id"] for a in answers] == [1, None, "c"] and "disk full" in answers[0]["error"]["message"]
