@@ -27,6 +27,7 @@ from eth_account import Account
 from web3 import Web3
 from web3.contract import Contract
 
+from orchestrator.bench import charts
 from orchestrator.chain.addresses import EXITS, ROLLUP_IMPLEMENTATION
 from orchestrator.chain.deploy import deploy_behind_proxy
 from orchestrator.chain.sender import GasRecord
@@ -41,6 +42,7 @@ from orchestrator.testing.world import World, settlement_world
 
 USDC = 10**6
 TARGETS = {"prove": 215_000, "prove_batch": 90_000, "transfer": 300, "sync": 120_000}
+K_RATIO_TARGET = 0.6  # ours / K separate rollups at K = 8 (issue 16 goal 1)
 BATCH = 8  # blocks proven in one call in round 5 (issue 16's measure of batched verification)
 SHAPES = ((4, 16), (4, 64))  # (on-chain slots, L2 slots) of the commit-shape contracts
 
@@ -384,6 +386,7 @@ def render(
         k_rows,
     )
     out += ["", "![ours vs separate rollups](settlement-k.svg)", ""]
+    out += ["![gas per stage and chain, round 2](settlement-stages.svg)", ""]
     out += [
         "## Governance and proxies (docs/security.md)",
         "",
@@ -401,33 +404,13 @@ def render(
     return "\n".join(out) + "\n"
 
 
-def svg_plot(figures: list[KFigures]) -> str:
-    """A small line plot of total gas, ours vs separate rollups, against K (no plotting library needed)."""
-    width, height, pad = 520, 300, 50
-    rows = [(f.k, f.total, f.separate) for f in figures]
-    ks = [k for k, _, _ in rows]
-    top = max(max(o, s) for _, o, s in rows) * 1.1
-
-    def x(k: int) -> float:
-        return pad + (k - min(ks)) * (width - 2 * pad) / max(max(ks) - min(ks), 1)
-
-    def y(v: float) -> float:
-        return height - pad - v * (height - 2 * pad) / top
-
-    lines = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-size="12">',
-        f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="black"/>',
-        f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" stroke="black"/>',
-    ]
-    for k in ks:
-        lines.append(f'<text x="{x(k) - 4}" y="{height - pad + 16}">{k}</text>')
-    for label, index, colour in (("ours", 1, "#1f77b4"), ("separate rollups", 2, "#d62728")):
-        points = " ".join(f"{x(r[0]):.1f},{y(r[index]):.1f}" for r in rows)
-        lines.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>')
-        lines.append(f'<text x="{width - pad - 110}" y="{pad + 16 * index}" fill="{colour}">{label}</text>')
-    lines.append(f'<text x="{width / 2 - 60}" y="{height - 10}">K chains (total gas per round)</text>')
-    lines.append(f'<text x="4" y="{pad - 10}">max {top / 1e6:.1f} Mgas</text>')
-    return "\n".join([*lines, "</svg>"]) + "\n"
+def stage_gas(rounds: list[tuple[str, list[GasRecord]]]) -> dict[str, dict[str, int]]:
+    """Round 2 (steady state): gas per call of each stage, by chain."""
+    by_title = {title.split(" (")[0]: records for title, records in rounds}
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    for (label, chain), gas in _by_label(by_title["Round 2"]).items():
+        out[chain][label] = sum(gas) // len(gas)
+    return dict(out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -456,7 +439,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     text = render(rounds, shapes, figures, proxy_gas, previous_figures(docs / "settlement.md"))
     (docs / "settlement.md").write_text(text)
     if len(figures) > 1:
-        (docs / "settlement-k.svg").write_text(svg_plot(figures))
+        ks, ours, separate = ([getattr(f, a) for f in figures] for a in ("k", "total", "separate"))
+        (docs / "settlement-k.svg").write_text(charts.k_chain_chart(ks, ours, separate, K_RATIO_TARGET))
+    (docs / "settlement-stages.svg").write_text(charts.stage_gas_chart(stage_gas(rounds)))
     sys.stdout.write(text)
     print(f"wrote {docs / 'settlement.md'} in {time.monotonic() - started:.0f} s")
     return 0

@@ -22,6 +22,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from orchestrator.bench import charts
 from orchestrator.crypto.accel import ACCELERATOR
 from orchestrator.crypto.eddsa import PrivateKey
 from orchestrator.errors import RollupError
@@ -154,7 +155,9 @@ def run(chains: int, burst: int) -> str:
         name: {s: statistics.median(latency[(name, s)]) for s in STAGES if latency[(name, s)]}
         for name in chain_names
     }
-    (repo_root() / "docs" / "benchmarks" / "rollup-stages.svg").write_text(stage_chart(medians))
+    (repo_root() / "docs" / "benchmarks" / "rollup-stages.svg").write_text(
+        charts.stage_latency_chart(medians, STAGES)
+    )
     lines += [
         "",
         "![median seconds from a block's build to each stage, per chain](rollup-stages.svg)",
@@ -169,32 +172,6 @@ def run(chains: int, burst: int) -> str:
         "",
     ]
     return "\n".join(lines)
-
-
-def stage_chart(medians: dict[str, dict[str, float]]) -> str:
-    """Grouped bars: per chain, the median seconds from a block's build to each stage (plain SVG)."""
-    colours = dict(zip(STAGES, ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"), strict=True))
-    bar, gap, pad, height = 14, 24, 50, 300
-    width = pad * 2 + len(medians) * (len(STAGES) * bar + gap) + 120
-    top = max((v for m in medians.values() for v in m.values()), default=1.0) * 1.1 or 1.0
-    svg = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-size="12">',
-        f'<line x1="{pad}" y1="{height - pad}" x2="{width - 120}" y2="{height - pad}" stroke="black"/>',
-        f'<text x="4" y="{pad - 10}">max {top:.0f} s after the block was built</text>',
-    ]
-    for g, (chain, values) in enumerate(medians.items()):
-        left = pad + g * (len(STAGES) * bar + gap)
-        svg.append(f'<text x="{left}" y="{height - pad + 16}">{chain}</text>')
-        for i, stage in enumerate(STAGES):
-            if stage in values:
-                h = values[stage] * (height - 2 * pad) / top
-                svg.append(
-                    f'<rect x="{left + i * bar}" y="{height - pad - h:.1f}" width="{bar - 2}" '
-                    f'height="{h:.1f}" fill="{colours[stage]}"/>'
-                )
-    for i, stage in enumerate(STAGES):
-        svg.append(f'<text x="{width - 110}" y="{pad + 16 * i}" fill="{colours[stage]}">{stage}</text>')
-    return "\n".join([*svg, "</svg>"]) + "\n"
 
 
 def previous_intake(report: Path) -> list[str]:

@@ -6,6 +6,7 @@ and provide inversion and square roots; hot loops elsewhere use `% R` directly f
 
 from __future__ import annotations
 
+from orchestrator.crypto.accel import number
 from orchestrator.errors import CryptoError
 
 R = 21888242871839275222246405745257275088548364400416034343698204186575808495617
@@ -58,29 +59,32 @@ def sqrt(value: int) -> int | None:
     """Square root mod R (Tonelli-Shanks), the non-negative root by `is_negative`; None if none exists.
 
     Returning the "small" root matches ffjavascript's `F.sqrt`, which circomlibjs' unpackPoint relies on.
+    Runs on gmpy2 integers when they are there (unpacking every signature's R8 and key needs one).
     """
     value %= R
     if value == 0:
         return 0
-    if pow(value, (R - 1) >> 1, R) != 1:
+    value, r = number(value), number(R)
+    if pow(value, (R - 1) >> 1, r) != 1:
         return None
     m = _S
-    c = _ROOT_OF_UNITY
-    t = pow(value, _Q, R)
-    root = pow(value, (_Q + 1) >> 1, R)
+    c = number(_ROOT_OF_UNITY)
+    t = pow(value, _Q, r)
+    root = pow(value, (_Q + 1) >> 1, r)
     while t != 1:
         # Find the least i with t^(2^i) == 1; it exists because t has order dividing 2^(m-1).
         i = 0
         t2 = t
         while t2 != 1:
-            t2 = t2 * t2 % R
+            t2 = t2 * t2 % r
             i += 1
-        b = pow(c, 1 << (m - i - 1), R)
+        b = pow(c, 1 << (m - i - 1), r)
         m = i
-        c = b * b % R
-        t = t * c % R
-        root = root * b % R
-    return R - root if is_negative(root) else root
+        c = b * b % r
+        t = t * c % r
+        root = root * b % r
+    small = int(root)
+    return R - small if is_negative(small) else small
 
 
 def to_le_bytes32(value: int) -> bytes:

@@ -12,7 +12,7 @@ from typing import Any
 from orchestrator.crypto import babyjub
 from orchestrator.crypto.accel import ACCELERATOR
 from orchestrator.crypto.eddsa import PrivateKey, Signature, sign_poseidon, verify_poseidon
-from orchestrator.crypto.field import R
+from orchestrator.crypto.field import R, sqrt
 from orchestrator.crypto.poseidon import poseidon
 
 
@@ -20,6 +20,7 @@ def vectors() -> dict[str, Any]:
     rng = random.Random(2026)
     out: dict[str, Any] = {"accelerator": ACCELERATOR}
     out["poseidon"] = [poseidon([rng.randrange(R) for _ in range(n)]) for n in range(1, 17)]
+    out["sqrt"] = [sqrt(v) for v in (0, 1, 4, 5, R - 1, *(rng.randrange(R) for _ in range(20)))]
     out["poseidon_edges"] = [poseidon([0]), poseidon([R - 1] * 16), poseidon([1, 2])]
     points = [babyjub.mul_base8(rng.randrange(1, babyjub.SUBORDER)) for _ in range(4)]
     scalars = [0, 1, babyjub.SUBORDER - 1, babyjub.SUBORDER, babyjub.ORDER + 5, rng.randrange(1 << 300)]
