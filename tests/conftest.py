@@ -24,6 +24,15 @@ LONGEST_FIRST = (
     "tests/integration/test_payouts.py",
     "tests/circuits/test_block_model.py",
     "tests/integration/test_settlement_stages.py",
+    # from the slowest-tests list of the CI run of 2026-11-30 (scripts/test prints it)
+    "tests/integration/test_upgrade.py",
+    "tests/integration/test_review_findings_contracts.py",
+    "tests/integration/test_account_ownership.py",
+    "tests/integration/test_payout_order.py",
+    "tests/integration/test_block_proof.py",
+    "tests/integration/test_daemon_lifecycle.py",
+    "tests/integration/test_settlement_round.py",
+    "tests/integration/test_exodus_activation.py",
 )
 
 
