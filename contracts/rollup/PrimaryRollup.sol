@@ -63,12 +63,23 @@ contract PrimaryRollup is IPrimaryRollup, RollupBase, PrimaryStorage, IMessageRe
         _checkDataMode(implementation);
     }
 
-    /// @dev The data mode is fixed for a deployment's life. This is the rollup mode (0): `implementation`
-    ///      must not be a Validium primary (1), which `dataCommittee()` answering marks. The check lives here,
-    ///      not in a `dataMode()` getter, so that the rollup mode's calls pay for no extra selector.
-    function _checkDataMode(address implementation) internal view virtual {
-        (bool validium,) = implementation.staticcall(abi.encodeCall(IValidiumPrimaryRollup.dataCommittee, ()));
-        if (validium) revert DataModeMismatch(0, 1);
+    /// @dev The data mode (0 rollup, 1 Validium) is fixed for a deployment's life: `implementation` is a
+    ///      Validium primary iff its `dataCommittee()` answers a non-zero address. Asking that, rather than a
+    ///      `dataMode()` getter, keeps the rollup mode's calls free of an extra selector.
+    function _checkDataMode(address implementation) private view {
+        (bool ok, bytes memory answer) =
+            implementation.staticcall(abi.encodeCall(IValidiumPrimaryRollup.dataCommittee, ()));
+        bool validium = ok && answer.length == 32 && abi.decode(answer, (address)) != address(0);
+        if (validium != _isValidium()) revert DataModeMismatch(_modeOf(_isValidium()), _modeOf(validium));
+    }
+
+    /// @dev Whether this contract is the Validium mode's primary (ValidiumPrimaryRollup says yes).
+    function _isValidium() internal pure virtual returns (bool) {
+        return false;
+    }
+
+    function _modeOf(bool validium) private pure returns (uint8) {
+        return validium ? 1 : 0;
     }
 
     function _genesis(bytes32 stateRoot) internal view override returns (StoredBlockInfo memory genesis) {

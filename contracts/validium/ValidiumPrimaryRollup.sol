@@ -36,10 +36,9 @@ contract ValidiumPrimaryRollup is IValidiumPrimaryRollup, PrimaryRollup {
         dataCommittee = dataCommittee_;
     }
 
-    /// @dev This is the Validium mode (1): `implementation` must be a Validium primary too.
-    function _checkDataMode(address implementation) internal view override {
-        (bool validium,) = implementation.staticcall(abi.encodeCall(IValidiumPrimaryRollup.dataCommittee, ()));
-        if (!validium) revert DataModeMismatch(1, 0);
+    /// @inheritdoc PrimaryRollup
+    function _isValidium() internal pure override returns (bool) {
+        return true;
     }
 
     /// @inheritdoc IValidiumPrimaryRollup

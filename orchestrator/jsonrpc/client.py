@@ -45,12 +45,8 @@ def call_batch(
     """`method(*p)` for each `p` of `params` in one JSON-RPC batch (one HTTP request; the sequencer stores
     a batch's transactions with one disk sync). Each result in order, or the `RollupError` it failed with
     (`TxRejected` for a refused transaction); a failure of the whole request raises."""
-    first = next(_ids)
-    requests = [
-        {"jsonrpc": "2.0", "id": first + i, "method": method, "params": p} for i, p in enumerate(params)
-    ]
-    for _ in params[1:]:
-        next(_ids)
+    # ids need only be unique within the batch: its index
+    requests = [{"jsonrpc": "2.0", "id": i, "method": method, "params": p} for i, p in enumerate(params)]
     answers = _post(url, requests, timeout, daemon)
     if not isinstance(answers, list):
         failed = _result(answers, url, daemon)  # the whole batch was refused: its one error
