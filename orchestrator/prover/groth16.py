@@ -366,6 +366,10 @@ class Groth16PyBackend:
             self._proving_keys[keys.proving_key] = pk
         return pk
 
+    def load(self, keys: CircuitKeys) -> None:
+        """Load the proving key now (it takes as long as a proof or longer) instead of at the first proof."""
+        self._proving_key(keys)
+
     def prove(self, keys: CircuitKeys, witness: Witness) -> Proof:
         """Prove from a witness file, then check the proof: a bad proof must never leave the prover."""
         pk = self._proving_key(keys)

@@ -17,6 +17,7 @@ from orchestrator.errors import ProverError
 from orchestrator.l2.block import Block
 from orchestrator.l2.exit import ExitClaim
 from orchestrator.l2.params import get_profile
+from orchestrator.paths import cache_dir
 from orchestrator.prover.compile import CompiledCircuit, compile_circuit, find_compiled
 from orchestrator.prover.groth16 import CircuitKeys, Groth16PyBackend, Proof
 
@@ -86,11 +87,32 @@ class BlockProver:
     (loading it again costs as much as a proof or more, docs/benchmarks/prover.md)."""
 
     def __init__(
-        self, profile: str, status: Status = _quiet, backend: Groth16PyBackend | None = None
+        self,
+        profile: str,
+        status: Status = _quiet,
+        backend: Groth16PyBackend | None = None,
+        *,
+        build: bool = True,
     ) -> None:
+        """`build=False`: the circuit and keys must already be in the cache; never compile, never run a
+        setup (a prover worker must prove with the sequencer's keys, not make keys of its own)."""
         self.profile = profile
         self.backend = backend or Groth16PyBackend()
-        self.circuit, self.keys = profile_keys(profile, status, self.backend)
+        if build:
+            self.circuit, self.keys = profile_keys(profile, status, self.backend)
+            return
+        compiled = find_compiled(main_file(profile))
+        keys = None if compiled is None else self.backend.cached_keys(compiled)
+        if compiled is None or keys is None:
+            raise ProverError(
+                f"the {profile} circuit or its keys are not in this machine's cache ({cache_dir()}): "
+                "copy the sequencer's circuits/ and keys/ there"
+            )
+        self.circuit, self.keys = compiled, keys
+
+    def load(self) -> None:
+        """Load the proving key now rather than at the first proof."""
+        self.backend.load(self.keys)
 
     def prove(self, block: Block) -> Proof:
         """A proof of `block`, checked in-process against the block's public input before it is returned."""
