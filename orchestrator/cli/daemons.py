@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from dataclasses import replace
 from types import FrameType
 
 import click
@@ -50,14 +51,24 @@ def _lock(ctx: CliContext, name: str) -> DaemonLock:
 
 @click.command()
 @click.option("-v", "--verbose", is_flag=True, help="Log every RPC call and L1 request.")
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    help="Prove on the Dask cluster whose scheduler is at ADDRESS (tcp://HOST:PORT) instead of starting "
+    "a local one ([sequencer] prover_cluster in devnet.toml).",
+)
 @pass_cli
-def sequencer(ctx: CliContext, verbose: bool) -> None:
+def sequencer(ctx: CliContext, verbose: bool, cluster: str | None) -> None:
     """Run the sequencer: JSON-RPC intake, deposit watchers, blocks, proofs, all four stages everywhere."""
+    from orchestrator.config import cluster_address
     from orchestrator.sequencer.daemon import SequencerDaemon
 
     _logging(verbose)
     stop = _stop_on_signals()
     config = ctx.config()
+    if cluster is not None:
+        settings = replace(config.sequencer, prover_cluster=cluster_address(cluster))
+        config = replace(config, sequencer=settings)
     with _lock(ctx, "sequencer") as lock:
         SequencerDaemon(config, ctx.home).run(stop, lock)
 

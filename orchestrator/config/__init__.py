@@ -128,6 +128,8 @@ class SequencerConfig:
     block_timeout_ms: int = 2_000  # a block goes out this long after its first operation, full or not
     prove_batch: int = 8  # blocks verified in one proveBlocks call (one pairing check) at most
     poll_ms: int = 250
+    prover_workers: int = 2  # worker processes of the local prover cluster (one proof each at a time)
+    prover_cluster: str = ""  # a Dask scheduler to join instead ("tcp://host:port"); "" starts a local one
 
     @property
     def rpc_url(self) -> str:
@@ -235,7 +237,9 @@ def parse_config(raw: dict[str, Any], path: Path) -> DeploymentConfig:
 def _parse_sequencer(r: _Reader, t: dict[str, Any]) -> SequencerConfig:
     w, d = "[sequencer]", SequencerConfig()
     _moved_confirmations(r, t, w)
-    r.only_keys(t, w, {"rpc_port", "block_timeout_ms", "prove_batch", "poll_ms"})
+    r.only_keys(
+        t, w, {"rpc_port", "block_timeout_ms", "prove_batch", "poll_ms", "prover_workers", "prover_cluster"}
+    )
     return SequencerConfig(
         rpc_port=r.integer(t, "rpc_port", w, low=1024, high=65535, default=d.rpc_port),
         block_timeout_ms=r.integer(
@@ -243,7 +247,33 @@ def _parse_sequencer(r: _Reader, t: dict[str, Any]) -> SequencerConfig:
         ),
         prove_batch=r.integer(t, "prove_batch", w, low=1, high=64, default=d.prove_batch),
         poll_ms=r.integer(t, "poll_ms", w, low=10, high=60_000, default=d.poll_ms),
+        prover_workers=r.integer(t, "prover_workers", w, low=1, high=256, default=d.prover_workers),
+        prover_cluster=_parse_cluster(r, t, w),
     )
+
+
+_CLUSTER_ADDRESS = re.compile(r"^(?:(tcp|tls)://)?([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):([0-9]{1,5})$")
+
+
+def cluster_address(address: str) -> str:
+    """A Dask scheduler's address as the client dials it (`tcp://host:port`, `tls://host:port`, or
+    `host:port` for tcp); `ConfigError` for anything else."""
+    found = _CLUSTER_ADDRESS.match(address.strip())
+    if found is None or not 1 <= int(found.group(3)) <= 65535:
+        raise ConfigError(f"prover cluster address must be tcp://HOST:PORT (or tls://), got {address!r}")
+    return f"{found.group(1) or 'tcp'}://{found.group(2)}:{int(found.group(3))}"
+
+
+def _parse_cluster(r: _Reader, t: dict[str, Any], where: str) -> str:
+    value = t.get("prover_cluster", "")
+    if not isinstance(value, str):
+        r.fail(f"{where}: prover_cluster must be a string (a scheduler's tcp://HOST:PORT, or empty)")
+    if not value:
+        return ""
+    try:
+        return cluster_address(value)
+    except ConfigError as exc:
+        r.fail(f"{where}: {exc}")
 
 
 def _parse_relayer(r: _Reader, t: dict[str, Any]) -> RelayerConfig:

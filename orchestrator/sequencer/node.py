@@ -67,7 +67,7 @@ class SequencerNode:
         self.builder = BlockBuilder(self.profile, self.domain, primary, token_chains(config))
         self.runner = StageRunner(self.chains, primary)
         self.proofs = StoredProofs(self.store)
-        self.prover = ProverThread(self.builder.ledger, self.profile_name, self.store)
+        self.prover = ProverThread(self.builder.ledger, self.profile_name, self.store, self.settings)
         self.state = self.builder.state
         self.next_serial: dict[int, int] = {c: 0 for c in self.chains}
         self._replay()

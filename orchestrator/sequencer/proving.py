@@ -1,31 +1,32 @@
-"""Proofs for the sequencer's blocks: proved in order by a thread, stored the moment each exists, and given
-to the stage runner from the store (`StoredProofs`), so that a restart proves only what has no stored
-proof and verifies on chain only proofs that exist.
+"""Proofs for the sequencer's blocks: proved on the prover cluster, several at once, stored the moment
+each exists, and given to the stage runner from the store (`StoredProofs`), so that a restart proves only
+what has no stored proof and verifies on chain only proofs that exist. The runner verifies them on chain
+in block order: a proof that finishes early waits in the store for those before it.
 
-The proof itself runs in a child process that keeps the key loaded: the prover holds the GIL, and the
-sequencer's loop must keep moving while it works. The child dies with the sequencer (kill -9 included).
+The cluster (orchestrator/prover/cluster.py) is a local Dask cluster the thread starts, whose worker
+processes die with the sequencer (kill -9 included), or an existing one joined by address.
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import os
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 
+from distributed import Future
+
+from orchestrator.config import SequencerConfig
 from orchestrator.crashpoints import crashpoint
-from orchestrator.devnet.node import die_with_parent
 from orchestrator.errors import RollupError
-from orchestrator.l2.block import Block
+from orchestrator.prover.cluster import ProverCluster, WorkerProof
 from orchestrator.prover.groth16 import Proof
-from orchestrator.prover.profiles import BlockProver
 from orchestrator.settlement.ledger import SettlementLedger
 from orchestrator.store.sequencer import SequencerStore
 
 log = logging.getLogger("sequencer")
+
+CAPACITY_READ_S = 5.0
+"""How often the thread asks the scheduler how many workers the cluster has."""
 
 
 class StoredProofs:
@@ -39,54 +40,47 @@ class StoredProofs:
         return None if saved is None else Proof.from_bytes(bytes.fromhex(saved["hex"]))
 
 
-_worker_prover: BlockProver | None = None
-
-
-def _load_prover(profile: str, parent_pid: int) -> None:
-    global _worker_prover
-    die_with_parent(parent_pid)()  # a kill -9 of the sequencer must not leave its prover behind
-    _worker_prover = BlockProver(profile)
-
-
-def _prove_in_worker(block: Block) -> Proof:
-    assert _worker_prover is not None
-    return _worker_prover.prove(block)
-
-
 class ProverThread(threading.Thread):
-    """Proves the ledger's blocks in order and stores each proof the moment it exists."""
+    """Keeps the cluster busy with the ledger's blocks that have no stored proof (as many in flight as
+    the cluster has worker threads, and one more queued), and stores each proof as it arrives."""
 
-    def __init__(self, ledger: SettlementLedger, profile: str, store: SequencerStore) -> None:
+    def __init__(
+        self, ledger: SettlementLedger, profile: str, store: SequencerStore, settings: SequencerConfig
+    ) -> None:
         super().__init__(name="prover", daemon=True)
-        self.ledger, self.profile, self.store = ledger, profile, store
+        self.ledger, self.profile, self.store, self.settings = ledger, profile, store, settings
         self.stop = threading.Event()
         self.error: Exception | None = None
 
     def run(self) -> None:
-        context = multiprocessing.get_context("spawn")  # no fork of a threaded process
-        with ProcessPoolExecutor(
-            1, context, initializer=_load_prover, initargs=(self.profile, os.getpid())
-        ) as pool:
-            self._loop(pool)
+        try:
+            cluster = ProverCluster(self.profile, self.settings.prover_cluster, self.settings.prover_workers)
+        except RollupError as exc:
+            self.error = exc
+            return
+        try:
+            self._loop(cluster)
+        except RollupError as exc:
+            self.error = exc
+            log.error("%s", exc)
+        finally:
+            cluster.close()
 
-    def _loop(self, pool: ProcessPoolExecutor) -> None:
-        number = 1
+    def _loop(self, cluster: ProverCluster) -> None:
+        in_flight: dict[int, Future[WorkerProof]] = {}
+        next_block, capacity, capacity_read = 1, 1, 0.0
         while not self.stop.is_set():
-            if number > self.ledger.last_block:
+            if time.monotonic() - capacity_read > CAPACITY_READ_S:  # workers may join or leave
+                capacity, capacity_read = max(cluster.capacity(), 1), time.monotonic()
+            while len(in_flight) <= capacity and next_block <= self.ledger.last_block:
+                if self.store.proof(next_block) is None:
+                    in_flight[next_block] = cluster.submit(self.ledger.block(next_block))
+                next_block += 1
+            done = [n for n, future in in_flight.items() if cluster.ready(future)]
+            for number in sorted(done):
+                proof = cluster.result(self.ledger.block(number), in_flight.pop(number))
+                self.store.save_proof(number, {"hex": proof.blob.hex()}, proof.seconds)
+                log.info("block %d proven off-chain in %.1f s on %s", number, proof.seconds, proof.worker)
+                crashpoint("proof-saved")
+            if not done:
                 self.stop.wait(0.1)
-                continue
-            if self.store.proof(number) is not None:
-                number += 1
-                continue
-            started = time.monotonic()
-            try:
-                proof = pool.submit(_prove_in_worker, self.ledger.block(number)).result()
-            except (RollupError, BrokenProcessPool) as exc:
-                self.error = exc
-                log.error("block %d cannot be proven: %s", number, exc)
-                return
-            seconds = time.monotonic() - started
-            self.store.save_proof(number, {"hex": proof.to_bytes().hex()}, seconds)
-            log.info("block %d proven off-chain in %.1f s", number, seconds)
-            crashpoint("proof-saved")
-            number += 1

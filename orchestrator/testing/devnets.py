@@ -22,6 +22,7 @@ def write_settlement_devnet(
     base_chain_id: int,
     natives: Mapping[str, str] | None = None,
     committee: tuple[int, int] | None = None,
+    prover_workers: int = 1,
 ) -> Path:
     """devnet/devnet.toml with n chains on free ports (USDC on chains 1-2, DAI on 1 and 3), test profile,
     the sequencer's JSON-RPC on a free port too. `natives` names chains whose native coin is not ETH (chain
@@ -46,6 +47,9 @@ def write_settlement_devnet(
     tmp.mkdir(parents=True, exist_ok=True)
     path = tmp / "devnet.toml"
     head = re.sub(r"(?m)^profile = .*$", 'profile = "test"', head)
+    # one prover worker: test devnets prove a few blocks each, and every worker loads the key (seconds of
+    # a core each time a sequencer starts); tests/prover/test_cluster.py runs clusters of two
+    head = re.sub(r"(?m)^prover_workers = .*$", f"prover_workers = {prover_workers}", head)
     tail = ""
     if committee is not None:
         head = re.sub(r"(?m)^mode = .*$", 'mode = "validium"', head)
