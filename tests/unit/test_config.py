@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from orchestrator.config import MAX_CHAINS, Role, load_config, parse_config
+from orchestrator.config import MAX_CHAINS, Role, cluster_address, load_config, parse_config
 from orchestrator.errors import ConfigError
 from tests.helpers import KEYS, REPO, ChainSpec, chains_toml
 
@@ -99,6 +99,16 @@ def test_max_chain_count_is_accepted() -> None:
         (lambda r: r["chains"][0].update(rollup_chain_id=2), r"rollup chain ids must be 1..1, one per chain"),
         (lambda r: r["chains"][0].update(native="POL"), "native coin 'POL' is neither ETH nor a"),
         (lambda r: r["chains"][0].update(native="USDC"), "so it cannot be an ERC-20 there too"),
+        (lambda r: r.update(sequencer={"prover_workers": 0}), r"prover_workers = 0 is outside 1..256"),
+        (lambda r: r.update(sequencer={"prover_cluster": 8786}), "prover_cluster must be a string"),
+        (
+            lambda r: r.update(sequencer={"prover_cluster": "http://sched:8786"}),
+            r"\[sequencer\]: prover cluster address must be tcp://HOST:PORT",
+        ),
+        (
+            lambda r: r.update(sequencer={"prover_cluster": "tcp://sched:99999"}),
+            "prover cluster address must be",
+        ),
     ],
 )
 def test_bad_fields_are_refused(edit: Any, message: str) -> None:
@@ -140,3 +150,33 @@ def test_external_chain_uses_its_rpc_url() -> None:
     chain = parse_config(raw, Path("x")).chains[0]
     assert not chain.is_local
     assert chain.rpc_url == "https://rpc.example.invalid"
+
+
+def test_the_prover_cluster_defaults_to_a_local_one_and_takes_an_address() -> None:
+    raw = _raw(_chains((1, 9001, "primary")))
+    config = parse_config(raw, Path("devnet.toml"))
+    assert (config.sequencer.prover_cluster, config.sequencer.prover_workers) == ("", 2)
+    raw.update(sequencer={"prover_cluster": "10.0.0.7:8786", "prover_workers": 4})
+    config = parse_config(raw, Path("devnet.toml"))
+    assert (config.sequencer.prover_cluster, config.sequencer.prover_workers) == ("tcp://10.0.0.7:8786", 4)
+
+
+@pytest.mark.parametrize(
+    ("given", "dialled"),
+    [
+        ("tcp://127.0.0.1:8786", "tcp://127.0.0.1:8786"),
+        ("scheduler.lan:8786", "tcp://scheduler.lan:8786"),
+        ("tls://prover-1:443", "tls://prover-1:443"),
+        ("tcp://[::1]:8786", "tcp://[::1]:8786"),
+    ],
+)
+def test_cluster_addresses(given: str, dialled: str) -> None:
+    assert cluster_address(given) == dialled
+
+
+@pytest.mark.parametrize(
+    "bad", ["", "8786", "tcp://host", "ws://host:1", "host:0", "host:8786/path", "a b:1"]
+)
+def test_bad_cluster_addresses_are_refused(bad: str) -> None:
+    with pytest.raises(ConfigError, match="prover cluster address must be"):
+        cluster_address(bad)
