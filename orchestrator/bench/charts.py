@@ -79,6 +79,19 @@ def stage_latency_chart(medians: Mapping[str, Mapping[str, float]], stages: Sequ
     return _svg(figure)
 
 
+def scaling_chart(workers: Sequence[int], tx_per_s: Sequence[float], target: float) -> str:
+    """Proven transactions per second against the cluster's workers, with the ideal (linear from one
+    worker) and the target."""
+    figure, axes = plt.subplots(figsize=(6, 3.4))
+    axes.plot(workers, tx_per_s, marker="o", label="measured")
+    axes.plot(workers, [tx_per_s[0] * w / workers[0] for w in workers], linestyle=":", label="linear")
+    axes.axhline(target, linestyle="--", color="tab:red", label=f"target {target:g} tx/s")
+    axes.set_xticks(list(workers))
+    axes.set_ylim(0, max(target, *tx_per_s) * 1.2)
+    _axes(axes, "workers", "proven tx/s", "Proving throughput on the cluster")
+    return _svg(figure)
+
+
 def _axes(axes: Axes, xlabel: str, ylabel: str, title: str) -> None:
     axes.set_xlabel(xlabel)
     axes.set_ylabel(ylabel)

@@ -32,3 +32,11 @@ def test_the_stage_charts_name_every_stage_and_chain() -> None:
     latency = {"alpha": {"committed": 1.0, "proven": 4.0}, "beta": {"committed": 1.5}}
     texts = _texts(charts.stage_latency_chart(latency, ("committed", "proven", "paid")))
     assert {"committed", "proven", "alpha", "beta", "seconds after the block's build"} <= set(texts)
+
+
+def test_the_scaling_chart_has_workers_throughput_and_the_target() -> None:
+    svg = charts.scaling_chart([1, 2], [0.67, 1.21], 1.0)
+    texts = _texts(svg)
+    assert {"1", "2", "workers", "proven tx/s", "measured", "linear", "target 1 tx/s"} <= set(texts)
+    assert any(re.fullmatch(r"\d\.\d", t) for t in texts)  # y ticks
+    assert svg == charts.scaling_chart([1, 2], [0.67, 1.21], 1.0)
