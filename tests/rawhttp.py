@@ -1,5 +1,5 @@
 """HTTP over a raw loopback socket, so that a test controls every byte a server receives (truncated
-bodies, lying lengths, slow drips) and reads whatever comes back until the server closes."""
+bodies, lying lengths, slow drips) and reads the answer that comes back."""
 
 from __future__ import annotations
 
@@ -24,21 +24,37 @@ class Reply:
 
 
 def read_reply(s: socket.socket, started: float) -> Reply:
-    """Read until the server closes; the status, headers and body of what it sent."""
-    chunks = []
-    while chunk := s.recv(65536):
-        chunks.append(chunk)
-    data = b"".join(chunks)
+    """Read one whole answer (its Content-Length of body, past any interim 1xx answer), or until the server
+    closes; the status, headers and body of what it sent. A kept-alive connection stays open after it."""
+    data = b""
+    while True:
+        head, sep, rest = data.partition(b"\r\n\r\n")
+        if sep:
+            status, headers = _head(head, data)
+            if 100 <= status < 200:  # 100 Continue: the answer follows
+                data = rest
+                continue
+            if len(rest) >= int(headers.get("content-length", "0")):
+                return Reply(status, headers, rest, time.monotonic() - started)
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
     head, _, body = data.partition(b"\r\n\r\n")
+    status, headers = _head(head, data)
+    return Reply(status, headers, body, time.monotonic() - started)
+
+
+def _head(head: bytes, data: bytes) -> tuple[int, dict[str, str]]:
     lines = head.decode("latin-1").split("\r\n")
     assert lines[0].startswith("HTTP/1."), f"not an HTTP answer: {data[:200]!r}"
     headers = {k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:])}
-    return Reply(int(lines[0].split()[1]), headers, body, time.monotonic() - started)
+    return int(lines[0].split()[1]), headers
 
 
 def exchange(port: int, data: bytes = b"", timeout: float = 5.0, half_close: bool = False) -> Reply:
-    """Send exactly `data` on a fresh connection, then read until the server closes (a test fails rather
-    than hang: `timeout`)."""
+    """Send exactly `data` on a fresh connection, then read the answer (a test fails rather than hang:
+    `timeout`)."""
     started = time.monotonic()
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
         with contextlib.suppress(OSError):  # refused and closed before taking everything: read the answer

@@ -1,11 +1,14 @@
-"""The wallets' side: call a JSON-RPC method, get its result or one clear `RollupError`."""
+"""The wallets' side: call a JSON-RPC method, get its result or one clear `RollupError`. Each thread keeps
+its connection to a server open between calls (HTTP keep-alive)."""
 
 from __future__ import annotations
 
+import http.client
 import itertools
 import json
-import urllib.error
-import urllib.request
+import threading
+import time
+import urllib.parse
 from typing import Any
 
 from orchestrator.errors import RollupError, TxRejected
@@ -60,23 +63,81 @@ def call_batch(
     return [_result(by_id[r["id"]], url, daemon) if r["id"] in by_id else missing for r in requests]
 
 
+class _KeptConnections(threading.local):
+    """This thread's open connections, one per server, for the next call (HTTP keep-alive)."""
+
+    def __init__(self) -> None:
+        self.open: dict[str, tuple[http.client.HTTPConnection, float]] = {}
+
+
+_kept = _KeptConnections()
+KEEP_IDLE_S = 2.0
+"""A kept connection idle longer is closed here, not reused: the server drops idle ones after 5 s, and a
+request must not race that."""
+_STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+
+
+def _connection(url: str, timeout: float) -> tuple[http.client.HTTPConnection, str, bool]:
+    """A connection to `url`'s server (kept from an earlier call when it is fresh enough), the path to
+    POST to, and whether the connection was kept."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not an http(s) URL: {url!r}")
+    kept = _kept.open.pop(url, None)
+    if kept is not None:
+        connection, last_used = kept
+        if time.monotonic() - last_used < KEEP_IDLE_S:
+            connection.timeout = timeout
+            if connection.sock is not None:
+                connection.sock.settimeout(timeout)
+            return connection, parts.path or "/", True
+        connection.close()
+    kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    return kind(parts.hostname, parts.port, timeout=timeout), parts.path or "/", False
+
+
+def _exchange(url: str, body: bytes, timeout: float) -> tuple[int, bytes]:
+    """POST `body`; the answer's status and body. A kept connection the server closed meanwhile is
+    replaced once by a new one (the request never reached the server)."""
+    while True:
+        connection, path, kept = _connection(url, timeout)
+        try:
+            connection.request("POST", path, body, {"Content-Type": "application/json"})
+            response = connection.getresponse()
+            data = response.read(MAX_ANSWER)
+        except _STALE:
+            connection.close()
+            if kept:
+                continue
+            raise
+        except BaseException:
+            connection.close()
+            raise
+        if response.will_close or not response.isclosed():  # closing, or an answer larger than we read
+            connection.close()
+        else:
+            _kept.open[url] = (connection, time.monotonic())
+        return response.status, data
+
+
 def _post(url: str, payload: Any, timeout: float, daemon: str) -> Any:
     """POST `payload` as JSON; the parsed answer (an error body of an HTTP refusal included)."""
-    request = urllib.request.Request(url, json.dumps(payload).encode(), {"Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return loads(response.read(MAX_ANSWER), MAX_DEPTH)
-    except urllib.error.HTTPError as exc:  # refused at the HTTP level, with a JSON-RPC error as the body
-        if exc.code == 503:
-            raise RpcUnavailable(f"{daemon} at {url} is busy (HTTP 503): try again") from None
-        answer = _http_error_body(exc)
-        if answer is None:
-            raise RpcFailed(exc.code, f"{daemon} at {url} answered HTTP {exc.code}") from None
-        return answer
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
+        status, data = _exchange(url, json.dumps(payload).encode(), timeout)
+    except (OSError, http.client.HTTPException, ValueError) as exc:
         hint = ": is `rollup sequencer` running?" if daemon == "the sequencer" else ""
-        raise RpcUnavailable(f"{daemon} at {url} does not answer ({reason}){hint}") from None
+        raise RpcUnavailable(f"{daemon} at {url} does not answer ({exc}){hint}") from None
+    if status == 503:
+        raise RpcUnavailable(f"{daemon} at {url} is busy (HTTP 503): try again")
+    if status >= 400:  # refused at the HTTP level, with a JSON-RPC error as the body
+        answer = _http_error_body(data)
+        if answer is None:
+            raise RpcFailed(status, f"{daemon} at {url} answered HTTP {status}")
+        return answer
+    try:
+        return loads(data, MAX_DEPTH)
+    except ValueError as exc:
+        raise RpcUnavailable(f"{daemon} at {url} answered something else than JSON ({exc})") from None
 
 
 def _result(answer: Any, url: str, daemon: str) -> Any:
@@ -98,9 +159,9 @@ def _result(answer: Any, url: str, daemon: str) -> Any:
     return answer.get("result")
 
 
-def _http_error_body(exc: urllib.error.HTTPError) -> Any:
+def _http_error_body(data: bytes) -> Any:
     try:
-        answer = loads(exc.read(MAX_ANSWER), MAX_DEPTH)
-    except (OSError, ValueError):
+        answer = loads(data, MAX_DEPTH)
+    except ValueError:
         return None
     return answer if isinstance(answer, dict) and isinstance(answer.get("error"), dict) else None

@@ -1,4 +1,5 @@
-"""A small JSON-RPC 2.0 server over HTTP POST (stdlib, one thread per connection, one request each).
+"""A small JSON-RPC 2.0 server over HTTP POST (stdlib, one thread per connection, kept alive for up to
+`Limits.keepalive_requests` requests).
 
 Methods take positional params. A method raising `RpcError` answers with its code and data; `TxRejected`
 becomes code -32000 with the rule's name in `data.reason`; another `RollupError` -32002; anything else is
@@ -6,7 +7,8 @@ logged and answered as an internal error (-32603) without the traceback.
 
 Nothing a client sends may crash or wedge the daemon (docs/daemons.md, "The JSON-RPC's limits"): the body
 must come with a valid Content-Length no larger than `Limits.max_body`, arrive whole within
-`Limits.request_deadline_s` (and never stall longer than `Limits.idle_timeout_s`), and nest no deeper than
+`Limits.request_deadline_s` of the connection's accept or of the previous answer on it (and never stall
+longer than `Limits.idle_timeout_s`: an idle kept-alive connection closes then), and nest no deeper than
 `Limits.max_depth` (checked before parsing: see safejson.py); a batch holds at most `Limits.max_batch`
 requests, run in one `batch_scope` (the sequencer stores a batch's transfers with one disk sync); at most
 `Limits.max_connections` connections are served at once, the others refused at once
@@ -56,6 +58,7 @@ class Limits:
     request_deadline_s: float = 10.0  # request line, headers and body, from the connection's accept
     max_connections: int = 32  # connections served at once; more are answered 503 and closed
     linger_s: float = 0.5  # after refusing a body unread, how long to read and discard what still comes
+    keepalive_requests: int = 100  # requests one connection may carry; the last answer says Connection: close
 
 
 DEFAULT_LIMITS = Limits()
@@ -177,8 +180,12 @@ class _DeadlineReader(io.RawIOBase):
     """The socket's reading side: no recv waits past the idle timeout nor past the request's deadline."""
 
     def __init__(self, sock: socket.socket, idle_s: float, deadline: float) -> None:
-        self.sock, self.idle_s, self.deadline = sock, idle_s, deadline
-        self.expired = False
+        self.sock, self.idle_s = sock, idle_s
+        self.restart(deadline)
+
+    def restart(self, deadline: float) -> None:
+        """A new request on the connection: its own deadline, nothing of it received yet."""
+        self.deadline, self.expired, self.received = deadline, False, 0
 
     def readable(self) -> bool:
         return True
@@ -190,16 +197,19 @@ class _DeadlineReader(io.RawIOBase):
             raise TimeoutError("the request did not arrive in time")
         self.sock.settimeout(min(self.idle_s, left))
         try:
-            return self.sock.recv_into(buffer)
+            got = self.sock.recv_into(buffer)
         except TimeoutError:
             self.expired = True
             raise
+        self.received += got
+        return got
 
 
 class _Handler(BaseHTTPRequestHandler):
     server: JsonRpcServer
-    # protocol_version stays HTTP/1.0: one request per connection, so the connection's deadline is the
-    # request's; every answer, even to a garbled request line, starts with a status line
+    # HTTP/1.1: connections stay open between requests (keep-alive), each request with its own deadline;
+    # every answer, even to a garbled request line, starts with a status line
+    protocol_version = "HTTP/1.1"
     default_request_version = "HTTP/1.0"
 
     def version_string(self) -> str:
@@ -223,17 +233,23 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection, limits.idle_timeout_s, time.monotonic() + limits.request_deadline_s
         )
         self.rfile = io.BufferedReader(self.reader)
-        self.responded = False
+        self.served = 0  # requests answered on this connection
+
+    def handle_one_request(self) -> None:
+        limits = self.server.limits
+        self.reader.restart(time.monotonic() + limits.request_deadline_s)
+        self.responded, self.raw_requestline = False, b""
         # what parse_request sets, for an answer to a request line that never arrived
         self.command, self.requestline, self.request_version = "", "", "HTTP/1.0"
-
-    def handle(self) -> None:
-        super().handle()
+        super().handle_one_request()
         if self.responded:
+            self.served += 1
             return
+        self.close_connection = True
         if self.reader.expired:  # timed out in the request line or the headers
-            self._refuse(408, "the request did not arrive in time")
-        elif getattr(self, "raw_requestline", b""):  # a blank request line: the stdlib closes silently
+            if self.served == 0 or self.reader.received:  # not a kept-alive connection left idle
+                self._refuse(408, "the request did not arrive in time")
+        elif self.raw_requestline:  # a blank request line: the stdlib closes silently
             self._refuse(400, "an empty request line")
 
     def send_response(self, code: int, message: str | None = None) -> None:
@@ -311,19 +327,22 @@ class _Handler(BaseHTTPRequestHandler):
         self._linger()
 
     def _send(self, status: int, data: bytes, close: bool = False) -> None:
-        self.connection.settimeout(self.server.limits.idle_timeout_s)  # the reader may have left less
+        """The answer; the connection stays open for another request unless `close`, the client asked
+        to close (HTTP/1.0 without keep-alive, or Connection: close), or this was its last request."""
+        limits = self.server.limits
+        self.connection.settimeout(limits.idle_timeout_s)  # the reader may have left less
+        last = close or self.close_connection or self.served + 1 >= limits.keepalive_requests
         self.send_response(status)
         if status == 405:
             self.send_header("Allow", "POST")
         if status != 204:  # a 204 has no body and no Content-Length
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
-        if close:
-            self.send_header("Connection", "close")
+        self.send_header("Connection", "close" if last else "keep-alive")
         self.end_headers()
         if data and self.command != "HEAD":
             self.wfile.write(data)
-        self.close_connection = True
+        self.close_connection = last
 
     def _linger(self) -> None:
         """Read and drop, for a short bounded time, what the client still sends after a refusal: closing

@@ -3,6 +3,7 @@ the HTTP tests."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from orchestrator.errors import RollupError, TxRejected
@@ -27,7 +28,12 @@ class Calls:
             "unavailable": self.unavailable,
             "not_found": self.not_found,
             "bug": self.bug,
+            "connection": self.connection,
         }
+
+    def connection(self) -> str:
+        """The handler thread's name: one thread per connection, so equal names mean one connection."""
+        return threading.current_thread().name
 
     def echo(self, *args: Any) -> list[Any]:
         self.seen.append(args)

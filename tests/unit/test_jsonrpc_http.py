@@ -24,7 +24,7 @@ from orchestrator.jsonrpc.server import (
     JsonRpcServer,
     Limits,
 )
-from tests.rawhttp import drip, exchange, post
+from tests.rawhttp import drip, exchange, post, read_reply
 from tests.unit.rpc_calls import DEEP, Calls, notification, req
 
 # -- the server over loopback HTTP -----------------------------------------------------------------------
@@ -222,6 +222,53 @@ def test_past_the_connection_cap_connections_are_refused_at_once_and_the_server_
         assert reply.json()["result"] == [1]
 
 
+def _request(body: bytes, version: str = "HTTP/1.1", extra: str = "") -> bytes:
+    return f"POST / {version}\r\nContent-Length: {len(body)}\r\n{extra}\r\n".encode() + body
+
+
+def test_a_connection_stays_open_and_each_request_has_its_own_deadline(served: tuple[int, Calls]) -> None:
+    port, _ = served
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        threads = set()
+        while time.monotonic() - started < 2 * FAST.request_deadline_s:  # longer than one deadline
+            s.sendall(_request(json.dumps(req("connection")).encode()))
+            reply = read_reply(s, started)
+            assert reply.status == 200 and reply.headers["connection"] == "keep-alive", reply
+            threads.add(reply.json()["result"])
+            time.sleep(FAST.idle_timeout_s * 0.6)  # idle, but not long enough to be dropped
+        assert len(threads) == 1  # every request on the one connection
+        time.sleep(FAST.idle_timeout_s + 0.3)  # idle too long: closed without a word (no 408)
+        assert s.recv(100) == b""
+
+
+def test_pipelined_requests_are_answered_in_order(served: tuple[int, Calls]) -> None:
+    port, _ = served
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(b"".join(_request(json.dumps(req("echo", i, id=i)).encode()) for i in range(3)))
+        answers = [read_reply(s, time.monotonic()).json() for _ in range(3)]
+    assert [a["result"] for a in answers] == [[0], [1], [2]]
+
+
+def test_a_connection_closes_after_its_last_request_or_when_the_client_says_so() -> None:
+    limits = Limits(idle_timeout_s=1, request_deadline_s=2, keepalive_requests=3, linger_s=0.1)
+    body = json.dumps(req("echo", 1)).encode()
+    with serving(limits) as (port, _):
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(_request(body) * 4)
+            said = [read_reply(s, time.monotonic()).headers["connection"] for _ in range(3)]
+            assert said == ["keep-alive", "keep-alive", "close"]
+            assert s.recv(100) == b""  # the fourth request is not read
+        for version, extra, expected in (
+            ("HTTP/1.0", "", "close"),
+            ("HTTP/1.0", "Connection: keep-alive\r\n", "keep-alive"),
+            ("HTTP/1.1", "Connection: close\r\n", "close"),
+        ):
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                s.sendall(_request(body, version, extra))
+                assert read_reply(s, time.monotonic()).headers["connection"] == expected, (version, extra)
+
+
 # -- the wallets' client -----------------------------------------------------------------------------------
 
 
@@ -235,3 +282,14 @@ def test_the_client_maps_errors_and_http_refusals(served: tuple[int, Calls]) -> 
     with pytest.raises(client.RpcFailed) as failed:
         client.call(url, "echo", "x" * FAST.max_body)  # 413, its JSON-RPC body read
     assert failed.value.code == INVALID_REQUEST and "at most" in str(failed.value)
+
+
+def test_the_client_keeps_its_connection_and_replaces_a_dropped_one(served: tuple[int, Calls]) -> None:
+    port, _ = served
+    url = f"http://127.0.0.1:{port}"
+    first = client.call(url, "connection")
+    assert client.call(url, "connection") == first  # kept alive
+    time.sleep(FAST.idle_timeout_s + 0.3)  # the server drops it; the client still holds it (KEEP_IDLE_S)
+    assert FAST.idle_timeout_s + 0.3 < client.KEEP_IDLE_S
+    again = client.call(url, "connection")
+    assert again != first and client.call(url, "echo", 2) == [2]
