@@ -26,23 +26,34 @@ class Reply:
 def read_reply(s: socket.socket, started: float) -> Reply:
     """Read one whole answer (its Content-Length of body, past any interim 1xx answer), or until the server
     closes; the status, headers and body of what it sent. A kept-alive connection stays open after it."""
+    return read_replies(s, 1, started)[0]
+
+
+def read_replies(s: socket.socket, count: int, started: float) -> list[Reply]:
+    """`count` answers in a row (pipelined requests), or fewer if the server closes first."""
     data = b""
-    while True:
+    replies: list[Reply] = []
+    while len(replies) < count:
         head, sep, rest = data.partition(b"\r\n\r\n")
         if sep:
             status, headers = _head(head, data)
+            length = int(headers.get("content-length", "0"))
             if 100 <= status < 200:  # 100 Continue: the answer follows
                 data = rest
                 continue
-            if len(rest) >= int(headers.get("content-length", "0")):
-                return Reply(status, headers, rest, time.monotonic() - started)
+            if len(rest) >= length:
+                replies.append(Reply(status, headers, rest[:length], time.monotonic() - started))
+                data = rest[length:]
+                continue
         chunk = s.recv(65536)
         if not chunk:
+            if data:
+                head, _, body = data.partition(b"\r\n\r\n")
+                status, headers = _head(head, data)
+                replies.append(Reply(status, headers, body, time.monotonic() - started))
             break
         data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    status, headers = _head(head, data)
-    return Reply(status, headers, body, time.monotonic() - started)
+    return replies
 
 
 def _head(head: bytes, data: bytes) -> tuple[int, dict[str, str]]:

@@ -24,7 +24,7 @@ from orchestrator.jsonrpc.server import (
     JsonRpcServer,
     Limits,
 )
-from tests.rawhttp import drip, exchange, post, read_reply
+from tests.rawhttp import drip, exchange, post, read_replies, read_reply
 from tests.unit.rpc_calls import DEEP, Calls, notification, req
 
 # -- the server over loopback HTTP -----------------------------------------------------------------------
@@ -246,7 +246,7 @@ def test_pipelined_requests_are_answered_in_order(served: tuple[int, Calls]) -> 
     port, _ = served
     with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
         s.sendall(b"".join(_request(json.dumps(req("echo", i, id=i)).encode()) for i in range(3)))
-        answers = [read_reply(s, time.monotonic()).json() for _ in range(3)]
+        answers = [r.json() for r in read_replies(s, 3, time.monotonic())]
     assert [a["result"] for a in answers] == [[0], [1], [2]]
 
 
@@ -256,7 +256,7 @@ def test_a_connection_closes_after_its_last_request_or_when_the_client_says_so()
     with serving(limits) as (port, _):
         with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
             s.sendall(_request(body) * 4)
-            said = [read_reply(s, time.monotonic()).headers["connection"] for _ in range(3)]
+            said = [r.headers["connection"] for r in read_replies(s, 3, time.monotonic())]
             assert said == ["keep-alive", "keep-alive", "close"]
             assert s.recv(100) == b""  # the fourth request is not read
         for version, extra, expected in (
