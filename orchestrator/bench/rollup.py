@@ -8,7 +8,8 @@ and rollup-stages.svg (stage latency per chain).
 - block build and off-chain prove times (the sequencer's store);
 - each stage's latency per chain: from a block's build to the first time the sequencer saw that chain's
   counter pass it (stage_marks);
-- the demo story's deposit-to-spendable and withdraw-to-paid times.
+- the demo story's deposit-to-spendable and withdraw-to-paid times, then the latency from sending a
+  withdrawal to its payout, over a few spaced ones.
 Test profile, automine anvil chains (each transaction mined at once), `[sequencer] block_timeout_ms` 2 s.
 """
 
@@ -20,6 +21,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from orchestrator.bench import charts
@@ -37,9 +39,11 @@ from orchestrator.testing.devnets import write_settlement_devnet
 from orchestrator.testing.running import running_rollup
 from orchestrator.testing.story import Story
 from orchestrator.testing.users import USERS
-from orchestrator.wallet.actions import own_account
+from orchestrator.wallet.actions import own_account, sign_withdraw
 
 BATCH = 50  # transfers in the JSON-RPC batch (the server's Limits.max_batch)
+WITHDRAWALS, WITHDRAWAL_GAP_S = 6, 3.0  # the paid-latency sample: one withdrawal every 3 s
+PROVER_WORKERS = 2  # the local prover cluster, as devnet/devnet.toml ships it
 STAGES = ("committed", "proven", "synchronized", "executed", "paid")
 
 
@@ -61,6 +65,25 @@ def intake_in_process(n: int = 400, senders: int = 1) -> float:
     for tx in txs:
         pool.add(tx)
     return n / (time.perf_counter() - started)
+
+
+def withdrawal_latencies(story: Story, count: int, gap: float) -> list[float]:
+    """Seconds from sending each of `count` small ETH withdrawals (alice's, one every `gap` s, to the chain
+    she deposited on) to its payout on that chain, each waited for in its own thread."""
+    client, alice, chain = story.rollup.client, story.wallets["alice"], story.second
+
+    def paid_after(tx_hash: str, sent: float) -> float:
+        client.wait_transaction(tx_hash, "paid", timeout=600)
+        return time.monotonic() - sent
+
+    with ThreadPoolExecutor(count) as pool:
+        waits = []
+        for _ in range(count):
+            tx = sign_withdraw(client, alice, story.eth, chain, 10**14)
+            sent = time.monotonic()
+            waits.append(pool.submit(paid_after, client.send(tx), sent))
+            time.sleep(gap)
+        return [w.result() for w in waits]
 
 
 def _summary(values: list[float]) -> str:
@@ -85,11 +108,13 @@ def run(chains: int, burst: int) -> str:
         f"**{cold:,.0f} tx/s** from 200 senders once each (integer arithmetic: {ACCELERATOR})",
     ]
     with tempfile.TemporaryDirectory(prefix="rollup-bench-") as tmp:
-        config_path = write_settlement_devnet(Path(tmp), chains, 940000)
+        config_path = write_settlement_devnet(Path(tmp), chains, 940000, prover_workers=PROVER_WORKERS)
         with running_rollup(config_path, Path(tmp) / "home") as rollup:
             story = Story(rollup)
             story.run(timeout=600)
             failures = story.check()
+            # on an idle rollup (the story is paid out): the sample's blocks settle by themselves
+            paid = withdrawal_latencies(story, WITHDRAWALS, WITHDRAWAL_GAP_S)
             client, w = rollup.client, story.wallets
             alice, bob = w["alice"], w["bob"]
             bob_index = own_account(client, bob, story.eth)["index"]
@@ -135,7 +160,12 @@ def run(chains: int, burst: int) -> str:
         f"- blocks built: {len(blocks)}",
         "- block build in the sequencer (state transition, new root, every slot's Merkle proofs, mempool "
         f"rebase), ms: {_summary([b.build_seconds * 1e3 for b in blocks.values() if b.build_seconds])}",
-        f"- off-chain proof per block (child process, key kept loaded): {_summary(list(proofs.values()))}",
+        f"- off-chain proof per block (on a worker of the local Dask cluster, {PROVER_WORKERS} workers, key "
+        f"kept loaded): {_summary(list(proofs.values()))}",
+        "",
+        f"## Withdrawal to payout ({WITHDRAWALS} small ETH withdrawals, one every {WITHDRAWAL_GAP_S:g} s)",
+        "",
+        f"- sent -> paid on the target chain, median (min, max, n): **{_summary(paid)}** (target <= 30)",
         "",
     ]
     latency: dict[tuple[str, str], list[float]] = defaultdict(list)
