@@ -33,6 +33,7 @@ LONGEST_FIRST = (
     "tests/integration/test_daemon_lifecycle.py",
     "tests/integration/test_settlement_round.py",
     "tests/integration/test_exodus_activation.py",
+    "tests/prover/test_cluster.py",
 )
 
 

@@ -108,7 +108,9 @@ def run(chains: int, burst: int) -> str:
         f"**{cold:,.0f} tx/s** from 200 senders once each (integer arithmetic: {ACCELERATOR})",
     ]
     with tempfile.TemporaryDirectory(prefix="rollup-bench-") as tmp:
-        config_path = write_settlement_devnet(Path(tmp), chains, 940000, prover_workers=PROVER_WORKERS)
+        config_path = write_settlement_devnet(
+            Path(tmp), chains, 940000, prover_workers=PROVER_WORKERS, prover_preload=True
+        )
         with running_rollup(config_path, Path(tmp) / "home") as rollup:
             story = Story(rollup)
             story.run(timeout=600)

@@ -130,6 +130,7 @@ class SequencerConfig:
     poll_ms: int = 250
     prover_workers: int = 2  # worker processes of the local prover cluster (one proof each at a time)
     prover_cluster: str = ""  # a Dask scheduler to join instead ("tcp://host:port"); "" starts a local one
+    prover_preload: bool = True  # each worker loads the proving key when it joins, not at its first proof
 
     @property
     def rpc_url(self) -> str:
@@ -237,9 +238,8 @@ def parse_config(raw: dict[str, Any], path: Path) -> DeploymentConfig:
 def _parse_sequencer(r: _Reader, t: dict[str, Any]) -> SequencerConfig:
     w, d = "[sequencer]", SequencerConfig()
     _moved_confirmations(r, t, w)
-    r.only_keys(
-        t, w, {"rpc_port", "block_timeout_ms", "prove_batch", "poll_ms", "prover_workers", "prover_cluster"}
-    )
+    prover = {"prover_workers", "prover_cluster", "prover_preload"}
+    r.only_keys(t, w, {"rpc_port", "block_timeout_ms", "prove_batch", "poll_ms", *prover})
     return SequencerConfig(
         rpc_port=r.integer(t, "rpc_port", w, low=1024, high=65535, default=d.rpc_port),
         block_timeout_ms=r.integer(
@@ -249,6 +249,7 @@ def _parse_sequencer(r: _Reader, t: dict[str, Any]) -> SequencerConfig:
         poll_ms=r.integer(t, "poll_ms", w, low=10, high=60_000, default=d.poll_ms),
         prover_workers=r.integer(t, "prover_workers", w, low=1, high=256, default=d.prover_workers),
         prover_cluster=_parse_cluster(r, t, w),
+        prover_preload=r.boolean(t, "prover_preload", w, default=d.prover_preload),
     )
 
 

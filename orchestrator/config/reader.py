@@ -48,6 +48,12 @@ class Reader:
             self.fail(f"{where}: {key} must be a non-empty string")
         return value
 
+    def boolean(self, t: dict[str, Any], key: str, where: str, default: bool) -> bool:
+        value = t.get(key, default)
+        if not isinstance(value, bool):
+            self.fail(f"{where}: {key} must be true or false")
+        return value
+
     def integer(
         self, t: dict[str, Any], key: str, where: str, low: int, high: int, default: int | None = None
     ) -> int:

@@ -3,7 +3,7 @@
 A `ProverCluster` is a Dask client: by default of a local cluster it starts (one worker process per core
 asked for, one thread each: a proof holds a core), or of an existing scheduler given by address, whose
 workers may be on other machines. Either way each worker loads the profile's proving key once, as soon as
-it joins (`KeepKeyLoaded`), and keeps it for every later proof.
+it joins (`KeepKeyLoaded`; or at its first proof without preloading), and keeps it for every later proof.
 
 Dask carries the retries: a worker lost mid-proof (killed, out of memory, its machine gone) makes the
 scheduler run the task again on another worker, up to `distributed.scheduler.allowed-failures` times.
@@ -111,7 +111,7 @@ def load_key(profile: str, verifying_key: VerifyingKey) -> str:
 
 def local_cluster(workers: int, scratch: str) -> LocalCluster:
     """A cluster on this machine: `workers` processes of one thread (a proof holds a core), on loopback
-    only, no dashboard, every scratch file (the scheduler's too) under `scratch`."""
+    only, no dashboard, no fixed port, every scratch file (the scheduler's too) under `scratch`."""
     with dask.config.set({"temporary-directory": scratch}):
         return LocalCluster(
             n_workers=workers,
@@ -119,7 +119,8 @@ def local_cluster(workers: int, scratch: str) -> LocalCluster:
             processes=True,
             host="127.0.0.1",
             scheduler_port=0,
-            dashboard_address=None,
+            dashboard_address="127.0.0.1:0",  # the scheduler's HTTP routes (/health): loopback, any free port
+            scheduler_kwargs={"dashboard": False},
             memory_limit=0,  # a proof's memory is the prover's own, not Dask data to spill
             local_directory=scratch,
             silence_logs=logging.WARNING,
@@ -132,7 +133,8 @@ def local_cluster(workers: int, scratch: str) -> LocalCluster:
 class ProverCluster:
     """The sequencer's handle on the proving cluster: submit blocks, take checked proofs back."""
 
-    def __init__(self, profile: str, address: str = "", workers: int = 2) -> None:
+    def __init__(self, profile: str, address: str = "", workers: int = 2, preload: bool = True) -> None:
+        """`preload`: every worker loads the key when it joins (else at its first proof)."""
         self.profile = profile
         self.prover = BlockProver(profile)  # the keys the chain's verifier was made from
         self.verifying_key = self.prover.keys.verifying_key
@@ -147,7 +149,8 @@ class ProverCluster:
             self._scratch = tempfile.TemporaryDirectory(prefix="rollup-prover-")
             self.cluster = local_cluster(workers, self._scratch.name)
             self.client = Client(self.cluster, set_as_default=False)
-        self.client.register_plugin(KeepKeyLoaded(profile, self.verifying_key))
+        if preload:
+            self.client.register_plugin(KeepKeyLoaded(profile, self.verifying_key))
         log.info("prover cluster: %s, %d workers", self.address, self.capacity())
 
     @property

@@ -54,7 +54,10 @@ class ProverThread(threading.Thread):
 
     def run(self) -> None:
         try:
-            cluster = ProverCluster(self.profile, self.settings.prover_cluster, self.settings.prover_workers)
+            settings = self.settings
+            cluster = ProverCluster(
+                self.profile, settings.prover_cluster, settings.prover_workers, settings.prover_preload
+            )
         except RollupError as exc:
             self.error = exc
             return

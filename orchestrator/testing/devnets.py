@@ -23,11 +23,13 @@ def write_settlement_devnet(
     natives: Mapping[str, str] | None = None,
     committee: tuple[int, int] | None = None,
     prover_workers: int = 1,
+    prover_preload: bool = False,
 ) -> Path:
     """devnet/devnet.toml with n chains on free ports (USDC on chains 1-2, DAI on 1 and 3), test profile,
     the sequencer's JSON-RPC on a free port too. `natives` names chains whose native coin is not ETH (chain
     name -> the symbol of a new 18-decimal token). `committee` = (M, N): Validium mode, with a data
-    committee of N members (TEST-ONLY keys, free ports) of whom M must sign."""
+    committee of N members (TEST-ONLY keys, free ports) of whom M must sign. The sequencer proves on
+    `prover_workers` local workers, which load the key at their first proof unless `prover_preload`."""
     text = (repo_root() / "devnet" / "devnet.toml").read_text()
     head = text[: text.index("[[chains]]")]
     natives = natives or {}
@@ -47,9 +49,11 @@ def write_settlement_devnet(
     tmp.mkdir(parents=True, exist_ok=True)
     path = tmp / "devnet.toml"
     head = re.sub(r"(?m)^profile = .*$", 'profile = "test"', head)
-    # one prover worker: test devnets prove a few blocks each, and every worker loads the key (seconds of
-    # a core each time a sequencer starts); tests/prover/test_cluster.py runs clusters of two
+    # one prover worker, loading the key at its first proof: test devnets prove a few blocks each, restart
+    # sequencers often, and a key load costs seconds of a core; tests/prover/test_cluster.py runs clusters
+    # of two that preload
     head = re.sub(r"(?m)^prover_workers = .*$", f"prover_workers = {prover_workers}", head)
+    head = re.sub(r"(?m)^prover_preload = .*$", f"prover_preload = {str(prover_preload).lower()}", head)
     tail = ""
     if committee is not None:
         head = re.sub(r"(?m)^mode = .*$", 'mode = "validium"', head)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import psutil
 import pytest
 from distributed import Client, LocalCluster
 
@@ -25,7 +26,7 @@ from orchestrator.l2.params import get_profile
 from orchestrator.l2.state import L2State
 from orchestrator.prover import cluster as cluster_module
 from orchestrator.prover.cluster import ProverCluster, local_cluster, prove_block
-from orchestrator.prover.groth16 import Groth16PyBackend, Proof
+from orchestrator.prover.groth16 import Groth16PyBackend
 from orchestrator.prover.profiles import BlockProver
 from orchestrator.sequencer.proving import ProverThread, StoredProofs
 from orchestrator.settlement.ledger import SettlementLedger
@@ -56,25 +57,6 @@ def existing_cluster(tmp_path: Path) -> Iterator[LocalCluster]:
         cluster.close()
 
 
-def test_two_workers_prove_blocks_at_once_and_every_proof_is_checked(
-    keys_built: BlockProver, blocks: list[Block]
-) -> None:
-    cluster = ProverCluster(PROFILE, workers=2)
-    try:
-        assert cluster.capacity() == 2
-        cluster.warm()
-        futures = [(b, cluster.submit(b)) for b in blocks]
-        proofs = [cluster.result(b, f) for b, f in futures]
-    finally:
-        cluster.close()
-    assert len({p.worker for p in proofs}) == 2  # both workers proved
-    backend = Groth16PyBackend()
-    for block, proof in zip(blocks, proofs, strict=True):
-        assert backend.verify(
-            keys_built.keys.verifying_key, Proof.from_bytes(proof.blob), (block.public_input,)
-        )
-
-
 def test_joined_cluster_survives_a_worker_killed_mid_proof(
     keys_built: BlockProver,
     blocks: list[Block],
@@ -82,8 +64,9 @@ def test_joined_cluster_survives_a_worker_killed_mid_proof(
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """The sequencer's prover thread joins a cluster by address; one worker is SIGKILLed while it proves.
-    Every block ends with one stored proof that verifies, and the killed one was proven elsewhere."""
+    """The sequencer's prover thread joins a cluster by address and keeps both its workers proving at once;
+    one is SIGKILLed mid-proof. Every block ends with one stored proof that verifies, checked here too, and
+    the killed worker's block was proven by another."""
     ledger = SettlementLedger(1, [1], L2State(get_profile(PROFILE)).root)
     for block in blocks:
         ledger.add(block)
@@ -95,7 +78,7 @@ def test_joined_cluster_survives_a_worker_killed_mid_proof(
     try:
         pids = watcher.run(os.getpid)
         thread.start()
-        victim = _a_worker_proving(watcher)
+        victim = _both_workers_proving(watcher)
         time.sleep(1.0)  # into the proof, past the witness
         os.kill(pids[victim], signal.SIGKILL)
         deadline = time.monotonic() + 240
@@ -119,14 +102,16 @@ def test_joined_cluster_survives_a_worker_killed_mid_proof(
     store.close()
 
 
-def _a_worker_proving(client: Client) -> str:
+def _both_workers_proving(client: Client) -> str:
+    """Wait until each of the two workers runs a proof at once; one of them."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        for worker, keys in client.processing().items():
-            if any(str(k).startswith("prove-block-") for k in keys):
-                return str(worker)
+        processing = client.processing().items()
+        busy = [w for w, keys in processing if any(str(k).startswith("prove-block-") for k in keys)]
+        if len(busy) == 2:
+            return str(busy[0])
         time.sleep(0.05)
-    raise AssertionError("no worker started a proof")
+    raise AssertionError(f"the two workers never proved at once: {client.processing()}")
 
 
 def test_a_worker_holding_other_keys_refuses_before_loading_them(
@@ -149,10 +134,19 @@ def test_an_unreachable_cluster_is_one_clear_error(
         ProverCluster(PROFILE, address=f"tcp://127.0.0.1:{port}")
 
 
-def test_the_cluster_is_gone_after_close(keys_built: BlockProver) -> None:
-    cluster = ProverCluster(PROFILE, workers=1)
-    pids = set(cluster.client.run(os.getpid).values())
+def test_a_local_cluster_listens_on_loopback_only_and_is_gone_after_close(keys_built: BlockProver) -> None:
+    cluster = ProverCluster(PROFILE, workers=1, preload=False)
+    pids = {os.getpid(), *cluster.client.run(os.getpid).values()}
+    listening = [
+        c.laddr
+        for pid in pids
+        for c in psutil.Process(pid).net_connections(kind="inet")
+        if c.status == psutil.CONN_LISTEN
+    ]
     cluster.close()
+    assert listening and all(addr.ip == "127.0.0.1" for addr in listening), listening
+    assert not any(addr.port == 8787 for addr in listening)  # no fixed port: clusters side by side
+    pids.discard(os.getpid())
     deadline = time.monotonic() + 10
     while any(Path(f"/proc/{pid}").exists() for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -101,6 +101,7 @@ def test_max_chain_count_is_accepted() -> None:
         (lambda r: r["chains"][0].update(native="USDC"), "so it cannot be an ERC-20 there too"),
         (lambda r: r.update(sequencer={"prover_workers": 0}), r"prover_workers = 0 is outside 1..256"),
         (lambda r: r.update(sequencer={"prover_cluster": 8786}), "prover_cluster must be a string"),
+        (lambda r: r.update(sequencer={"prover_preload": "yes"}), "prover_preload must be true or false"),
         (
             lambda r: r.update(sequencer={"prover_cluster": "http://sched:8786"}),
             r"\[sequencer\]: prover cluster address must be tcp://HOST:PORT",
