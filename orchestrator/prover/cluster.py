@@ -35,6 +35,15 @@ log = logging.getLogger("prover")
 CONNECT_TIMEOUT_S = 10
 """How long joining an existing scheduler may take before it is an error."""
 
+QUIET = {
+    "distributed.worker.profile.enabled": False,  # a sampling profiler every 10 ms in every worker
+    "distributed.admin.tick.interval": "1s",  # the event-loop watchdog, 20 ms by default
+    "distributed.admin.system-monitor.interval": "5s",  # psutil readings, 500 ms by default
+    "distributed.worker.memory.monitor-interval": "5s",  # no memory limit to watch (100 ms by default)
+}
+"""A local cluster's housekeeping, slowed down: idle, the defaults cost a sequencer with one worker 8% of
+a core (measured), which beside anvil and the other daemons on a 2-core machine is not idle at all."""
+
 
 # -- on a worker ------------------------------------------------------------------------------------------
 
@@ -112,7 +121,7 @@ def load_key(profile: str, verifying_key: VerifyingKey) -> str:
 def local_cluster(workers: int, scratch: str) -> LocalCluster:
     """A cluster on this machine: `workers` processes of one thread (a proof holds a core), on loopback
     only, no dashboard, no fixed port, every scratch file (the scheduler's too) under `scratch`."""
-    with dask.config.set({"temporary-directory": scratch}):
+    with dask.config.set({"temporary-directory": scratch, **QUIET}):
         return LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
