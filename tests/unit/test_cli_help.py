@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import click
 from click.testing import CliRunner
 
@@ -42,3 +46,26 @@ def test_every_command_has_help() -> None:
         _usage, _, rest = result.output.partition("\n\n")
         description = rest.split("Options:")[0].strip()
         assert len(description) > 20, f"`rollup {' '.join(path)} --help` does not say what it does"
+
+
+def test_a_bad_cluster_address_is_one_line_before_anything_starts(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "orchestrator",
+            "--home",
+            str(tmp_path),
+            "sequencer",
+            "--cluster",
+            "http://x:1",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "error: prover cluster address must be tcp://HOST:PORT (or tls://), got 'http://x:1'"
+    ]
+    assert list(tmp_path.iterdir()) == []  # nothing written into the home
