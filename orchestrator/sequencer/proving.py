@@ -17,7 +17,7 @@ from distributed import Future
 
 from orchestrator.config import SequencerConfig
 from orchestrator.crashpoints import crashpoint
-from orchestrator.errors import RollupError
+from orchestrator.errors import ProverError, RollupError
 from orchestrator.prover.cluster import ProverCluster, WorkerProof
 from orchestrator.prover.groth16 import Proof
 from orchestrator.settlement.ledger import SettlementLedger
@@ -53,19 +53,21 @@ class ProverThread(threading.Thread):
         self.error: Exception | None = None
 
     def run(self) -> None:
+        """Until `stop`, or the first failure, which the daemon reads from `error` and stops on: a prover
+        that died quietly would leave a sequencer that builds blocks no one proves."""
         try:
             settings = self.settings
             cluster = ProverCluster(
                 self.profile, settings.prover_cluster, settings.prover_workers, settings.prover_preload
             )
-        except RollupError as exc:
-            self.error = exc
+        except Exception as exc:
+            self.error = _as_error(exc)
             return
         try:
             self._loop(cluster)
-        except RollupError as exc:
-            self.error = exc
-            log.error("%s", exc)
+        except Exception as exc:
+            self.error = _as_error(exc)
+            log.error("%s", self.error)
         finally:
             cluster.close()
 
@@ -87,3 +89,10 @@ class ProverThread(threading.Thread):
                 crashpoint("proof-saved")
             if not done:
                 self.stop.wait(0.1)
+
+
+def _as_error(exc: Exception) -> RollupError:
+    """A `RollupError` as it is; anything else (the cluster's connection lost, ...) as one that says so."""
+    if isinstance(exc, RollupError):
+        return exc
+    return ProverError(f"the prover cluster failed: {exc!r}")

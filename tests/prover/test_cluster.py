@@ -114,6 +114,31 @@ def _both_workers_proving(client: Client) -> str:
     raise AssertionError(f"the two workers never proved at once: {client.processing()}")
 
 
+def test_a_lost_scheduler_stops_the_prover_with_one_error(keys_built: BlockProver, tmp_path: Path) -> None:
+    """Not a prover thread that died quietly, leaving a sequencer that builds blocks no one proves."""
+    cluster = local_cluster(1, str(tmp_path))
+    ledger = SettlementLedger(1, [1], L2State(get_profile(PROFILE)).root)
+    store = SequencerStore(tmp_path / "sequencer.db")
+    settings = replace(SequencerConfig(), prover_cluster=cluster.scheduler_address, prover_preload=False)
+    thread = ProverThread(ledger, PROFILE, store, settings)
+    try:
+        thread.start()
+        time.sleep(2)
+        assert thread.error is None and thread.is_alive()
+        cluster.close()
+        deadline = time.monotonic() + 60
+        while thread.error is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert isinstance(thread.error, ProverError)
+        assert str(thread.error).startswith("the prover cluster failed")
+    finally:
+        thread.stop.set()
+        thread.join(timeout=30)
+        cluster.close()
+        store.close()
+    assert not thread.is_alive()
+
+
 def test_a_worker_holding_other_keys_refuses_before_loading_them(
     keys_built: BlockProver, blocks: list[Block]
 ) -> None:
