@@ -1,4 +1,4 @@
-"""Block proofs on a Dask distributed cluster (docs/prover.md, "Proving on a cluster").
+"""Block proofs on a Dask distributed cluster (docs/daemons.md, "Proving on a cluster").
 
 A `ProverCluster` is a Dask client: by default of a local cluster it starts (one worker process per core
 asked for, one thread each: a proof holds a core), or of an existing scheduler given by address, whose
@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import dask
 from distributed import Client, Future, LocalCluster, get_worker
 from distributed.diagnostics.plugin import WorkerPlugin
+from distributed.security import Security
 from distributed.worker import Worker
 
 from orchestrator.errors import ProverError
@@ -118,11 +119,18 @@ def load_key(profile: str, verifying_key: VerifyingKey) -> str:
     return _address()
 
 
-def local_cluster(workers: int, scratch: str) -> LocalCluster:
+def local_cluster(workers: int, scratch: str, secure: bool = True) -> LocalCluster:
     """A cluster on this machine: `workers` processes of one thread (a proof holds a core), on loopback
-    only, no dashboard, no fixed port, every scratch file (the scheduler's too) under `scratch`."""
+    only, no dashboard, no fixed port, every scratch file (the scheduler's too) under `scratch`.
+
+    Its connections are TLS with certificates made for this cluster alone (`Security.temporary`): a Dask
+    client runs any code it likes in the scheduler, which is the sequencer's own process and holds the
+    operator's key, so another user of the machine must not be able to connect. `secure=False`: plain
+    TCP, for tests that play a cluster someone else runs and the sequencer joins by address."""
     with dask.config.set({"temporary-directory": scratch, **QUIET}):
         return LocalCluster(
+            protocol="tls://" if secure else "tcp://",
+            security=Security.temporary() if secure else Security(),
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
@@ -157,7 +165,7 @@ class ProverCluster:
         else:
             self._scratch = tempfile.TemporaryDirectory(prefix="rollup-prover-")
             self.cluster = local_cluster(workers, self._scratch.name)
-            self.client = Client(self.cluster, set_as_default=False)
+            self.client = Client(self.cluster, security=self.cluster.security, set_as_default=False)
         if preload:
             self.client.register_plugin(KeepKeyLoaded(profile, self.verifying_key))
         log.info("prover cluster: %s, %d workers", self.address, self.capacity())

@@ -8,6 +8,8 @@ import logging
 import os
 import re
 import signal
+import socket
+import ssl
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -50,7 +52,7 @@ def keys_built() -> BlockProver:
 @pytest.fixture
 def existing_cluster(tmp_path: Path) -> Iterator[LocalCluster]:
     """A cluster someone else runs: two worker processes the test can see and kill."""
-    cluster = local_cluster(2, str(tmp_path))
+    cluster = local_cluster(2, str(tmp_path), secure=False)
     try:
         yield cluster
     finally:
@@ -116,7 +118,7 @@ def _both_workers_proving(client: Client) -> str:
 
 def test_a_lost_scheduler_stops_the_prover_with_one_error(keys_built: BlockProver, tmp_path: Path) -> None:
     """Not a prover thread that died quietly, leaving a sequencer that builds blocks no one proves."""
-    cluster = local_cluster(1, str(tmp_path))
+    cluster = local_cluster(1, str(tmp_path), secure=False)
     ledger = SettlementLedger(1, [1], L2State(get_profile(PROFILE)).root)
     store = SequencerStore(tmp_path / "sequencer.db")
     settings = replace(SequencerConfig(), prover_cluster=cluster.scheduler_address, prover_preload=False)
@@ -159,7 +161,7 @@ def test_an_unreachable_cluster_is_one_clear_error(
         ProverCluster(PROFILE, address=f"tcp://127.0.0.1:{port}")
 
 
-def test_a_local_cluster_listens_on_loopback_only_and_is_gone_after_close(keys_built: BlockProver) -> None:
+def test_a_local_cluster_is_loopback_tls_only_and_gone_after_close(keys_built: BlockProver) -> None:
     cluster = ProverCluster(PROFILE, workers=1, preload=False)
     pids = {os.getpid(), *cluster.client.run(os.getpid).values()}
     listening = [
@@ -168,7 +170,12 @@ def test_a_local_cluster_listens_on_loopback_only_and_is_gone_after_close(keys_b
         for c in psutil.Process(pid).net_connections(kind="inet")
         if c.status == psutil.CONN_LISTEN
     ]
-    cluster.close()
+    address = cluster.address
+    try:
+        assert address.startswith("tls://127.0.0.1:")
+        _refuses_a_stranger(address)
+    finally:
+        cluster.close()
     assert listening and all(addr.ip == "127.0.0.1" for addr in listening), listening
     assert not any(addr.port == 8787 for addr in listening)  # no fixed port: clusters side by side
     pids.discard(os.getpid())
@@ -176,3 +183,17 @@ def test_a_local_cluster_listens_on_loopback_only_and_is_gone_after_close(keys_b
     while any(Path(f"/proc/{pid}").exists() for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(Path(f"/proc/{pid}").exists() for pid in pids)
+
+
+def _refuses_a_stranger(address: str) -> None:
+    """Another local user's TLS client, without this cluster's certificate: the handshake fails."""
+    host, port = address.removeprefix("tls://").rsplit(":", 1)
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE  # it accepts any server
+    with (
+        socket.create_connection((host, int(port)), timeout=5) as raw,
+        pytest.raises(OSError),  # ssl.SSLError, or the connection reset by the scheduler
+        context.wrap_socket(raw) as tls,
+    ):
+        tls.sendall(b"\x00" * 8)
+        assert tls.recv(1) != b""  # a server that let us in would answer or wait, never close
