@@ -17,6 +17,8 @@ error NotEnoughAttestations(uint256 required, uint256 provided);
 error WrongDestination(uint256 expected, uint256 actual);
 /// @notice The message (source chain, nonce) was already delivered.
 error AlreadyDelivered(uint256 sourceChainId, uint64 nonce);
+/// @notice A batch delivery names a different number of signature lists than messages.
+error BatchLength(uint256 messages, uint256 signatureLists);
 /// @notice An attestation is not from a current validator (or does not recover).
 error UnknownValidator(address signer);
 /// @notice Attestations must be ordered by strictly ascending signer address (no signer counted twice).

@@ -34,6 +34,11 @@ interface ISecondaryRollup is IRollup {
     /// @notice Commit blocks after `lastBlock` (the latest committed here); block numbers may skip.
     function commitBlocks(StoredBlockInfo calldata lastBlock, SecondaryCommitInfo[] calldata blocks) external;
 
+    /// @notice `commitBlocks`, then a sync report of every block it committed, in block order, in the same
+    ///         transaction (operator only). Raises the last reported block to the last one committed.
+    function commitBlocksAndReport(StoredBlockInfo calldata lastBlock, SecondaryCommitInfo[] calldata blocks)
+        external;
+
     /// @notice Send (this chain, `blockNumber`, its S_c) to the primary (operator only), for a block committed
     ///         here (`BlockNotCommittedHere`), above the synchronized block and above the last reported one
     ///         (`NothingToReport`): each report crosses once, in rising block order.

@@ -103,6 +103,26 @@ contract AttestedMessenger is IMessenger, Ownable2StepUpgradeable, UUPSUpgradeab
     /// @notice Deliver `message` to its recipient with validator signatures (65 bytes r||s||v each),
     ///         ordered by ascending signer address. Anyone may call; the attestations are what count.
     function deliver(Message calldata message, bytes[] calldata signatures) external {
+        if (!_deliver(message, signatures)) revert AlreadyDelivered(message.sourceChainId, message.nonce);
+    }
+
+    /// @notice Deliver several messages in one transaction, each with its own signatures, in order. One
+    ///         already delivered is skipped (a race with another relayer costs nothing); any other failure
+    ///         reverts them all, and the relayer falls back to delivering one by one.
+    /// @dev The batch pays the transaction's base cost and the cold reads of validators, threshold and
+    ///      recipient once: the sync reports of every secondary reach the primary together.
+    function deliverBatch(Message[] calldata messages, bytes[][] calldata signatures)
+        external
+        returns (uint256 count)
+    {
+        if (signatures.length != messages.length) revert BatchLength(messages.length, signatures.length);
+        for (uint256 i = 0; i < messages.length; ++i) {
+            if (_deliver(messages[i], signatures[i])) ++count;
+        }
+    }
+
+    /// @dev False, and nothing done, when the message was delivered before.
+    function _deliver(Message calldata message, bytes[] calldata signatures) private returns (bool) {
         if (message.destinationChainId != block.chainid) {
             revert WrongDestination(block.chainid, message.destinationChainId);
         }
@@ -111,7 +131,7 @@ contract AttestedMessenger is IMessenger, Ownable2StepUpgradeable, UUPSUpgradeab
         uint256 word = message.nonce >> 8;
         uint256 bit = 1 << (message.nonce & 0xff);
         uint256 bits = deliveredBits[message.sourceChainId][word];
-        if (bits & bit != 0) revert AlreadyDelivered(message.sourceChainId, message.nonce);
+        if (bits & bit != 0) return false;
         if (signatures.length < threshold) revert NotEnoughAttestations(threshold, signatures.length);
         bytes32 hash = digest(message);
         address previous = address(0);
@@ -127,6 +147,7 @@ contract AttestedMessenger is IMessenger, Ownable2StepUpgradeable, UUPSUpgradeab
         IMessageReceiver(message.recipient).receiveMessage{gas: DELIVERY_GAS}(
             message.sourceChainId, message.sender, message.payload
         );
+        return true;
     }
 
     /// @notice Replace the validator set and threshold (the owner, through its delay; never in exodus).

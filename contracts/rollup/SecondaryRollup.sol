@@ -44,14 +44,35 @@ contract SecondaryRollup is ISecondaryRollup, RollupBase, IMessageReceiver {
         onlyOperator
         whenNotPaused
     {
+        _commitBlocks(lastBlock, blocks, false);
+    }
+
+    /// @inheritdoc ISecondaryRollup
+    /// @dev The report rides on the commit: no transaction of its own (docs/settlement.md, "Gas").
+    function commitBlocksAndReport(StoredBlockInfo calldata lastBlock, SecondaryCommitInfo[] calldata blocks)
+        external
+        onlyOperator
+        whenNotPaused
+    {
+        _commitBlocks(lastBlock, blocks, true);
+    }
+
+    function _commitBlocks(StoredBlockInfo calldata lastBlock, SecondaryCommitInfo[] calldata blocks, bool report)
+        private
+    {
         if (lastBlock.blockNumber != lastCommittedBlock) {
             revert NonSequentialBlock(lastCommittedBlock, lastBlock.blockNumber);
         }
         _checkStoredBlock(lastBlock);
+        Peer memory primary;
+        if (report) primary = _primaryPeer();
         StoredBlockInfo memory previous = lastBlock;
         for (uint256 i = 0; i < blocks.length; ++i) {
             previous = _commitOne(previous, blocks[i]);
+            // Every block, not only the last: the primary may synchronize at any of them.
+            if (report) _sendReport(primary, previous.blockNumber, previous.syncHash);
         }
+        if (report && blocks.length > 0) lastReportedBlock = previous.blockNumber;
     }
 
     function _commitOne(StoredBlockInfo memory previous, SecondaryCommitInfo calldata blk)
@@ -106,9 +127,17 @@ contract SecondaryRollup is ISecondaryRollup, RollupBase, IMessageReceiver {
         if (blockNumber <= floor) revert NothingToReport(blockNumber, floor);
         bytes32 syncHash = blockNumber <= lastCommittedBlock ? committedSyncHash[blockNumber] : bytes32(0);
         if (syncHash == bytes32(0)) revert BlockNotCommittedHere(blockNumber, lastCommittedBlock);
-        Peer memory primary = peers[primaryChainId];
-        if (primary.rollup == address(0)) revert PeerNotRegistered(primaryChainId);
+        Peer memory primary = _primaryPeer();
         lastReportedBlock = blockNumber;
+        nonce = _sendReport(primary, blockNumber, syncHash);
+    }
+
+    function _primaryPeer() private view returns (Peer memory primary) {
+        primary = peers[primaryChainId];
+        if (primary.rollup == address(0)) revert PeerNotRegistered(primaryChainId);
+    }
+
+    function _sendReport(Peer memory primary, uint64 blockNumber, bytes32 syncHash) private returns (uint64 nonce) {
         nonce = IMessenger(messenger).send(
             primary.evmChainId,
             primary.rollup,

@@ -28,9 +28,12 @@ class ProofSource(Protocol):
 class StageRunner:
     """The operator's calls of every stage on every chain (`chains[c].tx` signs them)."""
 
-    def __init__(self, chains: Mapping[int, Chain], primary: int) -> None:
+    def __init__(self, chains: Mapping[int, Chain], primary: int, report_in_commit: bool = True) -> None:
         self.chains, self.primary = chains, chains[primary]
         self.secondaries = [c for c in chains.values() if c is not self.primary]
+        # A secondary's commit carries its sync reports (the cheap way); `report` remains for blocks
+        # whose report did not go out with their commit (committed with it off, or reverted).
+        self.report_in_commit = report_in_commit
 
     def _send(self, chain: Chain, fn: ContractFunction | None, label: str) -> None:
         if fn is not None:
@@ -48,7 +51,8 @@ class StageRunner:
                 if up_to > after:
                     self._send(c, stages.commit_primary(c.rollup, ledger, after, up_to), "commit")
             else:
-                self._send(c, stages.commit_secondary(c.rollup, ledger, c.id, after, last), "commit")
+                fn = stages.commit_secondary(c.rollup, ledger, c.id, after, last, self.report_in_commit)
+                self._send(c, fn, "commit")
 
     def prove(self, ledger: SettlementLedger, proofs: ProofSource, max_blocks: int | None = None) -> None:
         """Verify on the primary, in one call, the committed blocks after its proven one whose proofs

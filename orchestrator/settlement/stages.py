@@ -33,16 +33,20 @@ def commit_primary(
 
 
 def commit_secondary(
-    rollup: RollupClient, ledger: SettlementLedger, chain: int, after: int, up_to: int
+    rollup: RollupClient, ledger: SettlementLedger, chain: int, after: int, up_to: int, report: bool = True
 ) -> ContractFunction | None:
-    """`commitBlocks` on secondary `chain` for its blocks in (after, up_to]; None when it has none."""
+    """The commit on secondary `chain` of its blocks in (after, up_to]; None when it has none. With
+    `report`, `commitBlocksAndReport`: the sync report of each block leaves in the same transaction;
+    without, `commitBlocks`, and reports wait for `sendSyncReport`."""
     infos = ledger.blocks_of(chain, after, up_to)
     if not infos:
         return None
     commit = [
         (i.block_number, i.timestamp, i.state_root, ledger.records(chain, i.block_number)) for i in infos
     ]
-    return rollup.functions.commitBlocks(ledger.stored(chain, after).as_tuple(), commit)
+    f = rollup.functions
+    call = f.commitBlocksAndReport if report else f.commitBlocks
+    return call(ledger.stored(chain, after).as_tuple(), commit)
 
 
 def prove(rollup: RollupClient, ledger: SettlementLedger, proofs: Mapping[int, Proof]) -> ContractFunction:

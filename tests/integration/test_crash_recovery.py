@@ -34,8 +34,6 @@ SEQUENCER_POINTS = [
     "proof-saved",
     "sent:prove",
     "mined:prove",
-    "sent:send",
-    "mined:send",
     "sent:synchronize",
     "mined:synchronize",
     "sent:execute",
@@ -64,7 +62,7 @@ def crashed(tmp_path_factory: pytest.TempPathFactory, test_prover: BlockProver) 
         points = [("sequencer", p) for p in SEQUENCER_POINTS] + [("relayer", p) for p in RELAYER_POINTS]
         for i, (daemon, point) in enumerate(points):
             user = users[i % len(users)]
-            chain = rollup.config.chains[1 + i % 2]  # a secondary: every stage has work, reports too
+            chain = rollup.config.chains[1 + i % 2]  # a secondary: every stage has work, reports in commits
             amount = (i + 1) * MICRO_ETH
             process = rollup.sequencer if daemon == "sequencer" else rollup.relayer
             process.kill()  # an unarmed instance: a kill -9 at whatever it was doing, then armed anew

@@ -136,6 +136,7 @@ class Worlds:
         """Three chains, deposits on each, and blocks 1 and 2 built (not committed)."""
         tmp = self.tmp.mktemp("stages")
         world = self.nodes.enter_context(settlement_world(tmp, self.prover, n=3, base_chain_id=952000))
+        world.runner.report_in_commit = False  # this module sends each report on its own (sendSyncReport)
         d = world
         for chain_id, user in ((1, USERS["alice"]), (2, USERS["bob"]), (3, USERS["carol"])):
             world.deposit_eth(world.chain(chain_id), user, ETHER)
