@@ -35,6 +35,10 @@ from orchestrator.settlement.messages import kind_name
 
 log = logging.getLogger("relayer")
 
+MAX_BATCH = 8
+"""Messages for one destination per `deliverBatch` transaction: each gives its recipient up to 1M gas
+(AttestedMessenger.DELIVERY_GAS), so 8 stay well inside a 30M block even at worst."""
+
 
 class Relayer:
     def __init__(self, config: DeploymentConfig, home: Path, gas_log: list[GasRecord] | None = None) -> None:
@@ -94,13 +98,57 @@ class Relayer:
                 self._scan(chain)
             except (ChainTxError, OSError, Web3Exception) as exc:
                 log.warning("%s: reading messages failed: %s (retrying)", chain.config.name, exc)
-        delivered = 0
+        by_destination: dict[int, list[StoredMessage]] = {}
         for stored in self.store.due():
+            by_destination.setdefault(stored.message.destination_chain_id, []).append(stored)
+        delivered = 0
+        for group in by_destination.values():
+            for start in range(0, len(group), MAX_BATCH):
+                delivered += self._deliver_group(group[start : start + MAX_BATCH])
+        return delivered
+
+    def _deliver_group(self, group: list[StoredMessage]) -> int:
+        """Messages for one destination: in one `deliverBatch` when there are several; one by one (each
+        failure its own) when there is one or the batch fails."""
+        if len(group) > 1:
+            try:
+                batched = self._deliver_batch(group)
+            except (OSError, Web3Exception) as exc:
+                log.warning("batch of %d messages: %s (one by one instead)", len(group), exc)
+                batched = None
+            if batched is not None:
+                return batched
+        delivered = 0
+        for stored in group:
             try:
                 delivered += self._deliver(stored)
             except (OSError, Web3Exception) as exc:
                 log.warning("message %s: %s (retrying)", _name(stored.message), exc)
         return delivered
+
+    def _deliver_batch(self, group: list[StoredMessage]) -> int | None:
+        """All of `group` in one transaction, or None to fall back to one by one: when a message is not
+        for a known chain, already there, refused by the validators, or the batch would revert."""
+        dest = self.chains.get(group[0].message.destination_chain_id)
+        if dest is None or any(self._is_delivered(dest, s.message) for s in group):
+            return None
+        try:
+            signatures = [self.validators.attest(s.message, s.l1_block) for s in group]
+        except AttestationRefused:
+            return None
+        batch = dest.messenger.functions.deliverBatch([s.message.as_tuple() for s in group], signatures)
+        crashpoints.crashpoint("relayer-before-deliver")
+        try:
+            receipt = dest.tx.send(batch, label=_batch_label(group))
+        except ChainTxError as exc:
+            log.warning("batch of %d messages would fail: %s (one by one instead)", len(group), exc)
+            return None
+        crashpoints.crashpoint("relayer-after-deliver")
+        tx_hash = "0x" + bytes(receipt["transactionHash"]).hex()
+        for stored in group:
+            self.store.delivered(stored.message, tx_hash)
+            log.info("delivered %s", _name(stored.message))
+        return len(group)
 
     def _scan(self, chain: Chain) -> None:
         scanner = self.scanners[chain.config.evm_chain_id]
@@ -155,6 +203,12 @@ class Relayer:
         """`deliver(m)` on the destination with the validators' signatures (`AttestationRefused` if they
         will not sign it); `seen_at` is the source block the relayer saw it in, where they look."""
         return dest.messenger.functions.deliver(m.as_tuple(), self.validators.attest(m, seen_at))
+
+
+def _batch_label(group: list[StoredMessage]) -> str:
+    """`deliver 2 reports`, or `deliver 3 messages` when their kinds differ (gas logs and benchmarks)."""
+    kinds = {kind_name(s.message.payload) for s in group}
+    return f"deliver {len(group)} {kinds.pop() if len(kinds) == 1 else 'message'}s"
 
 
 def _name(m: Message) -> str:

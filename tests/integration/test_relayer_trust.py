@@ -13,22 +13,29 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 import pytest
+from eth_account import Account
 from web3.contract.contract import ContractFunction
 
+from orchestrator.chain.clients import Stage
 from orchestrator.chain.handle import Chain
+from orchestrator.chain.sender import GasRecord
 from orchestrator.errors import ChainTxError
-from orchestrator.messaging.attest import Message
-from orchestrator.messaging.relay import messages_in_receipt
+from orchestrator.messaging.attest import Message, attestations
+from orchestrator.messaging.relay import messages_in_receipt, sent_messages
 from orchestrator.messaging.validators import AttestationRefused
 from orchestrator.prover.profiles import BlockProver
 from orchestrator.relayer.daemon import Relayer
 from orchestrator.relayer.store import StoredMessage
+from orchestrator.settlement import stages
+from orchestrator.settlement.messages import REPORT
 from orchestrator.testing.users import USERS
 from orchestrator.testing.world import World, settlement_world
+from tests.chain import expect_revert
 
 pytestmark = pytest.mark.integration
 
 ALTERED = b"pay 9 ETH to dave"
+DAVE = USERS["dave"]  # an outsider: no role anywhere
 
 
 class AlteringRelayer(Relayer):
@@ -81,9 +88,10 @@ def setup(trust_world: World) -> Setup:
     world.deposit_eth(beta, USERS["dave"], 10**12)
     [request] = [r for r in world.new_requests() if r.chain == 2]
     block = world.build_block(ops=[request]).number
-    world.commit()
-    receipt = beta.tx.send(beta.rollup.functions.sendSyncReport(block), label="send report")
-    [sent] = messages_in_receipt(beta.messenger, beta.config.evm_chain_id, receipt)
+    before = int(beta.w3.eth.block_number)
+    world.commit()  # beta's commit carries its report
+    evm_id = beta.config.evm_chain_id
+    [sent] = sent_messages(beta.messenger, evm_id, before + 1, int(beta.w3.eth.block_number))
     relayer = Relayer(world.config, world.home)
     try:
         relayer._scan(relayer.chains[beta.config.evm_chain_id])
@@ -167,3 +175,64 @@ def test_replayed_message_is_rejected_on_chain(setup: Setup) -> None:
     finally:
         replaying.store.close()
     assert setup.report_received() == reported
+
+
+def test_a_commit_reports_each_block_and_the_relayer_delivers_the_reports_in_one_batch(
+    trust_world: World,
+) -> None:
+    """Issue 16 goal 1: beta commits two blocks with `commitBlocksAndReport` (the operator's only): one
+    report per block leaves in the commit itself. The relayer carries both to alpha in one `deliverBatch`
+    transaction; a batch skips what is there already, and one unattested message fails it all."""
+    world = trust_world
+    alpha, beta = world.chain(1), world.chain(2)
+    blocks = []
+    for name in ("carol", "alice"):
+        world.deposit_eth(beta, USERS[name], 10**12)
+        [request] = [r for r in world.new_requests() if r.chain == 2]
+        blocks.append(world.build_block(ops=[request]).number)
+    after = beta.rollup.counter(Stage.COMMITTED)
+    commit = stages.commit_secondary(beta.rollup, world.ledger, 2, after, world.ledger.last_block)
+    assert commit is not None and commit.fn_name == "commitBlocksAndReport"
+    assert expect_revert(beta.w3, DAVE.l1_key, commit, "Unauthorized")[1] == DAVE.address
+    receipt = beta.tx.send(commit, label="commit")
+    sent = messages_in_receipt(beta.messenger, beta.config.evm_chain_id, receipt)
+    f = beta.rollup.functions
+    expected = [
+        bytes([REPORT, 2]) + n.to_bytes(8, "big") + bytes(f.committedSyncHash(n).call()) for n in blocks
+    ]
+    assert [m.payload for m in sent] == expected
+    assert [m.recipient for m in sent] == [alpha.rollup.address] * 2
+    assert f.lastReportedBlock().call() == blocks[-1]
+    again = f.sendSyncReport(blocks[-1])  # already on its way: nothing more for the relayer to carry
+    assert expect_revert(beta.w3, world.operator, again, "NothingToReport") == (blocks[-1], blocks[-1])
+
+    m = alpha.messenger.functions
+    keys, messenger = world.validators, alpha.messenger.address
+    signed = [attestations(s, keys, messenger) for s in sent]
+    tuples = [s.as_tuple() for s in sent]
+    op = world.operator
+    assert expect_revert(alpha.w3, op, m.deliverBatch(tuples, signed[:1]), "BatchLength") == (2, 1)
+    unattested = m.deliverBatch(tuples, [signed[0], []])
+    expect_revert(alpha.w3, op, unattested, "NotEnoughAttestations")
+    assert not any(m.delivered(s.source_chain_id, s.nonce).call() for s in sent)  # the first did not stay
+
+    log: list[GasRecord] = []
+    relayer = Relayer(world.config, world.home, gas_log=log)
+    try:
+        relayer.step()
+        ours = {(s.source_chain_id, s.nonce) for s in sent}
+        hashes = {
+            s.tx_hash
+            for s in relayer.store.messages()
+            if (s.message.source_chain_id, s.message.nonce) in ours
+        }
+    finally:
+        relayer.store.close()
+    # one transaction carried both (and any other test's report still waiting for alpha)
+    [batch] = [r for r in log if r.chain == alpha.name]
+    assert batch.label.startswith("deliver ") and batch.label.endswith(" reports")
+    assert len(hashes) == 1 and None not in hashes
+    reports = alpha.rollup.functions.syncReports
+    assert [bytes(reports(2, n).call()) for n in blocks] == [e[10:] for e in expected]
+    # the same batch again: both are there, so it delivers nothing, and does not revert
+    assert m.deliverBatch(tuples, signed).call({"from": Account.from_key(op).address}) == 0
