@@ -7,12 +7,25 @@ directory; `ROLLUP_ROOT` overrides it. Tools installed by `scripts/setup` live u
 from __future__ import annotations
 
 import os
+import platform
 import shutil
+import sys
 from pathlib import Path
 
 from orchestrator.errors import ToolError
 
-ANVIL_PACKAGE_BIN = Path("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil")
+_PLATFORMS = {"linux": "linux", "darwin": "darwin", "win32": "win32"}
+_MACHINES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
+
+
+def foundry_package_bin(tool: str, system: str | None = None, machine: str | None = None) -> Path:
+    """Where npm put `tool` ('anvil' or 'cast') for this machine: the `@foundry-rs/<tool>` package pulls in
+    the one `@foundry-rs/<tool>-<os>-<arch>` package that matches (its optional dependencies)."""
+    system = system or sys.platform
+    machine = (machine or platform.machine()).lower()
+    os_name, arch = _PLATFORMS.get(system, system), _MACHINES.get(machine, machine)
+    exe = f"{tool}.exe" if os_name == "win32" else tool
+    return Path("node_modules") / "@foundry-rs" / f"{tool}-{os_name}-{arch}" / "bin" / exe
 
 
 def repo_root() -> Path:
@@ -56,16 +69,26 @@ def node_binary() -> str:
 
 
 def anvil_binary() -> str:
-    """The anvil binary: $ANVIL_BIN, else the npm package's, else anvil on PATH."""
-    override = os.environ.get("ANVIL_BIN")
+    """The anvil binary: $ANVIL_BIN, else the npm package's for this machine, else anvil on PATH."""
+    return foundry_binary("anvil")
+
+
+def cast_binary() -> str:
+    """The cast binary (Foundry's command-line client): $CAST_BIN, else the npm package's, else PATH."""
+    return foundry_binary("cast")
+
+
+def foundry_binary(tool: str) -> str:
+    variable = f"{tool.upper()}_BIN"
+    override = os.environ.get(variable)
     if override:
         if not os.access(override, os.X_OK):
-            raise ToolError(f"ANVIL_BIN={override} is not an executable file")
+            raise ToolError(f"{variable}={override} is not an executable file")
         return override
-    packaged = repo_root() / ANVIL_PACKAGE_BIN
+    packaged = repo_root() / foundry_package_bin(tool)
     if os.access(packaged, os.X_OK):
         return str(packaged)
-    found = shutil.which("anvil")
+    found = shutil.which(tool)
     if found is None:
-        raise ToolError("anvil not found: run scripts/setup (or set ANVIL_BIN to an anvil binary)")
+        raise ToolError(f"{tool} not found: run scripts/setup (or set {variable} to a {tool} binary)")
     return found
