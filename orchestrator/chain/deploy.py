@@ -17,6 +17,7 @@ from typing import Any
 from eth_account import Account
 from web3 import Web3
 
+from orchestrator.chain.abis import write_abis
 from orchestrator.chain.addresses import (
     DATA_COMMITTEE,
     EXIT_VERIFIER,
@@ -81,6 +82,7 @@ def deploy_all(
     _set_up(config, chains, senders, artifacts)
     deployments = Deployments(str(config.path), time.time(), chains)
     deployments.write(deployments_path(home))
+    write_abis(home, deployments, artifacts, {c.name: rollup_contract_name(config, c) for c in config.chains})
     return deployments
 
 
@@ -186,12 +188,18 @@ def rollup_implementation(
     (a new deployment's, or a live one's when it is upgraded); a Validium primary's checks `committee`."""
     params = _rollup_params(config, chain, messenger)
     profile = config.rollup.circuit
+    name = rollup_contract_name(config, chain)
     if chain.is_primary:
         args = [params, len(config.chains), profile.n_op, profile.n_tx, exits, proxy]
-        if profile.validium:
-            return "ValidiumPrimaryRollup", [*args, committee]
-        return "PrimaryRollup", args
-    return "SecondaryRollup", [params, config.primary.rollup_chain_id, profile.n_op]
+        return name, [*args, committee] if profile.validium else args
+    return name, [params, config.primary.rollup_chain_id, profile.n_op]
+
+
+def rollup_contract_name(config: DeploymentConfig, chain: ChainConfig) -> str:
+    """The contract behind `chain`'s rollup proxy."""
+    if not chain.is_primary:
+        return "SecondaryRollup"
+    return "ValidiumPrimaryRollup" if config.rollup.circuit.validium else "PrimaryRollup"
 
 
 def deploy_behind_proxy(

@@ -14,6 +14,7 @@ from orchestrator.cli.render import console, contracts_table
 @pass_cli
 def deploy(ctx: CliContext) -> None:
     """Deploy the contracts to every chain and write the deployments file the other commands read."""
+    from orchestrator.chain.abis import abi_dir
     from orchestrator.chain.addresses import deployments_path
     from orchestrator.chain.connect import connect
     from orchestrator.chain.deploy import deploy_all  # imports web3
@@ -28,6 +29,6 @@ def deploy(ctx: CliContext) -> None:
     deployments = deploy_all(config, ctx.home, keys.verifying_key, exit_keys.verifying_key)
     console.print(
         f"deployed to {len(deployments.chains)} chain(s) in {time.monotonic() - started:.1f} s; "
-        f"addresses in {deployments_path(ctx.home)}"
+        f"addresses in {deployments_path(ctx.home)}, ABIs in {abi_dir(ctx.home)}/chain-<id>/"
     )
     console.print(contracts_table(deployments))

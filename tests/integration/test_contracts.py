@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from orchestrator.config import ChainConfig, DeploymentConfig
 from orchestrator.contracts.compiler import compile_contracts
 from orchestrator.devnet.launcher import LocalNodes
 from orchestrator.errors import CompileError, DeployError
-from orchestrator.paths import cache_dir
+from orchestrator.paths import cache_dir, cast_binary
 from orchestrator.prover.profiles import BlockProver, exit_profile_keys
 from tests.helpers import assert_one_error_line, run_rollup
 
@@ -80,6 +81,23 @@ def test_deploy_puts_code_on_every_chain(
             assert erc20.functions.symbol().call() == "USDC"
             assert erc20.functions.decimals().call() == 6
             _assert_wired(config, deployments, chain)
+            _assert_callable_without_this_package(home, chain)
+
+
+def _assert_callable_without_this_package(home: Path, chain: ChainConfig) -> None:
+    """The ABIs beside the deployments file are enough: plain web3 and Foundry's cast call the rollup."""
+    folder = home / "deployments" / f"chain-{chain.evm_chain_id}"
+    addresses = json.loads((folder / "deployed_addresses.json").read_text())
+    rollup = json.loads((folder / "artifacts" / "Rollup.json").read_text())
+    assert rollup["address"] == addresses["Rollup"] and rollup["proxy"] is True
+    assert rollup["contractName"] == ("PrimaryRollup" if chain.is_primary else "SecondaryRollup")
+    usdc = json.loads((folder / "artifacts" / "TestToken_USDC.json").read_text())
+    assert usdc["address"] == addresses["TestToken:USDC"] and usdc["proxy"] is False
+    w3 = Web3(Web3.HTTPProvider(chain.rpc_url))
+    contract = w3.eth.contract(address=Web3.to_checksum_address(rollup["address"]), abi=rollup["abi"])
+    assert contract.functions.rollupChainId().call() == chain.rollup_chain_id
+    cast = [cast_binary(), "call", "--rpc-url", chain.rpc_url, usdc["address"], "symbol()(string)"]
+    assert subprocess.run(cast, capture_output=True, text=True, check=True).stdout.strip() == '"USDC"'
 
 
 def _assert_wired(config: DeploymentConfig, deployments: Deployments, chain: ChainConfig) -> None:
