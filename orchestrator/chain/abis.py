@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.chain.addresses import (
+    ABI_DIR,
     MESSENGER,
     MESSENGER_IMPLEMENTATION,
     ROLLUP,
@@ -28,7 +29,6 @@ from orchestrator.chain.addresses import (
 )
 from orchestrator.contracts.compiler import ContractArtifact
 
-ABI_DIR = "deployments"
 PROXIES = {ROLLUP, MESSENGER}
 
 

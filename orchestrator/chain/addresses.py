@@ -13,6 +13,7 @@ from pathlib import Path
 from orchestrator.errors import DeployError
 
 DEPLOYMENTS_FILE = "deployments.json"
+ABI_DIR = "deployments"  # beside it: each contract's ABI and address per chain (orchestrator/chain/abis.py)
 
 
 @dataclass

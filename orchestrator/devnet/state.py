@@ -13,7 +13,7 @@ import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from orchestrator.chain.addresses import DEPLOYMENTS_FILE
+from orchestrator.chain.addresses import ABI_DIR, DEPLOYMENTS_FILE
 from orchestrator.errors import DevnetError
 
 STATE_FILE = "devnet.json"
@@ -99,7 +99,7 @@ def clear_home(home: Path, keep_supervisor_log: bool = False) -> None:
                 f.unlink()
         with contextlib.suppress(OSError):
             logs.rmdir()
-    shutil.rmtree(home / NODE_HOMES, ignore_errors=True)
-    shutil.rmtree(home / COMMITTEE_DIR, ignore_errors=True)
+    for folder in (NODE_HOMES, COMMITTEE_DIR, ABI_DIR, ABI_DIR + ".tmp"):
+        shutil.rmtree(home / folder, ignore_errors=True)
     with contextlib.suppress(OSError):
         home.rmdir()  # only if now empty
