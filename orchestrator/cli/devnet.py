@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import click
 
 from orchestrator.chain.addresses import DEPLOYMENTS_FILE
 from orchestrator.cli.context import CliContext, pass_cli
+from orchestrator.cli.jsonout import emit, json_option
 from orchestrator.cli.render import console, contracts_table, node_status_table
 from orchestrator.devnet import launcher
 from orchestrator.devnet.compose import render_compose
@@ -51,15 +53,31 @@ def down(ctx: CliContext) -> None:
 
 
 @devnet.command()
+@json_option
 @pass_cli
-def status(ctx: CliContext) -> None:
+def status(ctx: CliContext, as_json: bool) -> None:
     """Show each chain's node: running or not, the chain id it reports, its height, deployed contracts."""
     config = ctx.config()
-    console.print(node_status_table(launcher.status(config, ctx.home)))
+    nodes = launcher.status(config, ctx.home)
+    deployments = None
     if (ctx.home / DEPLOYMENTS_FILE).is_file():
         from orchestrator.chain.addresses import read_deployments
 
-        console.print(contracts_table(read_deployments(ctx.home)))
+        deployments = read_deployments(ctx.home)
+    if as_json:
+        contracts = None
+        if deployments is not None:
+            contracts = {
+                chain.name: {
+                    key: {"address": c.address, "block": c.block} for key, c in chain.contracts.items()
+                }
+                for chain in deployments.chains.values()
+            }
+        emit("devnet-status/1", {"nodes": [asdict(n) for n in nodes], "contracts": contracts})
+        return
+    console.print(node_status_table(nodes))
+    if deployments is not None:
+        console.print(contracts_table(deployments))
 
 
 @devnet.command()

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from orchestrator.cli.context import CliContext, pass_cli
+from orchestrator.cli.jsonout import emit, json_option
 from orchestrator.cli.render import console
 
 if TYPE_CHECKING:  # web3 is slow to import: only the verbs that talk to chains pay for it
-    from orchestrator.wallet.actions import Network
+    from orchestrator.wallet.actions import Network, Token
     from orchestrator.wallet.client import SequencerClient
     from orchestrator.wallet.progress import Watch
 
@@ -295,47 +296,81 @@ def claim(ctx: CliContext, name: str, token: str, chain_name: str) -> None:
 
 @click.command()
 @click.argument("name")
+@json_option
 @pass_cli
-def balance(ctx: CliContext, name: str) -> None:
+def balance(ctx: CliContext, name: str, as_json: bool) -> None:
     """Wallet NAME's balances: each L2 account, and on each chain its L1 balance and pending balance."""
+    report, formats = _balances(ctx, name)
+    if as_json:
+        emit("balance/1", report)
+        return
     from rich.table import Table
 
+    if report["l2_error"] is not None:
+        _say(f"L2: {report['l2_error']}")
+    if report["l2"]:
+        l2 = Table(title=f"{name} on L2", title_justify="left")
+        for col in ("account", "token", "balance", "nonce", "after waiting transactions"):
+            l2.add_column(col)
+        for a in report["l2"]:
+            fmt = formats[a["token"]]
+            l2.add_row(
+                str(a["account"]), a["token"], fmt(a["balance"]), str(a["nonce"]), fmt(a["after_waiting"])
+            )
+        console.print(l2)
+    l1 = Table(title=f"{name} on L1 ({report['address']})", title_justify="left")
+    for col in ("chain", "token", "balance", "pending (rollup claim)"):
+        l1.add_column(col)
+    for row in report["l1"]:
+        fmt = formats[row["token"]]
+        pending = fmt(row["pending"]) if int(row["pending"]) else "-"
+        l1.add_row(row["chain"], row["token"], fmt(row["balance"]), pending)
+    console.print(l1)
+
+
+def _balances(ctx: CliContext, name: str) -> tuple[dict[str, Any], dict[str, Callable[[str], str]]]:
+    """Wallet NAME's balances as data (docs/json.md, `rollup.balance/1`; amounts in base units, as
+    strings), and each token's formatter for the tables."""
     from orchestrator.errors import RollupError
     from orchestrator.wallet import actions
     from orchestrator.wallet.keys import load_wallet
 
     net, client, wallet = _net(ctx), _client(ctx), load_wallet(ctx.home, name)
     by_id = {t.l2_id: t for t in net.tokens.values()}
+    formats = {t.symbol: _formatter(t) for t in net.tokens.values()}
+    l2, l2_error = [], None
     try:
         accounts = [a for a in client.accounts_of(wallet.address) if int(a["pkh"], 16) == wallet.pkh]
     except RollupError as exc:
-        _say(f"L2: {exc}")
-        accounts = []
-    if accounts:
-        l2 = Table(title=f"{name} on L2", title_justify="left")
-        for col in ("account", "token", "balance", "nonce", "after waiting transactions"):
-            l2.add_column(col)
-        for a in accounts:
-            tok = by_id[a["token"]]
-            l2.add_row(
-                str(a["index"]),
-                tok.symbol,
-                tok.format(int(a["balance"])),
-                str(a["nonce"]),
-                tok.format(int(a["pending_balance"])),
-            )
-        console.print(l2)
-    l1 = Table(title=f"{name} on L1 ({wallet.address})", title_justify="left")
-    for col in ("chain", "token", "balance", "pending (rollup claim)"):
-        l1.add_column(col)
+        l2_error, accounts = str(exc), []
+    for a in accounts:
+        symbol = by_id[a["token"]].symbol
+        balance, after = str(int(a["balance"])), str(int(a["pending_balance"]))
+        l2.append(
+            {
+                "account": a["index"],
+                "token": symbol,
+                "balance": balance,
+                "nonce": a["nonce"],
+                "after_waiting": after,
+            }
+        )
+    l1 = []
     for chain in net.config.chains:
         for symbol in ("ETH", *chain.tokens):
             tok = net.token(symbol)
-            pending = actions.pending_balance(net, chain, tok, wallet.address)
-            l1.add_row(
-                chain.name,
-                symbol,
-                tok.format(actions.l1_balance(net, chain, tok, wallet.address)),
-                tok.format(pending) if pending else "-",
+            l1.append(
+                {
+                    "chain": chain.name,
+                    "token": symbol,
+                    "balance": str(actions.l1_balance(net, chain, tok, wallet.address)),
+                    "pending": str(actions.pending_balance(net, chain, tok, wallet.address)),
+                }
             )
-    console.print(l1)
+    report: dict[str, Any] = {"wallet": name, "address": wallet.address, "l2": l2, "l2_error": l2_error}
+    report["l1"] = l1
+    return report, formats
+
+
+def _formatter(token: Token) -> Callable[[str], str]:
+    return lambda amount: token.format(int(amount))

@@ -7,6 +7,7 @@ whether each daemon is alive.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -14,6 +15,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -206,11 +208,28 @@ def _status(rollup: RunningRollup) -> str:
     return result.stdout
 
 
+def _status_json(rollup: RunningRollup) -> dict[str, Any]:
+    result = _cli(rollup, "status", "--json")
+    assert result.returncode == 0, result.stderr
+    doc: dict[str, Any] = json.loads(result.stdout)
+    assert doc["schema"] == "rollup.status/1"
+    return doc
+
+
 def test_status_shows_whether_each_daemon_is_alive(shared: RunningRollup) -> None:
     seq, rel = shared.sequencer, shared.relayer
     out = _status(shared)
     assert re.search(rf"sequencer: running \(pid {seq.pid}, last heartbeat \d+(\.\d)? s ago\)", out), out
     assert re.search(rf"relayer: running \(pid {rel.pid}, last heartbeat \d+(\.\d)? s ago\)", out), out
+    doc = _status_json(shared)  # the same, as data (docs/json.md)
+    assert [c["name"] for c in doc["chains"]] == [c.name for c in shared.config.chains]
+    primary, *secondaries = doc["chains"]
+    assert primary["role"] == "primary" and isinstance(primary["proven"], int)
+    assert all(c["proven"] is None and c["committed"] >= c["executed"] >= 0 for c in secondaries)
+    assert (doc["sequencer"]["state"], doc["sequencer"]["pid"]) == ("running", seq.pid)
+    assert doc["sequencer"]["rpc"]["last_block"] >= 0 and doc["sequencer"]["rpc_error"] is None
+    assert (doc["relayer"]["state"], doc["relayer"]["pid"]) == ("running", rel.pid)
+    assert isinstance(doc["relayer"]["store"]["waiting"], list) and doc["committee"] is None
 
     os.kill(rel.pid, signal.SIGSTOP)  # alive, but its loop makes no rounds
     try:
@@ -231,6 +250,9 @@ def test_status_shows_whether_each_daemon_is_alive(shared: RunningRollup) -> Non
     seq.kill()
     out = _status(shared)  # the chains' table and the relayer's store without a sequencer to ask
     assert re.search(r"sequencer: stopped \(last seen \d+(\.\d)? s ago\)", out), out
+    stopped = _status_json(shared)
+    assert (stopped["sequencer"]["state"], stopped["sequencer"]["rpc"]) == ("stopped", None)
+    assert stopped["relayer"]["state"] == "stopped" and not stopped["relayer"]["alive"]
 
     shared.start_sequencer()
     shared.start_relayer()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -38,6 +39,12 @@ def test_cli_up_status_down(devnet_file: Path, config: DeploymentConfig, home: P
     status = run_rollup("devnet", "status", config=devnet_file, home=home)
     assert status.returncode == 0
     assert status.stdout.count("running") == 3
+    as_json = run_rollup("devnet", "status", "--json", config=devnet_file, home=home)
+    doc = json.loads(as_json.stdout)  # docs/json.md, rollup.devnet-status/1
+    assert doc["schema"] == "rollup.devnet-status/1" and doc["contracts"] is None  # nothing deployed
+    nodes = [(n["name"], n["evm_chain_id"], n["state"]) for n in doc["nodes"]]
+    assert nodes == [(c.name, c.evm_chain_id, "running") for c in config.chains]
+    assert all(isinstance(n["block_number"], int) and n["pid"] for n in doc["nodes"])
     again = run_rollup("devnet", "up", config=devnet_file, home=home)
     assert_one_error_line(again, "already running")
     down = run_rollup("devnet", "down", config=devnet_file, home=home)

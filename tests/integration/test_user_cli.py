@@ -7,6 +7,7 @@ Each test makes its own wallets, so the tests share one running rollup but no st
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,6 +99,12 @@ def test_a_deposit_to_another_wallet_names_its_key_and_address(rollup: RunningRo
     assert int(quin["balance"]) == 5 * 10**17
     assert quin["address"].lower() == load_wallet(rollup.home, "quin").address.lower()
     assert rollup.client.accounts_of(load_wallet(rollup.home, "fay").address) == []
+    doc = json.loads(_cli(rollup, "balance", "quin", "--json"))  # docs/json.md, rollup.balance/1
+    assert doc["schema"] == "rollup.balance/1" and doc["wallet"] == "quin" and doc["l2_error"] is None
+    assert [(a["token"], a["balance"]) for a in doc["l2"]] == [("ETH", str(5 * 10**17))]
+    assert doc["address"].lower() == load_wallet(rollup.home, "quin").address.lower()
+    names = {c.name for c in rollup.config.chains}
+    assert {row["chain"] for row in doc["l1"]} == names and all(row["balance"].isdigit() for row in doc["l1"])
 
 
 def test_refusals_speak_token_units_and_names_and_change_nothing(rollup: RunningRollup) -> None:
