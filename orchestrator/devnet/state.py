@@ -66,6 +66,7 @@ def write_state(home: Path, state: DevnetState) -> None:
 
 DAEMONS = ("sequencer", "relayer")
 DAEMON_STORES = tuple(f"{name}.db" for name in DAEMONS)
+PROVER_SCRATCH = "prover-scratch"  # the sequencer's local proving cluster's scratch files
 COMMITTEE_DIR = "dac"  # Validium: each committee member's store, <home>/dac/<member>.db
 COMMITTEE_LOCK_PREFIX = "dac-"  # and its lock, <home>/dac-<member>.lock
 
@@ -99,7 +100,7 @@ def clear_home(home: Path, keep_supervisor_log: bool = False) -> None:
                 f.unlink()
         with contextlib.suppress(OSError):
             logs.rmdir()
-    for folder in (NODE_HOMES, COMMITTEE_DIR, ABI_DIR, ABI_DIR + ".tmp"):
+    for folder in (NODE_HOMES, COMMITTEE_DIR, PROVER_SCRATCH, ABI_DIR, ABI_DIR + ".tmp"):
         shutil.rmtree(home / folder, ignore_errors=True)
     with contextlib.suppress(OSError):
         home.rmdir()  # only if now empty

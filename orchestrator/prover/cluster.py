@@ -19,6 +19,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import dask
 from distributed import Client, Future, LocalCluster, get_worker
@@ -150,8 +151,17 @@ def local_cluster(workers: int, scratch: str, secure: bool = True) -> LocalClust
 class ProverCluster:
     """The sequencer's handle on the proving cluster: submit blocks, take checked proofs back."""
 
-    def __init__(self, profile: str, address: str = "", workers: int = 2, preload: bool = True) -> None:
-        """`preload`: every worker loads the key when it joins (else at its first proof)."""
+    def __init__(
+        self,
+        profile: str,
+        address: str = "",
+        workers: int = 2,
+        preload: bool = True,
+        scratch_root: Path | None = None,
+    ) -> None:
+        """`preload`: every worker loads the key when it joins (else at its first proof). `scratch_root`:
+        where the local cluster's scratch directory goes (default: the system's temporary directory); the
+        sequencer gives its home's, which `rollup devnet down` clears, so a kill -9 leaves nothing behind."""
         self.profile = profile
         self.prover = BlockProver(profile)  # the keys the chain's verifier was made from
         self.verifying_key = self.prover.keys.verifying_key
@@ -163,7 +173,9 @@ class ProverCluster:
             except (OSError, TimeoutError) as exc:
                 raise ProverError(f"cannot join the prover cluster at {address}: {exc}") from None
         else:
-            self._scratch = tempfile.TemporaryDirectory(prefix="rollup-prover-")
+            if scratch_root is not None:
+                scratch_root.mkdir(parents=True, exist_ok=True)
+            self._scratch = tempfile.TemporaryDirectory(prefix="rollup-prover-", dir=scratch_root)
             self.cluster = local_cluster(workers, self._scratch.name)
             self.client = Client(self.cluster, security=self.cluster.security, set_as_default=False)
         if preload:

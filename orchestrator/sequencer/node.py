@@ -25,6 +25,7 @@ from orchestrator.chain.handle import open_chains
 from orchestrator.config import DeploymentConfig
 from orchestrator.crashpoints import crashpoint
 from orchestrator.dac.client import CommitteeClient
+from orchestrator.devnet.state import PROVER_SCRATCH
 from orchestrator.errors import ChainTxError, RollupError, TxRejected
 from orchestrator.l2.block import Block, SlotRejected
 from orchestrator.l2.tx import OnChainOp, Transfer, Withdraw, is_priority_op
@@ -67,7 +68,8 @@ class SequencerNode:
         self.builder = BlockBuilder(self.profile, self.domain, primary, token_chains(config))
         self.runner = StageRunner(self.chains, primary)
         self.proofs = StoredProofs(self.store)
-        self.prover = ProverThread(self.builder.ledger, self.profile_name, self.store, self.settings)
+        scratch = home / PROVER_SCRATCH
+        self.prover = ProverThread(self.builder.ledger, self.profile_name, self.store, self.settings, scratch)
         self.state = self.builder.state
         self.next_serial: dict[int, int] = {c: 0 for c in self.chains}
         self._replay()

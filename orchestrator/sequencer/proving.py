@@ -10,8 +10,10 @@ processes die with the sequencer (kill -9 included), or an existing one joined b
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 import time
+from pathlib import Path
 
 from distributed import Future
 
@@ -45,10 +47,16 @@ class ProverThread(threading.Thread):
     the cluster has worker threads, and one more queued), and stores each proof as it arrives."""
 
     def __init__(
-        self, ledger: SettlementLedger, profile: str, store: SequencerStore, settings: SequencerConfig
+        self,
+        ledger: SettlementLedger,
+        profile: str,
+        store: SequencerStore,
+        settings: SequencerConfig,
+        scratch_root: Path | None = None,
     ) -> None:
         super().__init__(name="prover", daemon=True)
         self.ledger, self.profile, self.store, self.settings = ledger, profile, store, settings
+        self.scratch_root = scratch_root
         self.stop = threading.Event()
         self.error: Exception | None = None
 
@@ -57,8 +65,14 @@ class ProverThread(threading.Thread):
         that died quietly would leave a sequencer that builds blocks no one proves."""
         try:
             settings = self.settings
+            if self.scratch_root is not None:  # a killed sequencer's scratch: only one runs per home
+                shutil.rmtree(self.scratch_root, ignore_errors=True)
             cluster = ProverCluster(
-                self.profile, settings.prover_cluster, settings.prover_workers, settings.prover_preload
+                self.profile,
+                settings.prover_cluster,
+                settings.prover_workers,
+                settings.prover_preload,
+                self.scratch_root,
             )
         except Exception as exc:
             self.error = _as_error(exc)

@@ -21,6 +21,7 @@ import pytest
 from web3 import Web3
 
 from orchestrator.crashpoints import ENV
+from orchestrator.devnet.state import PROVER_SCRATCH
 from orchestrator.prover.profiles import BlockProver
 from orchestrator.testing.devnets import write_settlement_devnet
 from orchestrator.testing.running import RunningRollup, running_rollup
@@ -146,3 +147,7 @@ def test_no_killed_sequencer_left_its_prover_behind(crashed: Crashed) -> None:
         if b"multiprocessing" in cmdline and parent != live and parent != os.getpid():
             # a prover worker's parent is the running sequencer; 1 (init) would mean an orphan
             assert parent != 1, f"orphaned prover worker {proc.name}"
+    # Nor its scratch files: they live in the home (rollup devnet down clears them), and each start
+    # clears what a killed one left, so only the running sequencer's cluster directory remains.
+    scratch = crashed.rollup.home / PROVER_SCRATCH
+    assert [p.name.startswith("rollup-prover-") for p in scratch.iterdir()] == [True]
