@@ -36,10 +36,6 @@ def abi_dir(home: Path) -> Path:
     return home / ABI_DIR
 
 
-def chain_abi_dir(home: Path, evm_chain_id: int) -> Path:
-    return abi_dir(home) / f"chain-{evm_chain_id}"
-
-
 def artifact_file_name(key: str) -> str:
     return key.replace(":", "_").replace(" ", "_") + ".json"
 
