@@ -18,6 +18,7 @@ from pathlib import Path
 
 from web3.contract.contract import ContractFunction
 from web3.exceptions import Web3Exception
+from web3.logs import DISCARD
 
 from orchestrator import crashpoints
 from orchestrator.chain.addresses import read_deployments
@@ -127,10 +128,11 @@ class Relayer:
         return delivered
 
     def _deliver_batch(self, group: list[StoredMessage]) -> int | None:
-        """All of `group` in one transaction, or None to fall back to one by one: when a message is not
-        for a known chain, already there, refused by the validators, or the batch would revert."""
+        """All of `group` in one transaction, or None to fall back to one by one: when they are not for a
+        known chain, the validators refuse one, or the batch would revert. No `delivered` call first: the
+        messenger skips a message already there, and the receipt tells which this batch delivered."""
         dest = self.chains.get(group[0].message.destination_chain_id)
-        if dest is None or any(self._is_delivered(dest, s.message) for s in group):
+        if dest is None:
             return None
         try:
             signatures = [self.validators.attest(s.message, s.l1_block) for s in group]
@@ -145,10 +147,14 @@ class Relayer:
             return None
         crashpoints.crashpoint("relayer-after-deliver")
         tx_hash = "0x" + bytes(receipt["transactionHash"]).hex()
+        events = dest.messenger.events.MessageDelivered().process_receipt(receipt, errors=DISCARD)
+        ours = {(int(e["args"]["sourceChainId"]), int(e["args"]["nonce"])) for e in events}
         for stored in group:
-            self.store.delivered(stored.message, tx_hash)
-            log.info("delivered %s", _name(stored.message))
-        return len(group)
+            m = stored.message
+            by_us = (m.source_chain_id, m.nonce) in ours
+            self.store.delivered(m, tx_hash if by_us else None)  # else: delivered before, by someone
+            log.info("delivered %s" if by_us else "%s was delivered already", _name(m))
+        return len(ours)
 
     def _scan(self, chain: Chain) -> None:
         scanner = self.scanners[chain.config.evm_chain_id]

@@ -25,7 +25,7 @@ from orchestrator.messaging.relay import messages_in_receipt, sent_messages
 from orchestrator.messaging.validators import AttestationRefused
 from orchestrator.prover.profiles import BlockProver
 from orchestrator.relayer.daemon import Relayer
-from orchestrator.relayer.store import StoredMessage
+from orchestrator.relayer.store import DELIVERED, StoredMessage
 from orchestrator.settlement import stages
 from orchestrator.settlement.messages import REPORT
 from orchestrator.testing.users import USERS
@@ -236,3 +236,43 @@ def test_a_commit_reports_each_block_and_the_relayer_delivers_the_reports_in_one
     assert [bytes(reports(2, n).call()) for n in blocks] == [e[10:] for e in expected]
     # the same batch again: both are there, so it delivers nothing, and does not revert
     assert m.deliverBatch(tuples, signed).call({"from": Account.from_key(op).address}) == 0
+
+
+def test_a_stranger_who_delivers_one_report_first_does_not_spoil_the_relayers_batch(
+    trust_world: World,
+) -> None:
+    """Attestations are public: anyone may deliver a message ahead of the relayer. The relayer's batch
+    then skips that one on chain (no revert, no fallback), delivers the other, and records which it
+    delivered itself."""
+    world = trust_world
+    alpha, beta = world.chain(1), world.chain(2)
+    for name in ("bob", "carol"):
+        world.deposit_eth(beta, USERS[name], 10**12)
+        [request] = [r for r in world.new_requests() if r.chain == 2]
+        world.build_block(ops=[request])
+    after = beta.rollup.counter(Stage.COMMITTED)
+    commit = stages.commit_secondary(beta.rollup, world.ledger, 2, after, world.ledger.last_block)
+    assert commit is not None
+    first, second = messages_in_receipt(beta.messenger, beta.config.evm_chain_id, beta.tx.send(commit))
+    signed = attestations(first, world.validators, alpha.messenger.address)
+    alpha.sender(DAVE.l1_key).send(alpha.messenger.functions.deliver(first.as_tuple(), signed), label="dave")
+
+    log: list[GasRecord] = []
+    relayer = Relayer(world.config, world.home, gas_log=log)
+    try:
+        relayer.step()
+        stored = {(s.message.source_chain_id, s.message.nonce): s for s in relayer.store.messages()}
+    finally:
+        relayer.store.close()
+    [batch] = [r for r in log if r.chain == alpha.name]  # no revert, no one-by-one fallback
+    assert batch.label.startswith("deliver ") and batch.label.endswith(" reports")
+    dave_s, ours = (
+        stored[(first.source_chain_id, first.nonce)],
+        stored[(second.source_chain_id, second.nonce)],
+    )
+    assert dave_s.status == ours.status == DELIVERED and dave_s.tx_hash is None and ours.tx_hash is not None
+    delivered = alpha.messenger.functions.delivered
+    assert (
+        delivered(first.source_chain_id, first.nonce).call()
+        and delivered(second.source_chain_id, second.nonce).call()
+    )
