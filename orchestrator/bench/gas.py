@@ -354,8 +354,6 @@ PROXIED_CALLS = (
 
 
 _NOW = "sync round for {} (report in commit + 1/2 deliver reports + 1/2 synchronize + deliver confirmation)"
-_THEN = "sync round for {} (send + deliver report + 1/2 synchronize + deliver confirmation)"
-_FORMERLY = {_NOW.format(c): _THEN.format(c) for c in ("beta", "gamma")}  # renamed in issue 16 goal 1
 
 
 SYNC_LIMITS = (
@@ -421,7 +419,7 @@ def render(
         [
             what,
             value,
-            previous.get(what, previous.get(_FORMERLY.get(what, ""), "-")),
+            previous.get(what, "-"),
             f"{target:,}" if target else "-",
         ]
         for what, value, target in summary
