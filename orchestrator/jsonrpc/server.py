@@ -1,5 +1,6 @@
 """A small JSON-RPC 2.0 server over HTTP POST (stdlib, one thread per connection, kept alive for up to
-`Limits.keepalive_requests` requests).
+`Limits.keepalive_requests` requests), which also answers GET (and HEAD) on the few paths given to it as
+`routes` (a daemon's /metrics and /health: orchestrator/metrics); a server without methods serves GET only.
 
 Methods take positional params. A method raising `RpcError` answers with its code and data; `TxRejected`
 becomes code -32000 with the rule's name in `data.reason`; another `RollupError` -32002; anything else is
@@ -66,6 +67,7 @@ DEFAULT_LIMITS = Limits()
 Method = Callable[..., Any]
 Answer = dict[str, Any] | list[dict[str, Any]] | None  # None: nothing to answer (notifications only)
 BatchScope = Callable[[], AbstractContextManager[object]]
+GetRoute = Callable[[], tuple[int, str, bytes]]  # a GET path's answer: status, content type, body
 
 
 class RpcError(Exception):
@@ -260,6 +262,9 @@ class _Handler(BaseHTTPRequestHandler):
         super().send_response(code, message)
 
     def do_POST(self) -> None:
+        if not self.server.methods:  # a GET-only server (the relayer's metrics)
+            self._not_allowed()
+            return
         limits = self.server.limits
         length = self._content_length()
         if length is None:
@@ -311,10 +316,34 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         return int(digits or "0")
 
-    def _not_post(self) -> None:
-        self._refuse(405, f"JSON-RPC is served by POST only, not {self.command}")
+    def _not_allowed(self) -> None:
+        self._refuse(405, f"this server answers {self.server.allow} only, not {self.command}")
 
-    do_GET = do_HEAD = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _not_post
+    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _not_allowed
+
+    def do_GET(self) -> None:
+        routes = self.server.routes
+        if not routes:
+            self._not_allowed()
+            return
+        lengths = [v.strip() for v in self.headers.get_all("Content-Length") or []]
+        if self.headers.get("Transfer-Encoding") is not None or any(v != "0" for v in lengths):
+            self._refuse(400, f"a {self.command} carries no body")  # unread, it would be the next request
+            return
+        path = self.path.split("?", 1)[0]
+        route = routes.get(path)
+        if route is None:
+            self._refuse(404, f"no path {_short(path, 60)} here (served: {', '.join(sorted(routes))})")
+            return
+        try:
+            status, content_type, data = route()
+        except Exception:
+            log.exception("GET %s failed", path)
+            self._refuse(500, "internal error (see the daemon's log)")
+            return
+        self._send(status, data, content_type=content_type)
+
+    do_HEAD = do_GET
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """The stdlib's refusals (bad request line, headers too long or too many, unknown verb) in JSON."""
@@ -329,7 +358,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._linger()
 
-    def _send(self, status: int, data: bytes, close: bool = False) -> None:
+    def _send(
+        self, status: int, data: bytes, close: bool = False, content_type: str = "application/json"
+    ) -> None:
         """The answer; the connection stays open for another request unless `close`, the client asked
         to close (HTTP/1.0 without keep-alive, or Connection: close), or this was its last request."""
         limits = self.server.limits
@@ -337,9 +368,9 @@ class _Handler(BaseHTTPRequestHandler):
         last = close or self.close_connection or self.served + 1 >= limits.keepalive_requests
         self.send_response(status)
         if status == 405:
-            self.send_header("Allow", "POST")
+            self.send_header("Allow", self.server.allow)
         if status != 204:  # a 204 has no body and no Content-Length
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
         self.send_header("Connection", "close" if last else "keep-alive")
         self.end_headers()
@@ -380,10 +411,13 @@ class JsonRpcServer(ThreadingHTTPServer):
         methods: Mapping[str, Method],
         limits: Limits = DEFAULT_LIMITS,
         batch_scope: BatchScope | None = None,
+        routes: Mapping[str, GetRoute] | None = None,
     ) -> None:
         self.methods = methods
         self.limits = limits
         self.batch_scope = batch_scope
+        self.routes = dict(routes or {})
+        self.allow = ", ".join(["GET", "HEAD"] * bool(self.routes) + ["POST"] * bool(methods))
         self._slots = threading.BoundedSemaphore(limits.max_connections)
         super().__init__((host, port), _Handler)
         self.thread = threading.Thread(

@@ -135,9 +135,10 @@ def check_answer(answer: Any) -> None:
 
 
 def check_reply(reply: Reply, head: bool = False) -> Any:
-    """Any reply: well formed, and a JSON-RPC error object as the body of an HTTP refusal (not to HEAD)."""
-    assert reply.status in (200, 204, 400, 405, 408, 411, 413, 414, 431, 501, 505), reply
-    if reply.status == 204 or (head and reply.status == 405):
+    """Any reply: well formed, and a JSON-RPC error object as the body of an HTTP refusal (none to HEAD).
+    404: a GET of another path than /metrics and /health."""
+    assert reply.status in (200, 204, 400, 404, 405, 408, 411, 413, 414, 431, 501, 505), reply
+    if reply.status == 204 or (head and reply.body == b""):
         assert reply.body == b""
         return None
     answer = reply.json()
