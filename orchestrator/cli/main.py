@@ -11,7 +11,18 @@ from pathlib import Path
 
 import click
 
-from orchestrator.cli import circuit, daemons, demo, deploy, devnet, exodus, governance, status, wallet
+from orchestrator.cli import (
+    circuit,
+    daemons,
+    demo,
+    deploy,
+    devnet,
+    exodus,
+    explorer,
+    governance,
+    status,
+    wallet,
+)
 from orchestrator.cli.context import CliContext
 from orchestrator.errors import RollupError
 from orchestrator.paths import default_config_path, default_home
@@ -66,6 +77,7 @@ for command in (
     daemons.relayer,
     daemons.dac,
     status.status,
+    explorer.explorer,
     w.account,
     w.deposit,
     w.transfer,
