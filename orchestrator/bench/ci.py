@@ -4,7 +4,8 @@ Run: `python -m orchestrator.bench.ci`. Clones the committed HEAD of this reposi
 directory, runs `CI=true .ci/run` there with no standard input (the shared build cache in the user's
 cache directory stays warm, as on the CI machine), and writes docs/benchmarks/ci.md: the wall time, the
 pytest summary, the slowest tests, and the previous run's figures beside them. Exits with CI's status.
-Takes as long as CI (about 20 minutes on 2 cores): run it on an idle machine.
+Takes as long as CI (about 20 minutes on 2 cores): run it on an idle machine. `--json` also prints the
+figures as one document (docs/json.md, `rollup.bench-ci/1`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+from orchestrator.bench.jsonout import add_json_flag, json_output
 from orchestrator.paths import repo_root
 
 TARGET_MINUTES = 20
@@ -55,7 +58,10 @@ def commit_of(repo: Path) -> str:
     ).stdout.strip()
 
 
-def parse(output: str) -> tuple[str, float | None, list[tuple[float, str, str]]]:
+Parsed = tuple[str, float | None, list[tuple[float, str, str]]]
+
+
+def parse(output: str) -> Parsed:
     """(pytest's summary, its seconds, the slowest (seconds, phase, test)) from CI's output."""
     summary, seconds = "no pytest summary (see the log)", None
     slow: list[tuple[float, str, str]] = []
@@ -115,6 +121,22 @@ def render(
     return "\n".join(out)
 
 
+def document(commit: str, status: int, wall: float, parsed: Parsed) -> dict[str, Any]:
+    """The figures of `render`'s report as data (docs/json.md, `rollup.bench-ci/1`); `parsed` is what
+    `parse` read in CI's output."""
+    summary, pytest_s, slow = parsed
+    return {
+        "commit": commit,
+        "passed": status == 0,
+        "exit_status": status,
+        "wall_s": wall,
+        "pytest_s": pytest_s,
+        "tests": summary,
+        "target_minutes": TARGET_MINUTES,
+        "slowest": [{"seconds": s, "phase": phase, "test": test} for s, phase, test in slow],
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m orchestrator.bench.ci", description=__doc__.splitlines()[0]
@@ -122,17 +144,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--log", type=Path, default=None, help="where CI's output goes (default: a temp file)"
     )
+    add_json_flag(parser)
     args = parser.parse_args(argv)
     repo = repo_root()
     log = args.log or Path(tempfile.mkstemp(prefix="ci-bench-", suffix=".log")[1])
-    print(f"running .ci/run on a fresh clone of {repo} (about 20 minutes); output in {log}", flush=True)
-    status, wall, output = run_ci(repo, log)
-    summary, pytest_s, slow = parse(output)
-    report = repo / "docs" / "benchmarks" / "ci.md"
-    text = render(commit_of(repo), status, wall, summary, pytest_s, slow, previous_figures(report))
-    report.write_text(text)
-    print(text)
-    print(f"wrote {report}; CI {'passed' if status == 0 else 'FAILED'} in {wall / 60:.1f} min")
+    with json_output("ci", args.json) as figures:
+        print(f"running .ci/run on a fresh clone of {repo} (about 20 minutes); output in {log}", flush=True)
+        status, wall, output = run_ci(repo, log)
+        parsed = parse(output)
+        report = repo / "docs" / "benchmarks" / "ci.md"
+        commit = commit_of(repo)
+        text = render(commit, status, wall, *parsed, previous_figures(report))
+        report.write_text(text)
+        print(text)
+        print(f"wrote {report}; CI {'passed' if status == 0 else 'FAILED'} in {wall / 60:.1f} min")
+        figures.update(document(commit, status, wall, parsed))
     return status
 
 

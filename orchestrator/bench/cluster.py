@@ -5,19 +5,21 @@ The model builds `--blocks` full blocks of the profile (every on-chain slot a de
 signed transfer). For each worker count a local cluster starts, every worker loads the proving key (timed
 apart: it happens once per worker, when it joins), then all blocks are submitted at once and the time to
 the last checked proof gives the throughput. Figures go to docs/benchmarks/cluster.md, with the previous
-run's beside them, and the chart to cluster-scaling.svg.
+run's beside them, and the chart to cluster-scaling.svg; `--json` also prints them as one document
+(docs/json.md, `rollup.bench-cluster/1`).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 import time
 from pathlib import Path
 from statistics import median
+from typing import Any
 
+from orchestrator.bench.jsonout import add_json_flag, json_output
 from orchestrator.crypto.eddsa import PrivateKey
 from orchestrator.l2.account import pkh_of
 from orchestrator.l2.block import Block, build_block
@@ -121,9 +123,19 @@ def report(profile: str, rows: list[dict[str, float]], blocks: int, previous: st
         )
     lines += ["", "![proven tx/s against workers](cluster-scaling.svg)", ""]
     lines += ["## The previous run", ""]
-    lines += [previous or BEFORE_THE_CLUSTER, ""]
-    lines.append("<!-- figures: " + json.dumps({"profile": profile, "rows": rows}) + " -->")
+    lines.append(previous or BEFORE_THE_CLUSTER)
     return "\n".join(lines) + "\n"
+
+
+def document(profile: str, rows: list[dict[str, float]], blocks: int) -> dict[str, Any]:
+    """The figures of `report` as data (docs/json.md, `rollup.bench-cluster/1`)."""
+    base = rows[0]["tx_s"]
+    return {
+        "profile": profile,
+        "blocks": blocks,
+        "target_tx_s": TARGET_TX_S,
+        "rows": [{**r, "workers": int(r["workers"]), "speedup": r["tx_s"] / base} for r in rows],
+    }
 
 
 def _previous_table(path: Path) -> str:
@@ -142,26 +154,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, action="append", help="worker counts (default: 1 and 2)")
     parser.add_argument("--blocks", type=int, default=4)
     parser.add_argument("--report", type=Path, default=REPORT)
+    add_json_flag(parser)
     args = parser.parse_args(argv)
     counts = args.workers or [1, 2]
     if args.blocks < 1 or any(w < 1 for w in counts):
         parser.error("--blocks and --workers must be at least 1")
-    print(f"[bench] building {args.blocks} full {args.profile} blocks", flush=True)
-    blocks = full_blocks(args.profile, args.blocks)
+    with json_output("cluster", args.json) as figures:
+        rows = _run(args.profile, counts, args.blocks, args.report)
+        figures.update(document(args.profile, rows, args.blocks))
+    return 0
+
+
+def _run(profile: str, counts: list[int], count: int, path: Path) -> list[dict[str, float]]:
+    """Measure each worker count, write the report and the chart; the rows."""
+    print(f"[bench] building {count} full {profile} blocks", flush=True)
+    blocks = full_blocks(profile, count)
     rows = []
     for workers in counts:
         print(f"[bench] {workers} worker(s) ...", flush=True)
-        rows.append(measure(args.profile, workers, blocks))
+        rows.append(measure(profile, workers, blocks))
         print(f"[bench] {rows[-1]}", flush=True)
-    previous = _previous_table(args.report)
-    args.report.parent.mkdir(parents=True, exist_ok=True)
-    args.report.write_text(report(args.profile, rows, args.blocks, previous))
+    previous = _previous_table(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(report(profile, rows, count, previous))
     from orchestrator.bench.charts import scaling_chart
 
     chart = scaling_chart([int(r["workers"]) for r in rows], [r["tx_s"] for r in rows], TARGET_TX_S)
-    args.report.with_name("cluster-scaling.svg").write_text(chart)
-    print(f"[bench] wrote {args.report}")
-    return 0
+    path.with_name("cluster-scaling.svg").write_text(chart)
+    print(f"[bench] wrote {path}")
+    return rows
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 """Exodus benchmark (docs/exodus.md): gas of every exodus call, restore speed, and the drill's wall time.
 
-Run: `python -m orchestrator.bench.exodus [--blocks N] [--no-drill]`. Writes docs/benchmarks/exodus.md.
+Run: `python -m orchestrator.bench.exodus [--blocks N] [--no-drill] [--json]`. Writes
+docs/benchmarks/exodus.md; `--json` also prints the figures as one document (docs/json.md,
+`rollup.bench-exodus/1`).
 1. Gas, on three live chains with real proofs: activation on a secondary and the messages it sets off,
    a liquidity report, exit claims on the primary (paid there, paid on a secondary), the exit payout's
    delivery, a refund, and the payouts. Whole-transaction gas (21,000 base and calldata included).
@@ -19,7 +21,9 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
+from orchestrator.bench.jsonout import add_json_flag, json_output
 from orchestrator.exodus.exits import exit_call, refund_call, report_liquidity_call, unexecuted_deposits
 from orchestrator.exodus.restore import restore
 from orchestrator.l2.exit import exit_claim
@@ -125,10 +129,19 @@ def drill_seconds() -> float:
     return time.monotonic() - started
 
 
-def report(gas: list[tuple[str, str, int]], speed: dict[str, float], drill: float | None) -> str:
+def _by_call(gas: list[tuple[str, str, int]]) -> dict[tuple[str, str], list[int]]:
     rows: dict[tuple[str, str], list[int]] = defaultdict(list)
     for label, chain, used in gas:
         rows[(label, chain)].append(used)
+    return rows
+
+
+def _worst_claim(gas: list[tuple[str, str, int]]) -> int:
+    return max((u for label, _, u in gas if label.startswith("exit,")), default=0)
+
+
+def report(gas: list[tuple[str, str, int]], speed: dict[str, float], drill: float | None) -> str:
+    rows = _by_call(gas)
     out = [
         "# Exodus benchmark",
         "",
@@ -141,8 +154,7 @@ def report(gas: list[tuple[str, str, int]], speed: dict[str, float], drill: floa
         "|---|---|---|---|",
     ]
     out += [f"| {label} | {chain} | {len(g)} | {sum(g) // len(g):,} |" for (label, chain), g in rows.items()]
-    claims = [u for label, _, u in gas if label.startswith("exit,")]
-    worst = max(claims) if claims else 0
+    worst = _worst_claim(gas)
     out += [
         "",
         f"Exit claim on the primary: at most **{worst:,}** gas (target <= {EXIT_TARGET:,}: "
@@ -166,23 +178,49 @@ def report(gas: list[tuple[str, str, int]], speed: dict[str, float], drill: floa
     return "\n".join(out)
 
 
-def main() -> None:
+def document(gas: list[tuple[str, str, int]], speed: dict[str, float], drill: float | None) -> dict[str, Any]:
+    """The figures of `report` as data (docs/json.md, `rollup.bench-exodus/1`)."""
+    calls = [
+        {"call": label, "chain": chain, "calls": len(g), "gas_per_call": sum(g) // len(g)}
+        for (label, chain), g in _by_call(gas).items()
+    ]
+    return {
+        "gas": calls,
+        "exit_claim_max_gas": _worst_claim(gas),
+        "exit_claim_target_gas": EXIT_TARGET,
+        "restore": {
+            "blocks": int(speed["blocks"]),
+            "records": int(speed["records"]),
+            "restore_s": speed["restore_s"],
+            "restore_records_per_s": speed["restore_rate"],
+            "replay_s": speed["replay_s"],
+            "replay_records_per_s": speed["replay_rate"],
+            "target_records_per_s": RESTORE_TARGET,
+        },
+        "drill_s": drill,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--blocks", type=int, default=200, help="Blocks committed for the restore benchmark.")
     parser.add_argument("--no-drill", action="store_true", help="Skip timing the drill.")
-    args = parser.parse_args()
-    prover, exit_prover = BlockProver("test"), ExitProver("test")
-    with tempfile.TemporaryDirectory(prefix="bench-exodus-") as tmp:
-        with settlement_world(Path(tmp) / "gas", prover, n=3, base_chain_id=974000) as world:
-            gas = gas_of_exodus(world, exit_prover)
-        with settlement_world(Path(tmp) / "restore", prover, n=3, base_chain_id=975000) as world:
-            speed = restore_speed(world, args.blocks)
-    drill = None if args.no_drill else drill_seconds()
-    text = report(gas, speed, drill)
-    path = repo_root() / "docs" / "benchmarks" / "exodus.md"
-    path.write_text(text)
-    print(text)
-    print(f"written to {path}")
+    add_json_flag(parser)
+    args = parser.parse_args(argv)
+    with json_output("exodus", args.json) as figures:
+        prover, exit_prover = BlockProver("test"), ExitProver("test")
+        with tempfile.TemporaryDirectory(prefix="bench-exodus-") as tmp:
+            with settlement_world(Path(tmp) / "gas", prover, n=3, base_chain_id=974000) as world:
+                gas = gas_of_exodus(world, exit_prover)
+            with settlement_world(Path(tmp) / "restore", prover, n=3, base_chain_id=975000) as world:
+                speed = restore_speed(world, args.blocks)
+        drill = None if args.no_drill else drill_seconds()
+        text = report(gas, speed, drill)
+        path = repo_root() / "docs" / "benchmarks" / "exodus.md"
+        path.write_text(text)
+        print(text)
+        print(f"written to {path}")
+        figures.update(document(gas, speed, drill))
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ Measures, on one core:
   sequencer's intake; Merkle hashing deferred), and the same with the root recomputed after each;
 - the same with signatures verified in a pool of worker processes (`--workers`, default: all cores);
 - a whole block of the profile with that depth, if there is one.
+`--json` also prints the figures as one document (docs/json.md, `rollup.bench-model/1`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import random
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
+from orchestrator.bench.jsonout import add_json_flag, json_output
 from orchestrator.crypto.eddsa import PrivateKey
 from orchestrator.l2.account import pkh_of
 from orchestrator.l2.block import build_block
@@ -32,19 +35,26 @@ def _rate(count: int, seconds: float) -> str:
     return f"{count / seconds:,.0f}/s ({seconds / count * 1e3:.2f} ms each)"
 
 
-def bench_tree(depth: int, updates: int) -> None:
+def bench_tree(depth: int, updates: int) -> dict[str, Any]:
     tree = QuadTree(depth)
     rng = random.Random(1)
     start = time.perf_counter()
     for i in range(updates):
         tree.set_leaf(rng.randrange(1 << depth), i + 1)
         _ = tree.root
-    print(f"tree D={depth}: update + root: {_rate(updates, time.perf_counter() - start)}")
+    each = time.perf_counter() - start
+    print(f"tree D={depth}: update + root: {_rate(updates, each)}")
     start = time.perf_counter()
     for i in range(updates):
         tree.set_leaf(rng.randrange(1 << depth), i + 1)
     _ = tree.root
-    print(f"tree D={depth}: {updates} updates hashed together: {_rate(updates, time.perf_counter() - start)}")
+    together = time.perf_counter() - start
+    print(f"tree D={depth}: {updates} updates hashed together: {_rate(updates, together)}")
+    return {
+        "updates": updates,
+        "update_and_root_per_s": updates / each,
+        "hashed_together_per_s": updates / together,
+    }
 
 
 def _funded_state(profile: Profile, accounts: int) -> tuple[L2State, list[PrivateKey]]:
@@ -67,7 +77,7 @@ def _signed_transfers(keys: list[PrivateKey], count: int) -> list[Transfer]:
     return out
 
 
-def bench_intake(profile: Profile, accounts: int, count: int) -> None:
+def bench_intake(profile: Profile, accounts: int, count: int) -> dict[str, Any]:
     state, keys = _funded_state(profile, accounts)
     txs = _signed_transfers(keys, count)
     work = state.fork()
@@ -89,13 +99,20 @@ def bench_intake(profile: Profile, accounts: int, count: int) -> None:
         _ = work.root
     each = time.perf_counter() - start
     print(f"intake D={profile.depth}: verify + apply + root after each: {_rate(count, each)}")
+    return {
+        "transfers": count,
+        "hashing_deferred_per_s": count / intake,
+        "one_root_s": hashing,
+        "with_one_root_per_s": count / (intake + hashing),
+        "root_after_each_per_s": count / each,
+    }
 
 
 def _verify_chunk(txs: list[Transfer]) -> list[bool]:
     return [tx.verify_signature(DOMAIN) for tx in txs]
 
 
-def bench_parallel_intake(profile: Profile, accounts: int, count: int, workers: int) -> None:
+def bench_parallel_intake(profile: Profile, accounts: int, count: int, workers: int) -> dict[str, Any]:
     """Signatures checked in `workers` processes, state updates in this one (what a sequencer can do)."""
     state, keys = _funded_state(profile, accounts)
     txs = _signed_transfers(keys, count)
@@ -112,9 +129,10 @@ def bench_parallel_intake(profile: Profile, accounts: int, count: int, workers: 
         _ = work.root
         elapsed = time.perf_counter() - start
         print(f"intake D={profile.depth}, {workers} verifier processes: {_rate(count, elapsed)}")
+    return {"workers": workers, "transfers": count, "per_s": count / elapsed}
 
 
-def bench_block(profile: Profile) -> None:
+def bench_block(profile: Profile) -> dict[str, Any]:
     state, keys = _funded_state(profile, max(2, profile.n_tx))
     txs = _signed_transfers(keys, profile.n_tx)
     start = time.perf_counter()
@@ -122,10 +140,15 @@ def bench_block(profile: Profile) -> None:
     built = time.perf_counter() - start
     start = time.perf_counter()
     block.circuit_input()
-    print(
-        f"block {profile.name} ({profile.n_tx} transfers): build {built:.2f} s, "
-        f"circuit input {time.perf_counter() - start:.3f} s"
-    )
+    circuit_input = time.perf_counter() - start
+    what = f"block {profile.name} ({profile.n_tx} transfers)"
+    print(f"{what}: build {built:.2f} s, circuit input {circuit_input:.3f} s")
+    return {
+        "profile": profile.name,
+        "transfers": profile.n_tx,
+        "build_s": built,
+        "circuit_input_s": circuit_input,
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -135,14 +158,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--transfers", type=int, default=300)
     parser.add_argument("--updates", type=int, default=300)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    add_json_flag(parser)
     args = parser.parse_args(argv)
-    bench_tree(args.depth, args.updates)
-    profile = next((p for p in PROFILES.values() if p.depth == args.depth), None)
-    shape = profile or Profile("custom", args.depth, 4, 16)
-    bench_intake(shape, args.accounts, args.transfers)
-    bench_parallel_intake(shape, args.accounts, args.transfers, args.workers)
-    if profile is not None:
-        bench_block(profile)
+    with json_output("model", args.json) as doc:
+        doc["depth"] = args.depth
+        doc["tree"] = bench_tree(args.depth, args.updates)
+        profile = next((p for p in PROFILES.values() if p.depth == args.depth), None)
+        shape = profile or Profile("custom", args.depth, 4, 16)
+        doc["intake"] = bench_intake(shape, args.accounts, args.transfers)
+        doc["parallel_intake"] = bench_parallel_intake(shape, args.accounts, args.transfers, args.workers)
+        doc["block"] = None if profile is None else bench_block(profile)
     return 0
 
 

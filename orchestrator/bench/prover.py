@@ -2,7 +2,8 @@
 
 Run: `python -m orchestrator.bench.prover --profile test [--profile dev ...]`. Each profile gets a full
 block built by the model (N_OP deposits, then N_TX transfers). Each stage runs in a child process so its
-peak memory is its own. Figures go to docs/benchmarks/prover.md (and are printed).
+peak memory is its own. Figures go to docs/benchmarks/prover.md (and are printed); `--json` also prints
+them as one document (docs/json.md, `rollup.bench-prover/1`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from orchestrator.bench.jsonout import add_json_flag, json_output
 from orchestrator.paths import repo_root
 
 STAGES = ("compile", "setup", "prove")
@@ -112,28 +114,75 @@ def _child(profile: str, stage: str) -> dict[str, Any]:
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
+Stages = dict[str, dict[str, Any]]  # one profile's figures: stage name -> what its child measured
+
+
+def row(profile: str, stages: Stages) -> str:
+    """One profile's line of the report's table."""
+    c, s, p = (stages[stage] for stage in STAGES)
+    return (
+        f"| {profile} | {c['constraints']:,} | {c['seconds']:.0f} s{' (cached)' if c['cached'] else ''} "
+        f"/ {c['peak_mib']} MiB | {s['seconds']:.0f} s{' (cached)' if s['cached'] else ''} / "
+        f"{s['peak_mib']} MiB / {s['proving_key_mb']:.0f} MB | {p['witness_s']:.1f} s | "
+        f"{p['load_and_prove_s'] - p['prove_s']:.1f} s | {p['prove_s']:.1f} s / {p['peak_mib']} MiB | "
+        f"{p['verify_ms']:.0f} ms | {p['txs'] / p['prove_s']:.2f} |"
+    )
+
+
+def document(measured: dict[str, Stages]) -> dict[str, Any]:
+    """The figures of the report's table as data (docs/json.md, `rollup.bench-prover/1`)."""
+    profiles = []
+    for profile, stages in measured.items():
+        c, s, p = (stages[stage] for stage in STAGES)
+        profiles.append(
+            {
+                "profile": profile,
+                "constraints": c["constraints"],
+                "compile": {"seconds": c["seconds"], "cached": c["cached"], "peak_mib": c["peak_mib"]},
+                "setup": {
+                    "seconds": s["seconds"],
+                    "cached": s["cached"],
+                    "peak_mib": s["peak_mib"],
+                    "proving_key_mb": s["proving_key_mb"],
+                },
+                "witness_s": p["witness_s"],
+                "key_load_s": p["load_and_prove_s"] - p["prove_s"],
+                "prove_s": p["prove_s"],
+                "prove_peak_mib": p["peak_mib"],
+                "verify_ms": p["verify_ms"],
+                "slots": p["txs"],
+                "slots_per_prove_s": p["txs"] / p["prove_s"],
+            }
+        )
+    return {"profiles": profiles}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--profile", action="append", choices=("test", "dev", "bench"))
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--report", type=Path, default=repo_root() / "docs" / "benchmarks" / "prover.md")
+    add_json_flag(parser)
     args = parser.parse_args(argv)
     if args.child:
         figures = run_stage(*args.child)
         figures["peak_mib"] = round(_peak_mib())
         print(json.dumps(figures))
         return 0
+    with json_output("prover", args.json) as doc:
+        measured = _run(args.profile or ["test"], args.report)
+        doc.update(document(measured))
+    return 0
+
+
+def _run(profiles: list[str], report: Path) -> dict[str, Stages]:
+    """Measure each profile and write the report; the figures."""
+    measured: dict[str, Stages] = {}
     rows = []
-    for profile in args.profile or ["test"]:
+    for profile in profiles:
         print(f"[bench] {profile} ...", flush=True)
-        c, s, p = (_child(profile, stage) for stage in STAGES)
-        rows.append(
-            f"| {profile} | {c['constraints']:,} | {c['seconds']:.0f} s{' (cached)' if c['cached'] else ''} "
-            f"/ {c['peak_mib']} MiB | {s['seconds']:.0f} s{' (cached)' if s['cached'] else ''} / "
-            f"{s['peak_mib']} MiB / {s['proving_key_mb']:.0f} MB | {p['witness_s']:.1f} s | "
-            f"{p['load_and_prove_s'] - p['prove_s']:.1f} s | {p['prove_s']:.1f} s / {p['peak_mib']} MiB | "
-            f"{p['verify_ms']:.0f} ms | {p['txs'] / p['prove_s']:.2f} |"
-        )
+        measured[profile] = {stage: _child(profile, stage) for stage in STAGES}
+        rows.append(row(profile, measured[profile]))
         print(rows[-1], flush=True)
     header = (
         "| profile | constraints | compile / peak | setup / peak / proving key | witness | key load | "
@@ -146,10 +195,10 @@ def main(argv: list[str] | None = None) -> int:
         "(UNSAFE for value). Prove: groth16py, one thread, a full block (N_OP deposits block, then N_TX "
         "transfers); key load is the first prove's extra time.\n\n" + header + "\n" + "\n".join(rows) + "\n"
     )
-    args.report.parent.mkdir(parents=True, exist_ok=True)
-    args.report.write_text(text)
-    print(f"[bench] wrote {args.report}")
-    return 0
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(text)
+    print(f"[bench] wrote {report}")
+    return measured
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ and rollup-stages.svg (stage latency per chain).
 - the demo story's deposit-to-spendable and withdraw-to-paid times, then the latency from sending a
   withdrawal to its payout, over a few spaced ones.
 Test profile, automine anvil chains (each transaction mined at once), `[sequencer] block_timeout_ms` 2 s.
+`--json` also prints the figures as one document (docs/json.md, `rollup.bench-rollup/1`).
 """
 
 from __future__ import annotations
@@ -22,9 +23,12 @@ import tempfile
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from orchestrator.bench import charts
+from orchestrator.bench.jsonout import add_json_flag, json_output
 from orchestrator.crypto.accel import ACCELERATOR
 from orchestrator.crypto.eddsa import PrivateKey
 from orchestrator.errors import RollupError
@@ -86,27 +90,47 @@ def withdrawal_latencies(story: Story, count: int, gap: float) -> list[float]:
         return [w.result() for w in waits]
 
 
-def _summary(values: list[float]) -> str:
+def _stats(values: list[float]) -> dict[str, float] | None:
     if not values:
+        return None
+    return {"median": statistics.median(values), "min": min(values), "max": max(values), "n": len(values)}
+
+
+def _summary(values: list[float]) -> str:
+    if (s := _stats(values)) is None:
         return "-"
-    return f"{statistics.median(values):.1f} (min {min(values):.1f}, max {max(values):.1f}, n={len(values)})"
+    return f"{s['median']:.1f} (min {s['min']:.1f}, max {s['max']:.1f}, n={s['n']})"
 
 
-def run(chains: int, burst: int) -> str:
-    lines = [
-        "# Running-rollup benchmark",
-        "",
-        f"`python -m orchestrator.bench.rollup --chains {chains} --burst {burst}`: {chains} anvil chains "
-        "(automine), test profile (2 on-chain + 2 L2 slots per block), sequencer and relayer as processes, "
-        "real Groth16 proofs. Seconds unless noted.",
-        "",
-    ]
+@dataclass(frozen=True)
+class Figures:
+    """What one run measured; seconds unless named otherwise."""
+
+    chains: list[str]
+    burst: int
+    intake_one_sender: float  # tx/s, in process
+    intake_many_senders: float
+    rpc_back_to_back: float  # tx/s over JSON-RPC, `burst` requests
+    rpc_batch: float  # tx/s over JSON-RPC, one batch of BATCH
+    blocks_built: int
+    build_ms: list[float]
+    proofs: list[float]
+    paid: list[float]  # each sampled withdrawal, sent -> paid
+    latency: dict[tuple[str, str], list[float]]  # (chain, stage) -> block built -> stage seen
+    story: dict[str, float]  # the demo story's timings
+    failures: list[str]  # the story's balance checks that failed
+
+    def medians(self) -> dict[str, dict[str, float]]:
+        return {
+            name: {
+                s: statistics.median(self.latency[(name, s)]) for s in STAGES if self.latency.get((name, s))
+            }
+            for name in self.chains
+        }
+
+
+def measure(chains: int, burst: int) -> Figures:
     warm, cold = intake_in_process(), intake_in_process(200, senders=200)  # the test tree holds 256
-    lines += [
-        "- intake in process (signature check + pending-state update, one core), target 1,000 tx/s:",
-        f"  **{warm:,.0f} tx/s** from one sender (its key's window table cached), "
-        f"**{cold:,.0f} tx/s** from 200 senders once each (integer arithmetic: {ACCELERATOR})",
-    ]
     with tempfile.TemporaryDirectory(prefix="rollup-bench-") as tmp:
         config_path = write_settlement_devnet(
             Path(tmp), chains, 940000, prover_workers=PROVER_WORKERS, prover_preload=True
@@ -149,47 +173,66 @@ def run(chains: int, burst: int) -> str:
             refused = [a for a in answers if isinstance(a, RollupError)]
             if refused:
                 raise RuntimeError(f"{len(refused)} transfers of the batch were refused: {refused[0]}")
-    lines += [
-        f"- intake over JSON-RPC, one client, {burst} transfers back to back: **{rpc_rate:,.0f} tx/s** "
-        "(one request and one disk sync each)",
-        f"- intake over JSON-RPC, one client, one batch of {BATCH} transfers: **{batch_rate:,.0f} tx/s** "
-        "(target 500; one disk sync for the batch)",
-        "",
-    ]
-    lines += [
-        "## Blocks",
-        "",
-        f"- blocks built: {len(blocks)}",
-        "- block build in the sequencer (state transition, new root, every slot's Merkle proofs, mempool "
-        f"rebase), ms: {_summary([b.build_seconds * 1e3 for b in blocks.values() if b.build_seconds])}",
-        f"- off-chain proof per block (on a worker of the local Dask cluster, {PROVER_WORKERS} workers, key "
-        f"kept loaded): {_summary(list(proofs.values()))}",
-        "",
-        f"## Withdrawal to payout ({WITHDRAWALS} small ETH withdrawals, one every {WITHDRAWAL_GAP_S:g} s)",
-        "",
-        f"- sent -> paid on the target chain, median (min, max, n): **{_summary(paid)}** (target <= 30)",
-        "",
-    ]
     latency: dict[tuple[str, str], list[float]] = defaultdict(list)
     for (number, chain, stage), at in marks.items():
         if number in blocks:
             latency[(names[chain], stage)].append(at - blocks[number].built_at)
-    lines += [
+    return Figures(
+        chains=[c.name for c in rollup.config.chains],
+        burst=burst,
+        intake_one_sender=warm,
+        intake_many_senders=cold,
+        rpc_back_to_back=rpc_rate,
+        rpc_batch=batch_rate,
+        blocks_built=len(blocks),
+        build_ms=[b.build_seconds * 1e3 for b in blocks.values() if b.build_seconds],
+        proofs=list(proofs.values()),
+        paid=paid,
+        latency=dict(latency),
+        story=dict(story.timings),
+        failures=failures,
+    )
+
+
+def report(f: Figures) -> str:
+    chains, burst = len(f.chains), f.burst
+    lines = [
+        "# Running-rollup benchmark",
+        "",
+        f"`python -m orchestrator.bench.rollup --chains {chains} --burst {burst}`: {chains} anvil chains "
+        "(automine), test profile (2 on-chain + 2 L2 slots per block), sequencer and relayer as processes, "
+        "real Groth16 proofs. Seconds unless noted.",
+        "",
+        "- intake in process (signature check + pending-state update, one core), target 1,000 tx/s:",
+        f"  **{f.intake_one_sender:,.0f} tx/s** from one sender (its key's window table cached), "
+        f"**{f.intake_many_senders:,.0f} tx/s** from 200 senders once each "
+        f"(integer arithmetic: {ACCELERATOR})",
+        f"- intake over JSON-RPC, one client, {burst} transfers back to back: "
+        f"**{f.rpc_back_to_back:,.0f} tx/s** (one request and one disk sync each)",
+        f"- intake over JSON-RPC, one client, one batch of {BATCH} transfers: **{f.rpc_batch:,.0f} tx/s** "
+        "(target 500; one disk sync for the batch)",
+        "",
+        "## Blocks",
+        "",
+        f"- blocks built: {f.blocks_built}",
+        "- block build in the sequencer (state transition, new root, every slot's Merkle proofs, mempool "
+        f"rebase), ms: {_summary(f.build_ms)}",
+        f"- off-chain proof per block (on a worker of the local Dask cluster, {PROVER_WORKERS} workers, key "
+        f"kept loaded): {_summary(f.proofs)}",
+        "",
+        f"## Withdrawal to payout ({WITHDRAWALS} small ETH withdrawals, one every {WITHDRAWAL_GAP_S:g} s)",
+        "",
+        f"- sent -> paid on the target chain, median (min, max, n): **{_summary(f.paid)}** (target <= 30)",
+        "",
         "## Stage latency per chain (block built -> stage seen), median (min, max, n)",
         "",
         "| chain | " + " | ".join(STAGES) + " |",
         "|---|" + "---|" * len(STAGES),
     ]
-    chain_names = [c.name for c in rollup.config.chains]
-    for name in chain_names:
-        lines.append(f"| {name} | " + " | ".join(_summary(latency[(name, s)]) for s in STAGES) + " |")
-    medians = {
-        name: {s: statistics.median(latency[(name, s)]) for s in STAGES if latency[(name, s)]}
-        for name in chain_names
-    }
-    (repo_root() / "docs" / "benchmarks" / "rollup-stages.svg").write_text(
-        charts.stage_latency_chart(medians, STAGES)
-    )
+    for name in f.chains:
+        lines.append(
+            f"| {name} | " + " | ".join(_summary(f.latency.get((name, s), [])) for s in STAGES) + " |"
+        )
     lines += [
         "",
         "![median seconds from a block's build to each stage, per chain](rollup-stages.svg)",
@@ -197,13 +240,40 @@ def run(chains: int, burst: int) -> str:
         "## End to end (the demo story)",
         "",
         f"- deposits (5, on three chains) until all spendable on L2: "
-        f"{story.timings['deposits spendable']:.1f} (target <= 60 each)",
+        f"{f.story['deposits spendable']:.1f} (target <= 60 each)",
         f"- withdrawals and transfers (4) until all paid / executed everywhere: "
-        f"{story.timings['withdrawals paid']:.1f} (target <= 60)",
-        f"- story checks: {'all balances as expected' if not failures else '; '.join(failures)}",
+        f"{f.story['withdrawals paid']:.1f} (target <= 60)",
+        f"- story checks: {'all balances as expected' if not f.failures else '; '.join(f.failures)}",
         "",
     ]
     return "\n".join(lines)
+
+
+def document(f: Figures) -> dict[str, Any]:
+    """The figures of `report` as data (docs/json.md, `rollup.bench-rollup/1`)."""
+    return {
+        "chains": f.chains,
+        "intake_tx_s": {
+            "in_process_one_sender": f.intake_one_sender,
+            "in_process_many_senders": f.intake_many_senders,
+            "rpc_back_to_back": f.rpc_back_to_back,
+            "rpc_batch": f.rpc_batch,
+        },
+        "burst": f.burst,
+        "batch": BATCH,
+        "blocks_built": f.blocks_built,
+        "block_build_ms": _stats(f.build_ms),
+        "proof_s": _stats(f.proofs),
+        "withdrawal_paid_s": _stats(f.paid),
+        "stage_latency_s": [
+            {"chain": name, **{s: _stats(f.latency.get((name, s), [])) for s in STAGES}} for name in f.chains
+        ],
+        "story_s": {
+            "deposits_spendable": f.story["deposits spendable"],
+            "withdrawals_paid": f.story["withdrawals paid"],
+        },
+        "story_failures": f.failures,
+    }
 
 
 def previous_intake(report: Path) -> list[str]:
@@ -218,15 +288,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--chains", type=int, default=3)
     parser.add_argument("--burst", type=int, default=16)
+    add_json_flag(parser)
     args = parser.parse_args(argv)
     out = repo_root() / "docs" / "benchmarks" / "rollup.md"
-    previous = previous_intake(out)
-    report = run(args.chains, args.burst)
-    if previous:
-        report += "\n## The previous run's intake figures\n\n" + "\n".join(previous) + "\n"
-    out.write_text(report)
-    print(report)
-    print(f"written to {out}", file=sys.stderr)
+    with json_output("rollup", args.json) as doc:
+        previous = previous_intake(out)
+        figures = measure(args.chains, args.burst)
+        text = report(figures)
+        if previous:
+            text += "\n## The previous run's intake figures\n\n" + "\n".join(previous) + "\n"
+        out.write_text(text)
+        chart = charts.stage_latency_chart(figures.medians(), STAGES)
+        out.with_name("rollup-stages.svg").write_text(chart)
+        print(text)
+        print(f"written to {out}", file=sys.stderr)
+        doc.update(document(figures))
     return 0
 
 

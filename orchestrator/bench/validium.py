@@ -1,6 +1,7 @@
 """Validium benchmark (docs/validium.md): rollup and Validium mode side by side.
 
-Run: `python -m orchestrator.bench.validium [--no-story]`. Writes docs/benchmarks/validium.md.
+Run: `python -m orchestrator.bench.validium [--no-story] [--json]`. Writes docs/benchmarks/validium.md;
+`--json` also prints the figures as one document (docs/json.md, `rollup.bench-validium/1`).
 1. Commit gas on the primary at the same block shape (test profile: 2 on-chain + 2 L2 slots, 2 chains;
    Validium with a 2-of-3 committee): a block of two deposits, empty blocks and a block of two
    transfers, each committed alone; a transfer's marginal cost is (transfers - empty) / 2, both after an
@@ -20,11 +21,14 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from eth_account import Account
 from eth_account.messages import encode_defunct
 
+from orchestrator.bench.jsonout import add_json_flag, json_output
 from orchestrator.contracts.compiler import compile_contracts
 from orchestrator.dac.client import encode_signatures
 from orchestrator.l2.chainhash import availability_digest
@@ -117,13 +121,31 @@ def story_seconds(mode: str, tmp: Path) -> dict[str, float]:
         return dict(story.timings)
 
 
-def _ms(values: list[float]) -> str:
+def _trip_stats(values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
     p95 = ordered[int(0.95 * (len(ordered) - 1))]
-    return f"median {statistics.median(values):.1f} ms, p95 {p95:.1f} ms, max {max(values):.1f} ms"
+    return {"count": len(ordered), "median": statistics.median(ordered), "p95": p95, "max": ordered[-1]}
 
 
-def run(with_story: bool) -> str:
+def _ms(values: list[float]) -> str:
+    s = _trip_stats(values)
+    return f"median {s['median']:.1f} ms, p95 {s['p95']:.1f} ms, max {s['max']:.1f} ms"
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What one run measured."""
+
+    gas: dict[str, dict[str, int]]  # mode -> block shape -> the primary's commit gas
+    signatures: dict[int, int]  # M -> verifySignatures gas, M of M signing
+    trips: list[float]  # ms per committee round trip
+    stories: dict[str, dict[str, float]]  # mode -> the demo story's timings (empty: --no-story)
+
+    def per_transfer(self) -> dict[str, float]:
+        return {m: (g["two transfers"] - g["empty block"]) / 2 for m, g in self.gas.items()}
+
+
+def measure(with_story: bool) -> Figures:
     gas: dict[str, dict[str, int]] = {}
     with tempfile.TemporaryDirectory(prefix="validium-bench-") as tmp:
         for mode, prover_name in ((ROLLUP, "test"), (VALIDIUM, "test_validium")):
@@ -137,6 +159,11 @@ def run(with_story: bool) -> str:
                     signatures = signature_gas(w)
                     trips = round_trips(w)
         stories = {m: story_seconds(m, Path(tmp)) for m in (ROLLUP, VALIDIUM)} if with_story else {}
+    return Figures(gas, signatures, trips, stories)
+
+
+def report(f: Figures) -> str:
+    gas, signatures, trips, stories = f.gas, f.signatures, f.trips, f.stories
     lines = [
         "# Validium benchmark",
         "",
@@ -152,7 +179,7 @@ def run(with_story: bool) -> str:
     for shape in gas[ROLLUP]:
         r, v = gas[ROLLUP][shape], gas[VALIDIUM][shape]
         lines.append(f"| {shape} | {r:,} | {v:,} | {v - r:+,} |")
-    per_transfer = {m: (g["two transfers"] - g["empty block"]) / 2 for m, g in gas.items()}
+    per_transfer = f.per_transfer()
     fixed = gas[VALIDIUM]["empty block"] - gas[ROLLUP]["empty block"]
     lines += [
         f"| per transfer ((two transfers - empty) / 2) | {per_transfer[ROLLUP]:,.0f} | "
@@ -197,15 +224,40 @@ def run(with_story: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
+def document(f: Figures) -> dict[str, Any]:
+    """The figures of `report` as data (docs/json.md, `rollup.bench-validium/1`)."""
+    return {
+        "commit_gas": [
+            {"block": shape, ROLLUP: f.gas[ROLLUP][shape], VALIDIUM: f.gas[VALIDIUM][shape]}
+            for shape in f.gas[ROLLUP]
+        ],
+        "per_transfer_gas": f.per_transfer(),
+        "verify_signatures_gas": [{"signers": m, "gas": g} for m, g in f.signatures.items()],
+        "round_trip_ms": _trip_stats(f.trips),
+        "stories": [
+            {
+                "mode": mode,
+                "deposits_spendable_s": t["deposits spendable"],
+                "withdrawals_paid_s": t["withdrawals paid"],
+            }
+            for mode, t in f.stories.items()
+        ],
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--no-story", action="store_true", help="skip the end-to-end runs (minutes)")
+    add_json_flag(parser)
     args = parser.parse_args(argv)
-    report = run(not args.no_story)
-    out = repo_root() / "docs" / "benchmarks" / "validium.md"
-    out.write_text(report)
-    print(report)
-    print(f"written to {out}", file=sys.stderr)
+    with json_output("validium", args.json) as doc:
+        figures = measure(not args.no_story)
+        text = report(figures)
+        out = repo_root() / "docs" / "benchmarks" / "validium.md"
+        out.write_text(text)
+        print(text)
+        print(f"written to {out}", file=sys.stderr)
+        doc.update(document(figures))
     return 0
 
 
