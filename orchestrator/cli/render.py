@@ -12,6 +12,8 @@ if TYPE_CHECKING:  # web3 costs ~1.4 s to import: commands that do not talk to c
     from orchestrator.devnet.launcher import NodeStatus
 
 console = Console(highlight=False, width=None if Console().is_terminal else 120)
+# Progress lines of a command run with --json: stdout holds its one document (docs/json.md).
+err_console = Console(stderr=True, highlight=False, width=None if Console(stderr=True).is_terminal else 120)
 
 _STATE_STYLE = {"running": "green", "stopped": "red", "unreachable": "red", "not started": "dim"}
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from web3 import Web3
 from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractCustomError, ContractLogicError
+from web3.types import TxReceipt
 
 from orchestrator.chain.addresses import read_deployments
 from orchestrator.chain.clients import Stage
@@ -49,8 +50,73 @@ class ChainRow:
     payable: dict[str, int | None]  # what exits can still be paid there (None: not reported yet)
 
 
+@dataclass(frozen=True)
+class Executed:
+    """Decided blocks `first`..`last` executed on `chain` by one transaction."""
+
+    chain: str
+    first: int
+    last: int
+    tx_hash: str
+
+
+@dataclass(frozen=True)
+class LiquidityReport:
+    """A secondary's `token` vault reported to the primary."""
+
+    chain: str
+    token: str
+    tx_hash: str
+
+
+@dataclass(frozen=True)
+class AccountExit:
+    """One L2 account's exit claimed on the primary: `amount` base units, paid as `paid_on` says (chain name
+    -> amount)."""
+
+    account: int
+    amount: int
+    paid_on: dict[str, int]
+    tx_hash: str
+
+
+@dataclass(frozen=True)
+class Refund:
+    """A deposit no block at or below R included, refunded on the chain where it was made."""
+
+    chain: str
+    serial: int
+    token: str
+    amount: int
+    tx_hash: str
+
+
+@dataclass(frozen=True)
+class Payout:
+    """A pending balance paid out to its owner (`withdrawPendingBalance`)."""
+
+    chain: str
+    token: str
+    amount: int
+    owner: str
+    tx_hash: str
+
+
+@dataclass
+class Journal:
+    """Every transaction a command sent, by kind and in order: the facts its JSON document lists beside the
+    lines it says (docs/json.md)."""
+
+    reference_block: int | None = None  # R, once a command restored the state at it
+    executed: list[Executed] = field(default_factory=list)
+    liquidity_reports: list[LiquidityReport] = field(default_factory=list)
+    exits: list[AccountExit] = field(default_factory=list)
+    refunds: list[Refund] = field(default_factory=list)
+    payouts: list[Payout] = field(default_factory=list)
+
+
 class ExodusNetwork:
-    """The deployed rollup, every chain opened with one user's key."""
+    """The deployed rollup, every chain opened with one user's key; `journal` records what it sent."""
 
     def __init__(self, config: DeploymentConfig, home: Path, key: str, tokens: dict[str, Token]) -> None:
         self.config = config
@@ -58,6 +124,7 @@ class ExodusNetwork:
         self.primary = self.chains[config.primary.rollup_chain_id]
         self.profile = config.rollup.circuit
         self.tokens = tokens
+        self.journal = Journal()
 
     def chain(self, name: str) -> Chain:
         for c in self.chains.values():
@@ -93,7 +160,8 @@ class ExodusNetwork:
 
     # -- acting ----------------------------------------------------------------------------------------
 
-    def activate(self, chain: Chain, say: Say) -> None:
+    def activate(self, chain: Chain, say: Say) -> str:
+        """Start exodus on `chain`; the transaction's hash."""
         if ChainExodus.read(chain).active:
             raise UserError(f"{chain.name} is in exodus already")
         refusal = _revert_of(chain, chain.rollup.functions.activateExodus())
@@ -111,8 +179,9 @@ class ExodusNetwork:
         # (an automining devnet mines nothing while nobody sends), so `send`'s estimate would refuse.
         fn = chain.rollup.functions.activateExodus()
         gas = int(fn.estimate_gas({"from": Web3.to_checksum_address(chain.tx.address)}, "pending"))
-        chain.tx.wait(chain.tx.submit(fn, gas=gas * 5 // 4, label="activate exodus"))
+        receipt = chain.tx.wait(chain.tx.submit(fn, gas=gas * 5 // 4, label="activate exodus"))
         say(f"exodus is active on {chain.name}; the messenger carries it to the other chains")
+        return _hash(receipt)
 
     def finish(self, chain: Chain, say: Say) -> None:
         """Execute `chain`'s decided blocks (synchronized, at or below R) that nobody executed yet."""
@@ -123,7 +192,8 @@ class ExodusNetwork:
         blocks = [b for b in committed_blocks(chain, self.profile, up_to) if b.stored.block_number > after]
         if blocks:
             infos = [(b.stored.as_tuple(), b.records) for b in blocks]
-            chain.tx.send(r.functions.executeBlocks(infos), label="execute decided blocks")
+            receipt = chain.tx.send(r.functions.executeBlocks(infos), label="execute decided blocks")
+            self.journal.executed.append(Executed(chain.name, after + 1, up_to, _hash(receipt)))
             say(f"{chain.name}: executed blocks {after + 1}..{up_to}, decided before the operator stopped")
 
     def restore_reference(self, say: Say) -> Restored:
@@ -132,6 +202,7 @@ class ExodusNetwork:
         say(
             f"restoring the L2 state at block R = {state.reference_block} from {self.primary.name}'s calldata"
         )
+        self.journal.reference_block = state.reference_block
         return restore(self.primary, self.profile, state.reference_block, say, self.sections())
 
     def sections(self) -> Sections | None:
@@ -166,7 +237,9 @@ class ExodusNetwork:
             paying = {i: self.chains[i] for i in split}
             before = {i: c.rollup.pending_balance(wallet.address, token.l2_id) for i, c in paying.items()}
             fn = exit_call(self.primary, restored.stored, claim, proof, split)
-            self.primary.tx.send(fn, label="exit")
+            receipt = self.primary.tx.send(fn, label="exit")
+            paid_on = {paying[i].name: amount for i, amount in split.items()}
+            self.journal.exits.append(AccountExit(index, claim.leaf.balance, paid_on, _hash(receipt)))
             where = ", ".join(f"{token.format(a)} on {paying[i].name}" for i, a in split.items())
             say(f"exit of account {index} recorded on {self.primary.name}: {where}")
             for i, amount in split.items():
@@ -215,8 +288,10 @@ class ExodusNetwork:
                 argument_filters={"account": Web3.to_checksum_address(wallet.address)},
             )
             for deposit in unexecuted_deposits(c, [dict(e["args"]) for e in events]):
-                c.tx.send(refund_call(c, deposit), label="refund deposit")
+                receipt = c.tx.send(refund_call(c, deposit), label="refund deposit")
                 token = self._token(deposit.token)
+                refund = Refund(c.name, deposit.serial, token.symbol, deposit.amount, _hash(receipt))
+                self.journal.refunds.append(refund)
                 say(f"{c.name}: deposit {deposit.serial} of {token.format(deposit.amount)} refunded")
                 refunded += deposit.amount
             for t in self.tokens_of(c):
@@ -233,7 +308,8 @@ class ExodusNetwork:
         if liquidity(self.primary, payer, token.l2_id) is None:
             self._wait(_knows_reference(payer), f"{payer.name} to learn R", say)
             self.finish(payer, say)
-            payer.tx.send(report_liquidity_call(payer, token.l2_id), label="report liquidity")
+            receipt = payer.tx.send(report_liquidity_call(payer, token.l2_id), label="report liquidity")
+            self.journal.liquidity_reports.append(LiquidityReport(payer.name, token.symbol, _hash(receipt)))
             say(f"{payer.name} reported its {token.symbol} vault to {self.primary.name}")
             self._wait(
                 lambda: liquidity(self.primary, payer, token.l2_id) is not None,
@@ -249,7 +325,8 @@ class ExodusNetwork:
                 Web3.to_checksum_address(wallet.address), token.l2_id
             )
             receipt = chain.tx.send(fn, label="withdraw pending balance")
-            tx = "0x" + bytes(receipt["transactionHash"]).hex()
+            tx = _hash(receipt)
+            self.journal.payouts.append(Payout(chain.name, token.symbol, owed, wallet.address, tx))
             say(f"{chain.name}: paid {token.format(owed)} to {wallet.address} (tx {tx})")
 
     def _token(self, l2_id: int) -> Token:
@@ -265,6 +342,10 @@ class ExodusNetwork:
             if time.monotonic() > deadline:
                 raise UserError(f"gave up after {timeout:.0f} s waiting for {what}: is a relayer running?")
             time.sleep(1.0)
+
+
+def _hash(receipt: TxReceipt) -> str:
+    return "0x" + bytes(receipt["transactionHash"]).hex()
 
 
 def _knows_reference(chain: Chain) -> Callable[[], bool]:
