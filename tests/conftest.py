@@ -21,6 +21,7 @@ LONGEST_FIRST = (
     "tests/integration/test_exodus_drill.py",
     "tests/integration/test_validium_daemons.py",
     "tests/integration/test_demo.py",
+    "tests/integration/test_explorer.py",
     "tests/integration/test_payouts.py",
     "tests/circuits/test_block_model.py",
     "tests/integration/test_settlement_stages.py",

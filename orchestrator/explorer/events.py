@@ -20,6 +20,7 @@ from web3.exceptions import BlockNotFound
 from orchestrator.chain.abis import artifact_file_name
 from orchestrator.chain.addresses import ABI_DIR, MESSENGER, ROLLUP
 from orchestrator.errors import DeployError
+from orchestrator.settlement.messages import kind_name
 
 MAX_RANGE = 5_000  # L1 blocks per log query
 
@@ -59,6 +60,7 @@ class ChainEvents:
     sent: dict[int, dict[str, Any]] = field(default_factory=dict)  # nonce -> MessageSent
     delivered: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)  # (source EVM id, nonce)
     exodus_at: int | None = None  # L1 block of ExodusActivated
+    last_seen: int = 0  # the newest L2 block any stage event named
     _last_synchronized: int = 0
     _together: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     _timestamps: dict[int, int] = field(default_factory=dict)
@@ -101,6 +103,7 @@ class ChainEvents:
         self.delivered.clear()
         self.exodus_at = None
         self._last_synchronized = 0
+        self.last_seen = 0
         self._together.clear()
 
     def _hash(self, number: int) -> str:
@@ -129,12 +132,13 @@ class ChainEvents:
             for key in [k for k in self.stages if k[0] >= int(args["fromBlock"])]:
                 del self.stages[key]
             self._last_synchronized = min(self._last_synchronized, int(args["fromBlock"]) - 1)
+            self.last_seen = min(self.last_seen, int(args["fromBlock"]) - 1)
         elif name == "ExodusActivated":
             self.exodus_at = l1_block
         elif name == "MessageSent":
             self.sent[int(args["nonce"])] = {
                 "destination": int(args["destinationChainId"]),
-                "payload": bytes(args["payload"]),
+                "kind": kind_name(bytes(args["payload"])),  # not the payload: anyone may send one, long
                 "tx": tx,
                 "at": self._timestamp(l1_block),
             }
@@ -150,6 +154,7 @@ class ChainEvents:
             blocks = [b for b in range(first, number + 1) if (b, "committed") in self.stages]
         else:
             blocks = [number]
+        self.last_seen = max(self.last_seen, number)
         together = self._together.setdefault((tx, stage), [])  # one transaction, several blocks
         for b in blocks:
             self.stages[(b, stage)] = StageTx(tx, l1_block, self._timestamp(l1_block), together)

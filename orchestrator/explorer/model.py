@@ -17,7 +17,6 @@ from orchestrator.devnet.lifecycle import daemon_status, stale_after_s
 from orchestrator.explorer.events import ChainEvents, open_chain_events
 from orchestrator.l2.params import get_profile
 from orchestrator.relayer.store import RelayerStore
-from orchestrator.settlement.messages import kind_name
 from orchestrator.store.sequencer import SequencerStore
 from orchestrator.wallet.actions import Network
 
@@ -102,11 +101,12 @@ class Explorer:
         """The newest blocks, each with every chain's stages (the L1 transaction and time of each) and, on
         chains it pays out on, its payouts."""
         store = self.sequencer_store()
-        built = {b.number: b for b in store.blocks()[-TIMELINE_BLOCKS:]} if store else {}
-        seen = {n for e in self.events.values() for (n, _) in e.stages}
-        newest = max([*built, *seen], default=0)
+        last_built = store.last_block() if store else 0
+        newest = max([last_built, *(e.last_seen for e in self.events.values())])
+        oldest = max(0, newest - TIMELINE_BLOCKS)
+        built = {n: b for n in range(oldest + 1, last_built + 1) if store and (b := store.block(n))}
         out = []
-        for number in range(newest, max(0, newest - TIMELINE_BLOCKS), -1):
+        for number in range(newest, oldest, -1):
             b = built.get(number)
             payouts = store.payouts.of_block(number) if store else []
             chains = {}
@@ -170,7 +170,7 @@ class Explorer:
                         "source": chain.name,
                         "nonce": nonce,
                         "destination": destination or str(sent["destination"]),
-                        "kind": kind_name(sent["payload"]),
+                        "kind": sent["kind"],
                         "sent": {"tx": sent["tx"], "at": sent["at"]},
                         "delivered": delivered,
                         "relayer": relayed,

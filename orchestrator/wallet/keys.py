@@ -82,6 +82,8 @@ def create_wallet(home: Path, name: str, l1_key: str | None = None, l2_key: byte
 
 
 def load_wallet(home: Path, name: str) -> Wallet:
+    if not NAME_RE.match(name):  # a name is never a path: "../x" must not read another file
+        raise WalletError(f"no wallet {name!r}: wallet names are 1-32 lowercase letters, digits, '-' or '_'")
     path = wallet_dir(home) / f"{name}.json"
     try:
         data = json.loads(path.read_text())

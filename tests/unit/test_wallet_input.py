@@ -11,7 +11,7 @@ from web3.exceptions import Web3RPCError
 
 from orchestrator.contracts.reverts import node_error_text
 from orchestrator.l2.params import MAX_BALANCE
-from orchestrator.wallet.keys import create_wallet
+from orchestrator.wallet.keys import WalletError, create_wallet, load_wallet
 from orchestrator.wallet.resolve import Token, UserError, l1_address, parse_amount, transfer_amount
 
 ETH, USDC = Token(0, "ETH", 18), Token(1, "USDC", 6)
@@ -101,3 +101,14 @@ def test_node_errors_are_one_readable_line() -> None:
     assert node_error_text(rpc) == "Insufficient funds for gas * price + value"
     assert node_error_text(ValueError({"code": -32000, "message": "nonce too low"})) == "nonce too low"
     assert node_error_text(OSError("connection\nrefused")) == "connection refused"
+
+
+def test_a_wallet_name_is_never_a_path(tmp_path: Path) -> None:
+    """The explorer's account search passes what a stranger typed to `load_wallet`: "../x" must not read
+    another JSON file than a wallet's."""
+    create_wallet(tmp_path, "bob")
+    (tmp_path / "secret.json").write_text('{"name": "x", "l1_key": "0x01", "l2_key": "0x01"}')
+    for name in ("../secret", "wallets/../../secret", "BOB", "", "a" * 33):
+        with pytest.raises(WalletError, match="no wallet"):
+            load_wallet(tmp_path, name)
+    assert load_wallet(tmp_path, "bob").name == "bob"
