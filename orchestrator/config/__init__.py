@@ -140,6 +140,11 @@ class SequencerConfig:
 @dataclass(frozen=True)
 class RelayerConfig:
     poll_ms: int = 250
+    metrics_port: int = 8551  # GET /metrics and /health on 127.0.0.1 (the relayer serves no JSON-RPC)
+
+    @property
+    def metrics_url(self) -> str:
+        return f"http://127.0.0.1:{self.metrics_port}"
 
 
 @dataclass(frozen=True)
@@ -222,6 +227,10 @@ def parse_config(raw: dict[str, Any], path: Path) -> DeploymentConfig:
     committee = parse_committee(r, r.table(raw, "committee", required=False), rollup.mode)
     if committee is not None and sequencer.rpc_port in {m.port for m in committee.members}:
         r.fail(f"[committee]: a member's port is the sequencer's rpc_port {sequencer.rpc_port}")
+    taken = {c.port: f"chain {c.name}'s port" for c in chains if c.port is not None}
+    taken |= {m.port: f"member {m.name}'s port" for m in (committee.members if committee else ())}
+    if owner := {**taken, sequencer.rpc_port: "the sequencer's rpc_port"}.get(relayer.metrics_port):
+        r.fail(f"[relayer]: metrics_port {relayer.metrics_port} is already {owner}")
     return DeploymentConfig(
         path=path,
         block_time=block_time,
@@ -280,9 +289,10 @@ def _parse_cluster(r: _Reader, t: dict[str, Any], where: str) -> str:
 def _parse_relayer(r: _Reader, t: dict[str, Any]) -> RelayerConfig:
     w, d = "[relayer]", RelayerConfig()
     _moved_confirmations(r, t, w)
-    r.only_keys(t, w, {"poll_ms"})
+    r.only_keys(t, w, {"poll_ms", "metrics_port"})
     return RelayerConfig(
         poll_ms=r.integer(t, "poll_ms", w, low=10, high=60_000, default=d.poll_ms),
+        metrics_port=r.integer(t, "metrics_port", w, low=1024, high=65535, default=d.metrics_port),
     )
 
 

@@ -26,17 +26,19 @@ def write_settlement_devnet(
     prover_preload: bool = False,
 ) -> Path:
     """devnet/devnet.toml with n chains on free ports (USDC on chains 1-2, DAI on 1 and 3), test profile,
-    the sequencer's JSON-RPC on a free port too. `natives` names chains whose native coin is not ETH (chain
-    name -> the symbol of a new 18-decimal token). `committee` = (M, N): Validium mode, with a data
-    committee of N members (TEST-ONLY keys, free ports) of whom M must sign. The sequencer proves on
-    `prover_workers` local workers, which load the key at their first proof unless `prover_preload`."""
+    the sequencer's JSON-RPC and the relayer's metrics on free ports too. `natives` names chains whose
+    native coin is not ETH (chain name -> the symbol of a new 18-decimal token). `committee` = (M, N):
+    Validium mode, with a data committee of N members (TEST-ONLY keys, free ports) of whom M must sign.
+    The sequencer proves on `prover_workers` local workers, which load the key at their first proof unless
+    `prover_preload`."""
     text = (repo_root() / "devnet" / "devnet.toml").read_text()
     head = text[: text.index("[[chains]]")]
     natives = natives or {}
     for symbol in sorted(set(natives.values())):
         head += f'[[tokens]]\nsymbol = "{symbol}"\nname = "Test native {symbol}"\ndecimals = 18\n\n'
-    *ports, rpc_port = free_ports(n + 1)
+    *ports, rpc_port, metrics_port = free_ports(n + 2)
     head = re.sub(r"(?m)^rpc_port = .*$", f"rpc_port = {rpc_port}", head)
+    head = re.sub(r"(?m)^metrics_port = .*$", f"metrics_port = {metrics_port}", head)
     chains = []
     for i, port in enumerate(ports):
         tokens = [s for s, on in (("USDC", i in (0, 1)), ("DAI", i in (0, 2))) if on]

@@ -31,6 +31,7 @@ def test_shipped_devnet_file_is_valid() -> None:
     assert config.primary.rpc_url.startswith("http://127.0.0.1:")
     assert [t.l2_token_id for t in config.tokens] == [1, 2]
     assert config.rollup.profile == "test" and config.rollup.priority_expiration_seconds > 0
+    assert config.relayer.metrics_url == "http://127.0.0.1:8551"  # beside the sequencer's 8550
 
 
 @pytest.mark.parametrize(
@@ -110,6 +111,10 @@ def test_max_chain_count_is_accepted() -> None:
             lambda r: r.update(sequencer={"prover_cluster": "tcp://sched:99999"}),
             "prover cluster address must be",
         ),
+        (lambda r: r.update(relayer={"metrics_port": "8551"}), r"\[relayer\]: metrics_port must be an int"),
+        (lambda r: r.update(relayer={"metrics_port": 80}), "metrics_port = 80 is outside 1024..65535"),
+        (lambda r: r.update(relayer={"metrics_port": 9001}), "metrics_port 9001 is already chain a's port"),
+        (lambda r: r.update(relayer={"metrics_port": 8550}), "metrics_port 8550 is already the sequencer's"),
     ],
 )
 def test_bad_fields_are_refused(edit: Any, message: str) -> None:
