@@ -112,7 +112,9 @@ def account_search(ex: Explorer, query: str) -> dict[str, Any]:
         raise NotFound(f"the sequencer does not answer ({exc}): L2 accounts need it") from None
     symbols = {t.l2_id: t for t in ex.net.tokens.values()}
     for a in accounts:
-        a["symbol"] = symbols[int(a["token"])].symbol if int(a["token"]) in symbols else str(a["token"])
+        token = symbols.get(int(a["token"]))
+        a["symbol"] = token.symbol if token else str(a["token"])
+        a["decimals"] = token.decimals if token else 0
     pending = []
     if address is not None and int(address, 16) != 0:
         for chain in ex.config.chains:
@@ -120,7 +122,9 @@ def account_search(ex: Explorer, query: str) -> dict[str, Any]:
             for symbol in (chain.native, *chain.tokens):
                 token = ex.net.tokens[symbol]
                 amount = rollup.pending_balance(address, token.l2_id)
-                pending.append({"chain": chain.name, "token": symbol, "amount": str(amount)})
+                pending.append(
+                    {"chain": chain.name, "token": symbol, "amount": str(amount), "decimals": token.decimals}
+                )
     return {
         "query": q,
         "wallet": wallet.name if wallet else None,

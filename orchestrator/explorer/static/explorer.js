@@ -207,9 +207,9 @@ async function searchAccount(event) {
     target.replaceChildren(
       el("p", {}, [r.wallet ? `wallet ${r.wallet}` : "", r.address ? `address ${r.address}` : ""].filter(Boolean).join(", ")),
       table(["account", "token", "balance", "nonce", "pending balance", "pending nonce"],
-        r.accounts.map((a) => [a.index, a.symbol, a.balance, a.nonce, a.pending_balance, a.pending_nonce])),
+        r.accounts.map((a) => [a.index, a.symbol, units(a.balance, a.decimals), a.nonce, units(a.pending_balance, a.decimals), a.pending_nonce])),
       el("h3", {}, "Pending balances on L1 (executed, not yet paid out)"),
-      table(["chain", "token", "amount"], r.pending.map((p) => [p.chain, p.token, p.amount])));
+      table(["chain", "token", "amount"], r.pending.map((p) => [p.chain, p.token, units(p.amount, p.decimals)])));
   } catch (e) {
     target.replaceChildren(el("p", { class: "error" }, e.message));
   }
