@@ -12,6 +12,8 @@ port, with the sequencer's server and limits:
   (r || s || v).
 - `dac_get(data_hash)`: the section stored under that hash, or a not-found error.
 - `dac_health()`: the member's name, address, deployment domain and counts.
+
+GET /metrics and GET /health on the same port (orchestrator/metrics).
 """
 
 from __future__ import annotations
@@ -31,11 +33,13 @@ from eth_keys.exceptions import BadSignature
 from orchestrator.chain.addresses import ROLLUP, read_deployments
 from orchestrator.config import DeploymentConfig
 from orchestrator.dac.store import MemberStore
-from orchestrator.devnet.lifecycle import DaemonLock
+from orchestrator.devnet.lifecycle import DaemonLock, stale_after_s
 from orchestrator.errors import ConfigError
 from orchestrator.jsonrpc.server import INVALID_PARAMS, NOT_FOUND, JsonRpcServer, RpcError
 from orchestrator.l2.chainhash import availability_digest, domain
 from orchestrator.l2.params import L2_RECORD_BYTES
+from orchestrator.metrics.http import Health, Rounds, health_doc, routes
+from orchestrator.metrics.member import MemberMetrics
 
 log = logging.getLogger("dac")
 
@@ -87,12 +91,26 @@ class Member:
         # TEST-ONLY devnet: the operator's address from its key in the devnet file
         self.operator = Account.from_key(config.keys.operator).address
         self.store = MemberStore(home / "dac" / f"{name}.db")
+        self.metrics = MemberMetrics()
+        self.held = 0  # sections in the store, as last counted
+        self._count_held()
+        self.rounds = Rounds(stale_after_s(config.block_time))
 
     @property
     def methods(self) -> dict[str, Any]:
         return {"dac_store": self.dac_store, "dac_get": self.dac_get, "dac_health": self.dac_health}
 
     def dac_store(self, block_number: Any, data: Any, data_hash: Any, request: Any) -> dict[str, str]:
+        try:
+            signed = self._store(block_number, data, data_hash, request)
+        except RpcError as exc:
+            reason = "unauthorized" if exc.code == UNAUTHORIZED else "invalid_params"
+            self.metrics.refused.labels(reason).inc()
+            raise
+        self.metrics.signatures.inc()
+        return signed
+
+    def _store(self, block_number: Any, data: Any, data_hash: Any, request: Any) -> dict[str, str]:
         if type(block_number) is not int or not 1 <= block_number < 1 << 64:
             raise RpcError(INVALID_PARAMS, "block_number must be an integer in 1..2^64-1")
         section = _hex(data, "data", self.section_bytes)
@@ -109,6 +127,7 @@ class Member:
         self._slow()
         if self.fault != "sign-without-storing":
             self.store.put(actual, section)  # durable before the signature leaves
+            self._count_held()
         signature = bytes(self.account.sign_message(encode_defunct(primitive=digest)).signature)
         self.store.record_signature(block_number, actual, signature)
         log.info("block %d: stored and signed 0x%s", block_number, actual.hex())
@@ -122,6 +141,7 @@ class Member:
             raise RpcError(NOT_FOUND, f"no data under 0x{wanted.hex()}")
         if self.fault == "wrong-data":
             section = bytes([section[0] ^ 1]) + section[1:]
+        self.metrics.served.inc()
         return {"data": "0x" + section.hex()}
 
     def dac_health(self) -> dict[str, Any]:
@@ -134,13 +154,30 @@ class Member:
             "signatures": signatures,
         }
 
+    def health(self) -> Health:
+        """GET /health: not ok once its loop stopped beating (the server threads still answer)."""
+        return health_doc(
+            f"dac-{self.me.name}",
+            self.rounds.problems(),
+            member=self.me.name,
+            address=self.account.address,
+            blocks_held=self.held,
+            last_round_s_ago=round(self.rounds.age(), 1),
+        )
+
+    def _count_held(self) -> None:
+        self.held = self.store.counts()[0]
+        self.metrics.blocks_held.set(self.held)
+
     def _slow(self) -> None:
         if self.fault == "slow":
             time.sleep(SLOW_S)
 
     def run(self, stop: threading.Event, lock: DaemonLock | None = None) -> None:
         """Serve until `stop`, beating the lock's heartbeat every second."""
-        server = JsonRpcServer("127.0.0.1", self.me.port, self.methods)
+        server = JsonRpcServer(
+            "127.0.0.1", self.me.port, self.methods, routes=routes(self.metrics.registry, self.health)
+        )
         server.start()
         log.info(
             "committee member %s (%s) serving on %s%s",
@@ -153,6 +190,7 @@ class Member:
             while not stop.is_set():
                 if lock is not None:
                     lock.heartbeat()
+                self.rounds.beat()
                 stop.wait(1.0)
         finally:
             server.stop()

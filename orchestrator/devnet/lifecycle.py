@@ -322,6 +322,7 @@ class Lifeline:
         self.genesis: dict[str, str] = {}
         self.bound = float(os.environ.get(UNREACHABLE_ENV) or UNREACHABLE_EXIT_S)
         self.unreachable_since: float | None = None
+        self.unreachable: dict[str, str] = {}  # chain -> why it did not answer the last check (health)
 
     def check(self) -> bool:
         """Heartbeat and checks; `DaemonLost` if the daemon must exit, False if no chain answers now (the
@@ -334,6 +335,7 @@ class Lifeline:
                 self._check_chain(chain)
             except _Unanswered as exc:
                 errors[chain.name] = str(exc)
+        self.unreachable = errors
         if len(errors) < len(self.chains):
             if self.unreachable_since is not None:
                 waited = time.monotonic() - self.unreachable_since

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 
 from web3.contract.contract import ContractFunction
@@ -26,12 +27,15 @@ from orchestrator.chain.handle import Chain, open_chains
 from orchestrator.chain.logscan import LogScanner
 from orchestrator.chain.sender import GasRecord
 from orchestrator.config import DeploymentConfig
-from orchestrator.devnet.lifecycle import DaemonLock, Lifeline
-from orchestrator.errors import ChainTxError, ConfigError
+from orchestrator.devnet.lifecycle import DaemonLock, Lifeline, stale_after_s
+from orchestrator.errors import ChainTxError, ConfigError, DevnetError
+from orchestrator.jsonrpc.server import JsonRpcServer
 from orchestrator.messaging.attest import Message
 from orchestrator.messaging.relay import message_from_event
 from orchestrator.messaging.validators import AttestationRefused, ValidatorSet
-from orchestrator.relayer.store import MAX_ATTEMPTS, RelayerStore, StoredMessage
+from orchestrator.metrics.http import Health, Rounds, health_doc, routes, unreachable
+from orchestrator.metrics.relayer import RelayerMetrics
+from orchestrator.relayer.store import GAVE_UP, MAX_ATTEMPTS, WAITING, RelayerStore, StoredMessage
 from orchestrator.settlement.messages import kind_name
 
 log = logging.getLogger("relayer")
@@ -39,6 +43,7 @@ log = logging.getLogger("relayer")
 MAX_BATCH = 8
 """Messages for one destination per `deliverBatch` transaction: each gives its recipient up to 1M gas
 (AttestedMessenger.DELIVERY_GAS), so 8 stay well inside a 30M block even at worst."""
+EXODUS_CHECK_S = 5.0  # how often the relayer reads each chain's exodus flag (a gauge; it keeps running)
 
 
 class Relayer:
@@ -70,6 +75,10 @@ class Relayer:
         }
         keys = config.keys
         self.validators = ValidatorSet(keys.validators[: keys.validator_threshold], self.chains)
+        self.metrics = RelayerMetrics([c.name for c in self.chains.values()])
+        self.rounds = Rounds(stale_after_s(config.block_time))
+        self.lifeline: Lifeline | None = None
+        self._counts: dict[tuple[str, int], int] = {}  # the store's messages by status and destination
 
     def run(self, stop: threading.Event, lock: DaemonLock | None = None) -> None:
         """Rounds until `stop`; with the home's `lock`, each round first beats the heartbeat and checks
@@ -77,20 +86,73 @@ class Relayer:
         lifeline = None
         if lock is not None:
             lifeline = Lifeline(lock, self.store.db.path, list(self.chains.values()), log)
-        log.info(
-            "relayer ready: %d chains, %d-of-%d attestations",
-            len(self.chains),
-            len(self.validators.keys),
-            len(self.config.keys.validators),
-        )
+        self.lifeline = lifeline
+        server = None
         try:
+            server = self._serve_metrics()
+            log.info(
+                "relayer ready: %d chains, %d-of-%d attestations, metrics on %s",
+                len(self.chains),
+                len(self.validators.keys),
+                len(self.config.keys.validators),
+                self.config.relayer.metrics_url,
+            )
+            next_exodus_check = 0.0
             while not stop.is_set():
                 if lifeline is None or lifeline.check():
+                    if time.monotonic() >= next_exodus_check:  # one call per chain, not every round
+                        self._read_exodus()
+                        next_exodus_check = time.monotonic() + EXODUS_CHECK_S
                     self.step()
+                self.rounds.beat()
                 stop.wait(self.config.relayer.poll_ms / 1000)
         finally:
+            if server is not None:
+                server.stop()
             self.store.close()
             log.info("relayer stopped")
+
+    def _serve_metrics(self) -> JsonRpcServer:
+        """GET /metrics and /health on `[relayer] metrics_port` (no JSON-RPC methods)."""
+        port = self.config.relayer.metrics_port
+        try:
+            server = JsonRpcServer("127.0.0.1", port, {}, routes=routes(self.metrics.registry, self.health))
+        except OSError as exc:
+            raise DevnetError(f"relayer: cannot serve its metrics on 127.0.0.1:{port}: {exc}") from None
+        server.start()
+        return server
+
+    def health(self) -> Health:
+        """GET /health: not ok while the loop is stuck or a chain does not answer."""
+        problems = self.rounds.problems()
+        if self.lifeline is not None:
+            problems += unreachable(self.lifeline.unreachable)
+        return health_doc(
+            "relayer",
+            problems,
+            waiting=sum(n for (status, _), n in self._counts.items() if status == WAITING),
+            given_up=sum(n for (status, _), n in self._counts.items() if status == GAVE_UP),
+            last_round_s_ago=round(self.rounds.age(), 1),
+        )
+
+    def _read_exodus(self) -> None:
+        for chain in self.chains.values():
+            try:
+                active = chain.rollup.functions.exodusActive().call()
+            except (OSError, Web3Exception) as exc:
+                log.warning("%s: reading the exodus flag failed: %s (retrying)", chain.name, exc)
+                continue
+            self.metrics.exodus.labels(chain.name).set(int(bool(active)))
+
+    def _name_of(self, evm_chain_id: int) -> str:
+        chain = self.chains.get(evm_chain_id)
+        return chain.name if chain is not None else str(evm_chain_id)
+
+    def _count_messages(self) -> None:
+        counts = self._counts = self.store.counts()
+        for evm_id, chain in self.chains.items():
+            self.metrics.waiting.labels(chain.name).set(counts.get((WAITING, evm_id), 0))
+            self.metrics.given_up.labels(chain.name).set(counts.get((GAVE_UP, evm_id), 0))
 
     def step(self) -> int:
         """One round; returns how many messages it delivered."""
@@ -106,25 +168,35 @@ class Relayer:
         for group in by_destination.values():
             for start in range(0, len(group), MAX_BATCH):
                 delivered += self._deliver_group(group[start : start + MAX_BATCH])
+        self._count_messages()
         return delivered
 
     def _deliver_group(self, group: list[StoredMessage]) -> int:
         """Messages for one destination: in one `deliverBatch` when there are several; one by one (each
-        failure its own) when there is one or the batch fails."""
+        failure its own) when there is one or the batch fails. Each message tried counts one attempt,
+        in a batch or alone, and each try that failed one failure (found delivered already is none)."""
+        m = self.metrics
+        destination = self._name_of(group[0].message.destination_chain_id)
         if len(group) > 1:
+            m.attempts.labels(destination).inc(len(group))
             try:
                 batched = self._deliver_batch(group)
             except (OSError, Web3Exception) as exc:
                 log.warning("batch of %d messages: %s (one by one instead)", len(group), exc)
                 batched = None
             if batched is not None:
+                m.delivered.labels(destination).inc(batched)
                 return batched
+            m.failures.labels(destination).inc(len(group))
         delivered = 0
         for stored in group:
+            m.attempts.labels(destination).inc()
             try:
                 delivered += self._deliver(stored)
             except (OSError, Web3Exception) as exc:
+                m.failures.labels(destination).inc()
                 log.warning("message %s: %s (retrying)", _name(stored.message), exc)
+        m.delivered.labels(destination).inc(delivered)
         return delivered
 
     def _deliver_batch(self, group: list[StoredMessage]) -> int | None:
@@ -167,6 +239,7 @@ class Relayer:
         ]
         self.store.add_messages(found)
         scanner.advance()
+        self.metrics.seen.labels(chain.name).inc(len(found))
         for message, _ in found:
             log.info("seen %s", _name(message))
 
@@ -196,6 +269,7 @@ class Relayer:
         return 1
 
     def _failed(self, m: Message, error: str) -> None:
+        self.metrics.failures.labels(self._name_of(m.destination_chain_id)).inc()
         attempts = self.store.failed_attempt(m, error)
         if attempts >= MAX_ATTEMPTS:
             log.error("%s given up after %d failed deliveries: %s", _name(m), attempts, error)

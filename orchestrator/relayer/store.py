@@ -115,6 +115,12 @@ class RelayerStore:
     def messages(self) -> list[StoredMessage]:
         return self._select("ORDER BY seen_at, source, nonce", ())
 
+    def counts(self) -> dict[tuple[str, int], int]:
+        """(status, destination EVM chain id) -> how many messages wait or were given up."""
+        sql = "SELECT status, destination, COUNT(*) FROM messages WHERE status IN (?, ?) GROUP BY 1, 2"
+        rows = self.db.query(sql, (WAITING, GAVE_UP))
+        return {(str(r[0]), int(r[1])): int(r[2]) for r in rows}
+
     def delivered(self, message: Message, tx_hash: str | None) -> None:
         with self.db.write() as c:
             c.execute(

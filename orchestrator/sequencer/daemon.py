@@ -17,14 +17,16 @@ from typing import Any, cast
 from orchestrator import crashpoints
 from orchestrator.chain.clients import Stage
 from orchestrator.config import DeploymentConfig
-from orchestrator.devnet.lifecycle import DaemonLock, Lifeline
-from orchestrator.errors import DevnetError
+from orchestrator.devnet.lifecycle import DaemonLock, Lifeline, stale_after_s
+from orchestrator.errors import DevnetError, TxRejected
 from orchestrator.jsonrpc import api
 from orchestrator.jsonrpc.server import NOT_FOUND, JsonRpcServer, Method, RpcError
 from orchestrator.l2.account import address_to_int
 from orchestrator.l2.wire import address_of
+from orchestrator.metrics.http import Health, Rounds, health_doc, routes, unreachable
+from orchestrator.metrics.sequencer import SequencerMetrics
 from orchestrator.prover.profiles import BlockProver
-from orchestrator.sequencer.node import SequencerNode
+from orchestrator.sequencer.node import SequencerNode, chain_stages
 
 EXODUS_CHECK_S = 5.0  # how often a running sequencer asks whether exodus started (it then stops)
 
@@ -42,16 +44,24 @@ class SequencerDaemon:
         crashpoints.arm(config)
         self.config = config
         self.lock = threading.RLock()
+        self.metrics = SequencerMetrics(chain_stages(config))
+        self.rounds = Rounds(stale_after_s(config.block_time))
+        self.lifeline: Lifeline | None = None
+        self._batched: list[str] | None = None  # kinds accepted in the running batch, counted once stored
         try:
             self.server = JsonRpcServer(
-                "127.0.0.1", config.sequencer.rpc_port, self._methods(), batch_scope=self._batch_scope
+                "127.0.0.1",
+                config.sequencer.rpc_port,
+                self._methods(),
+                batch_scope=self._batch_scope,
+                routes=routes(self.metrics.registry, self.health),
             )
         except OSError as exc:
             raise DevnetError(
                 f"sequencer: cannot listen on 127.0.0.1:{config.sequencer.rpc_port}: {exc}"
             ) from None
         try:
-            self.node = SequencerNode(config, home, prover)
+            self.node = SequencerNode(config, home, prover, self.metrics)
         except BaseException:
             self.server.server_close()
             raise
@@ -63,6 +73,7 @@ class SequencerDaemon:
         lifeline = None
         if lock is not None:
             lifeline = Lifeline(lock, self.node.store.db.path, list(self.node.chains.values()), log)
+        self.lifeline = lifeline
         self.server.start()
         self.node.prover.start()
         log.info("sequencer ready: JSON-RPC on %s", self.config.sequencer.rpc_url)
@@ -76,6 +87,7 @@ class SequencerDaemon:
                         self.node.refuse_exodus()
                         next_exodus_check = time.monotonic() + EXODUS_CHECK_S
                     self.node.step(lambda: self.lock)
+                self.rounds.beat()
                 stop.wait(self.config.sequencer.poll_ms / 1000)
         finally:
             self.server.stop()
@@ -118,13 +130,44 @@ class SequencerDaemon:
     def _batch_scope(self) -> Iterator[None]:
         """A JSON-RPC batch's transactions are stored in one SQLite transaction (one disk sync, not one
         per transfer), committed before any of them is acknowledged; the daemon's lock is taken first,
-        as the loop takes it before it writes a block."""
+        as the loop takes it before it writes a block. They count as accepted once committed."""
         with self.lock, self.node.store.db.group():
-            yield
+            self._batched = []
+            try:
+                yield
+            finally:
+                accepted, self._batched = self._batched, None
+        for kind in accepted:
+            self.metrics.accepted.labels(kind).inc()
 
     def send_transaction(self, tx: Any) -> api.SentTransaction:
         with self.lock:
-            return {"hash": self.node.submit(tx)}
+            try:
+                tx_hash = self.node.submit(tx)
+            except TxRejected as exc:
+                self.metrics.refusal(exc.code)
+                raise
+            kind = str(tx["type"])  # submit parsed it: a dict of a known type
+            if self._batched is not None:
+                self._batched.append(kind)
+            else:
+                self.metrics.accepted.labels(kind).inc()
+            return {"hash": tx_hash}
+
+    def health(self) -> Health:
+        """GET /health: not ok while the loop is stuck, a chain does not answer or the prover failed."""
+        problems = self.rounds.problems()
+        if self.lifeline is not None:
+            problems += unreachable(self.lifeline.unreachable)
+        if self.node.prover.error is not None:
+            problems.append(f"the prover failed: {self.node.prover.error}")
+        return health_doc(
+            "sequencer",
+            problems,
+            last_block=self.node.builder.ledger.last_block,
+            mempool=len(self.node.mempool.txs),
+            last_round_s_ago=round(self.rounds.age(), 1),
+        )
 
     def _account(self, index: int) -> api.AccountInfo:
         built = self.node.state.account(index)

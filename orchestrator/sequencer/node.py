@@ -36,6 +36,7 @@ from orchestrator.l2.wire import (
     l2_tx_to_json,
     request_from_json,
 )
+from orchestrator.metrics.sequencer import SequencerMetrics
 from orchestrator.prover.profiles import BlockProver
 from orchestrator.sequencer.availability import AvailabilityGatherer
 from orchestrator.sequencer.builder import BlockBuilder, token_chains
@@ -51,9 +52,21 @@ from orchestrator.store.sequencer import SequencerStore, StoredBlock, StoredRequ
 log = logging.getLogger("sequencer")
 
 
+def chain_stages(config: DeploymentConfig) -> dict[str, list[str]]:
+    """Each chain's name and the stages its blocks pass there (only the primary proves)."""
+    return {c.name: [s.value for s in Stage if c.is_primary or s is not Stage.PROVEN] for c in config.chains}
+
+
 class SequencerNode:
-    def __init__(self, config: DeploymentConfig, home: Path, prover: BlockProver | None = None) -> None:
+    def __init__(
+        self,
+        config: DeploymentConfig,
+        home: Path,
+        prover: BlockProver | None = None,
+        metrics: SequencerMetrics | None = None,
+    ) -> None:
         self.config = config
+        self.metrics = metrics or SequencerMetrics(chain_stages(config))
         self.settings = config.sequencer
         self.store = SequencerStore(home / "sequencer.db")
         self.profile = config.rollup.circuit
@@ -69,18 +82,26 @@ class SequencerNode:
         self.runner = StageRunner(self.chains, primary)
         self.proofs = StoredProofs(self.store)
         scratch = home / PROVER_SCRATCH
-        self.prover = ProverThread(self.builder.ledger, self.profile_name, self.store, self.settings, scratch)
+        self.prover = ProverThread(
+            self.builder.ledger,
+            self.profile_name,
+            self.store,
+            self.settings,
+            scratch,
+            self.metrics.proof_seconds.observe,
+        )
         self.state = self.builder.state
         self.next_serial: dict[int, int] = {c: 0 for c in self.chains}
         self._replay()
         self.mempool = Mempool(self.state, self.domain)
+        self.metrics.mempool.set_function(lambda: len(self.mempool.txs))  # read at each scrape
         self._received: dict[str, float] = {}
         for stored in self.store.pending_l2_txs():
             self._readmit(stored.hash, stored.body, stored.received_at)
         self.watchers = [RequestWatcher(c, self.store, c.config.confirmations) for c in self.chains.values()]
         self.counters: dict[int, dict[Stage, int]] = {}  # each chain's stage counters as last read
         self._marked: dict[tuple[int, Stage], int] = {}  # (chain, stage) -> last block marked
-        self.payouts = PayoutPusher(self.store, self.chains, self.builder.ledger)
+        self.payouts = PayoutPusher(self.store, self.chains, self.builder.ledger, self.metrics)
         self.availability: AvailabilityGatherer | None = None  # Validium mode's data committee
         if config.committee is not None:
             client = CommitteeClient(config.committee, self.domain, config.keys.operator)
@@ -92,6 +113,8 @@ class SequencerNode:
         spreads, so nothing the sequencer could send would land. The relayer keeps running (exodus needs
         its messages); users leave with `rollup exodus`."""
         active = [c.name for c in self.chains.values() if c.rollup.functions.exodusActive().call()]
+        for c in self.chains.values():
+            self.metrics.exodus.labels(c.name).set(int(c.name in active))
         if active:
             raise RollupError(
                 f"exodus is active on {', '.join(active)}: the operator's role is gone, so the sequencer "
@@ -118,6 +141,7 @@ class SequencerNode:
             )
         if built:
             log.info("replayed %d stored blocks", built)
+        self.metrics.last_block.set(built)
 
     def _count_serials(self, ops: list[OnChainOp]) -> None:
         for op in ops:
@@ -164,6 +188,11 @@ class SequencerNode:
         self._guard("execute", partial(run.execute, ledger))
         self._guard("status", self.observe)
         self._guard("payout", self.pay_out)
+        queued = self.prover.queued  # the store's count only until the prover thread has looked
+        self.metrics.proof_queue.set(self.store.unproven() if queued is None else queued)
+        waiting = self.store.payouts.waiting_counts()
+        for c in self.chains.values():
+            self.metrics.payouts_waiting.labels(c.name).set(waiting.get(c.id, 0))
 
     def _make_available(self) -> None:
         assert self.availability is not None
@@ -245,6 +274,7 @@ class SequencerNode:
         included = [p.hash for p in withdraws + transfers]
         dropped += self.mempool.rebase(included + [h for h, _ in dropped])
         body = block_body(list(block.ops), list(block.transfers))
+        build_seconds = time.perf_counter() - started
         self.store.add_block(
             StoredBlock(
                 block.number,
@@ -252,13 +282,15 @@ class SequencerNode:
                 body,
                 block.new_root,
                 time.time(),
-                time.perf_counter() - started,
+                build_seconds,
             ),
             included,
             [(r.chain, r.serial) for r in requests],
             dropped,
         )
         self._count_serials(list(block.ops))
+        self.metrics.build_seconds.observe(build_seconds)
+        self.metrics.last_block.set(block.number)
         log.info(
             "block %d built: %d requests, %d withdrawals, %d transfers%s",
             block.number,
@@ -278,6 +310,7 @@ class SequencerNode:
         for c in self.chains.values():
             counters = c.rollup.counters()
             for stage, value in counters.items():
+                self.metrics.chain_blocks.labels(c.name, stage.value).set(value)
                 last = self._marked.get((c.id, stage), 0)
                 if value > last:
                     numbers = [i.block_number for i in self.builder.ledger.blocks_of(c.id, last, value)]
@@ -285,7 +318,12 @@ class SequencerNode:
                     self._marked[(c.id, stage)] = value
             self.counters[c.id] = counters
         if marks:
-            self.store.mark_stages(marks)
+            now = time.time()
+            new = self.store.mark_stages(marks, now)
+            built = self.store.built_times(n for n, _, _ in new)
+            for n, chain, reached in new:
+                name = self.chains[chain].name
+                self.metrics.stage_latency.labels(name, reached).observe(max(0.0, now - built[n]))
             for n, chain, stage in marks:
                 log.info("block %d %s on %s", n, stage, self.chains[chain].name)
 

@@ -11,6 +11,7 @@ contract must not make the operator pay for whatever it runs on receipt.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 
 from web3 import Web3
@@ -20,6 +21,7 @@ from orchestrator.chain.handle import Chain
 from orchestrator.chain.sender import prepare
 from orchestrator.errors import ChainTxError
 from orchestrator.l2.ops import pays_out
+from orchestrator.metrics.sequencer import SequencerMetrics
 from orchestrator.settlement.ledger import SettlementLedger
 from orchestrator.store.backoff import retry_delay
 from orchestrator.store.payouts import PAID, SETTLED, Payouts, StoredPayout
@@ -36,9 +38,11 @@ class PayoutPusher:
         store: SequencerStore,
         chains: Mapping[int, Chain],
         ledger: SettlementLedger,
+        metrics: SequencerMetrics | None = None,
     ) -> None:
         self.store, self.rows = store, store.payouts
         self.chains, self.ledger = chains, ledger
+        self.metrics = metrics
         self._queued: dict[int, int] = {}  # chain -> last executed block whose payouts are queued
 
     def queue(self, chain: Chain, executed: int) -> None:
@@ -74,6 +78,8 @@ class PayoutPusher:
                 reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 self.rows.failed(p, reason, delay)
                 name = self.chains[p.chain].name
+                if self.metrics is not None:
+                    self.metrics.payout_failures.labels(name).inc()
                 log.warning(
                     "payout of block %d to %s (token %d) on %s failed (attempt %d, next in %.0f s): %s",
                     p.block,
@@ -106,4 +112,8 @@ class PayoutPusher:
 
     def _ended(self, p: StoredPayout, status: str, tx: str | None) -> None:
         if self.rows.ended(p, status, tx):
-            log.info("block %d paid on %s", p.block, self.chains[p.chain].name)
+            name = self.chains[p.chain].name
+            log.info("block %d paid on %s", p.block, name)
+            built = self.store.built_times([p.block]).get(p.block)
+            if self.metrics is not None and built is not None:  # its last payout there: the paid stage
+                self.metrics.stage_latency.labels(name, "paid").observe(max(0.0, time.time() - built))

@@ -13,6 +13,7 @@ import logging
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from distributed import Future
@@ -53,10 +54,14 @@ class ProverThread(threading.Thread):
         store: SequencerStore,
         settings: SequencerConfig,
         scratch_root: Path | None = None,
+        timed: Callable[[float], None] | None = None,
     ) -> None:
+        """`timed(seconds)` is told each proof's time (the daemon's histogram)."""
         super().__init__(name="prover", daemon=True)
         self.ledger, self.profile, self.store, self.settings = ledger, profile, store, settings
         self.scratch_root = scratch_root
+        self.timed = timed
+        self.queued: int | None = None  # blocks without a stored proof, once the loop has looked
         self.stop = threading.Event()
         self.error: Exception | None = None
 
@@ -95,10 +100,14 @@ class ProverThread(threading.Thread):
                 if self.store.proof(next_block) is None:
                     in_flight[next_block] = cluster.submit(self.ledger.block(next_block))
                 next_block += 1
+            # every block below next_block has a stored proof or is in flight
+            self.queued = len(in_flight) + self.ledger.last_block - next_block + 1
             done = [n for n, future in in_flight.items() if cluster.ready(future)]
             for number in sorted(done):
                 proof = cluster.result(self.ledger.block(number), in_flight.pop(number))
                 self.store.save_proof(number, {"hex": proof.blob.hex()}, proof.seconds)
+                if self.timed is not None:
+                    self.timed(proof.seconds)
                 log.info("block %d proven off-chain in %.1f s on %s", number, proof.seconds, proof.worker)
                 crashpoint("proof-saved")
             if not done:

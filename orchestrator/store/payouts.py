@@ -140,6 +140,12 @@ class Payouts:
         wanted = None if chains is None else set(chains)
         return [p for p in map(_row, rows) if wanted is None or p.chain in wanted]
 
+    def waiting_counts(self) -> dict[int, int]:
+        """chain -> how many of its payouts wait."""
+        sql = "SELECT chain, COUNT(*) FROM payouts WHERE status = ? GROUP BY chain"
+        rows = self.db.query(sql, (WAITING,))
+        return {int(r[0]): int(r[1]) for r in rows}
+
     def waiting(self) -> list[StoredPayout]:
         rows = self.db.query("SELECT * FROM payouts WHERE status = ? ORDER BY block, chain", (WAITING,))
         return [_row(r) for r in rows]

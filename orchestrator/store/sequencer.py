@@ -184,15 +184,34 @@ class SequencerStore:
     def prove_seconds(self) -> dict[int, float]:
         return {r["block"]: r["seconds"] for r in self.db.query("SELECT block, seconds FROM proofs")}
 
+    def unproven(self) -> int:
+        """How many built blocks have no stored proof yet (the prover's queue)."""
+        rows = self.db.query("SELECT COUNT(*) FROM blocks WHERE number NOT IN (SELECT block FROM proofs)")
+        return int(rows[0][0])
+
+    def built_times(self, numbers: Iterable[int]) -> dict[int, float]:
+        """When each of these blocks was built (time.time())."""
+        wanted = sorted(set(numbers))
+        if not wanted:
+            return {}
+        rows = self.db.query(
+            "SELECT number, built_at FROM blocks WHERE number BETWEEN ? AND ?", (wanted[0], wanted[-1])
+        )
+        return {r["number"]: r["built_at"] for r in rows if r["number"] in wanted}
+
     # -- stage marks: when the daemon first saw a chain's counter pass a block ------------------------
 
-    def mark_stages(self, marks: Iterable[tuple[int, int, str]], at: float | None = None) -> None:
+    def mark_stages(
+        self, marks: Iterable[tuple[int, int, str]], at: float | None = None
+    ) -> list[tuple[int, int, str]]:
+        """Store the marks not stored yet; returns those (a restart sees every block pass again)."""
         now = time.time() if at is None else at
+        new = []
         with self.db.write() as c:
-            c.executemany(
-                "INSERT OR IGNORE INTO stage_marks VALUES (?, ?, ?, ?)",
-                [(b, ch, s, now) for b, ch, s in marks],
-            )
+            for mark in marks:
+                if c.execute("INSERT OR IGNORE INTO stage_marks VALUES (?, ?, ?, ?)", (*mark, now)).rowcount:
+                    new.append(mark)
+        return new
 
     def stage_marks(self, block: int | None = None) -> dict[tuple[int, int, str], float]:
         """Every mark, or the marks of one block."""
