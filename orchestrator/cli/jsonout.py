@@ -1,4 +1,4 @@
-"""`--json`: a command prints one JSON document on stdout instead of its tables (docs/json.md).
+"""`--json`: a command prints one JSON document on stdout instead of its text (docs/json.md).
 
 Each document names its schema (`"schema": "rollup.<command>/<version>"`); a version changes only when a
 field is removed or changes meaning, never when one is added. Token amounts are strings of base units
@@ -19,7 +19,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 def json_option(command: F) -> F:
     """The `--json` flag, passed to the command as `as_json`."""
     option = click.option(
-        "--json", "as_json", is_flag=True, help="Print one JSON document (docs/json.md) instead of tables."
+        "--json", "as_json", is_flag=True, help="Print one JSON document (docs/json.md) instead of text."
     )
     return option(command)
 
