@@ -15,12 +15,14 @@ from typing import Any
 
 import pytest
 
+from orchestrator.errors import TxRejected
 from orchestrator.prover.profiles import BlockProver
 from orchestrator.testing.devnets import write_settlement_devnet
 from orchestrator.testing.running import RunningRollup, running_rollup
-from orchestrator.wallet.actions import l1_balance, own_account, pending_balance
+from orchestrator.wallet.actions import l1_balance, own_account, pending_balance, sign_withdraw
 from orchestrator.wallet.keys import load_wallet
 from tests.helpers import assert_one_error_line, run_rollup, wait_until
+from tests.scrape import Scrape, get, health
 
 pytestmark = pytest.mark.integration
 
@@ -215,3 +217,64 @@ def _account(rollup: RunningRollup, name: str) -> object:
         return own_account(rollup.client, load_wallet(rollup.home, name), rollup.net.token("ETH"))
     except UserError:
         return None
+
+
+def test_the_sequencer_and_the_relayer_serve_metrics_and_health(rollup: RunningRollup) -> None:
+    """The real daemons' GET /metrics, scraped as Prometheus would, count what they did: an L2
+    transaction accepted and one refused (by its rule), the blocks built and proven, each chain's stages,
+    the payout, the relayer's deliveries; GET /health says they are ok (docs/daemons.md)."""
+    seq, rel = rollup.config.sequencer.rpc_url, rollup.config.relayer.metrics_url
+    names = [c.name for c in rollup.config.chains]
+    before, relayed = Scrape(seq), Scrape(rel)
+    # deposits on gamma and beta, then a withdrawal on gamma: blocks on every chain
+    _wallet_with_eth(rollup, "mona", "1", "gamma")
+    _cli(rollup, "deposit", "mona", "0.5", "ETH", "--chain", "beta", "--no-wait")
+    wallet, eth, gamma = load_wallet(rollup.home, "mona"), rollup.net.token("ETH"), rollup.net.chain("gamma")
+    first, stale = (sign_withdraw(rollup.client, wallet, eth, gamma, ETHER // n) for n in (4, 5))
+    tx_hash = rollup.client.send(first)
+    with pytest.raises(TxRejected) as refused:
+        rollup.client.send(stale)  # signed with the same nonce, now taken
+    assert refused.value.code == "bad_nonce"
+
+    def passed(scrape: Scrape, chain: str, stage: str) -> float:
+        return scrape.value("rollup_sequencer_stage_latency_seconds_count", chain=chain, stage=stage)
+
+    def settled() -> bool:
+        now = Scrape(seq)
+        executed = all(passed(now, c, "executed") > passed(before, c, "executed") for c in names)
+        return executed and passed(now, "gamma", "paid") > passed(before, "gamma", "paid")
+
+    wait_until(settled, 180, "every chain's executed stage and gamma's payout in the latency histogram")
+    after = Scrape(seq)
+
+    def grew(name: str, **labels: str) -> float:
+        return after.value(name, **labels) - before.value(name, **labels)
+
+    assert grew("rollup_sequencer_transactions_accepted_total", kind="withdraw") == 1
+    assert grew("rollup_sequencer_transactions_accepted_total", kind="transfer") == 0
+    assert grew("rollup_sequencer_transactions_refused_total", reason="bad_nonce") == 1
+    for histogram in ("rollup_sequencer_block_build_seconds", "rollup_sequencer_proof_seconds"):
+        assert grew(histogram + "_count") >= 2 and grew(histogram + "_sum") > 0, histogram
+    assert after.value("rollup_sequencer_last_block") >= rollup.client.wait_block(tx_hash)
+    assert after.value("rollup_sequencer_mempool_transactions") >= 0
+    assert after.value("rollup_sequencer_proof_queue_blocks") >= 0
+    for chain in names:
+        assert [s.value for s in after.samples("rollup_exodus_active", chain=chain)] == [0.0]
+        assert len(after.samples("rollup_sequencer_payouts_waiting", chain=chain)) == 1
+        assert after.value("rollup_sequencer_chain_blocks", chain=chain, stage="executed") >= 1
+    status, doc = health(seq)
+    assert status == 200 and doc["daemon"] == "sequencer" and doc["ok"] is True and doc["reason"] is None
+    assert doc["last_block"] >= 1 and doc["last_round_s_ago"] < 30
+    assert get(seq + "/nope")[0] == 404
+
+    # the relayer carried those blocks' sync reports and confirmations
+    now = Scrape(rel)
+    for counter in ("rollup_relayer_delivery_attempts_total", "rollup_relayer_messages_delivered_total"):
+        assert now.value(counter) > relayed.value(counter), counter
+    seen = "rollup_relayer_messages_seen_total"
+    assert now.value(seen, source="gamma") > relayed.value(seen, source="gamma")
+    assert {s.labels["destination"] for s in now.samples("rollup_relayer_messages_waiting")} == set(names)
+    assert [s.value for s in now.samples("rollup_exodus_active")] == [0.0] * len(names)
+    status, doc = health(rel)
+    assert status == 200 and (doc["daemon"], doc["ok"]) == ("relayer", True) and doc["given_up"] == 0
+    assert get(rel + "/health/x")[0] == 404

@@ -19,7 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from orchestrator.devnet.node import free_ports
 from orchestrator.jsonrpc.server import INVALID_REQUEST, GetRoute, JsonRpcServer, Limits, Method
-from orchestrator.metrics.http import health_doc, label, routes
+from orchestrator.metrics.http import Rounds, health_doc, label, routes, unreachable
 from tests.rawhttp import exchange, post, read_replies
 from tests.unit.rpc_calls import Calls, req
 
@@ -153,3 +153,20 @@ def test_a_get_only_server_refuses_post() -> None:
 def test_a_label_from_outside_cannot_grow_the_series() -> None:
     assert label("bad_nonce") == "bad_nonce"
     assert label("x" * 41) == label("a b") == label("") == label("Ünïcode") == "other"
+
+
+def test_a_stuck_loop_and_a_silent_chain_are_health_problems() -> None:
+    rounds = Rounds(stale_after_s=0.05)
+    assert rounds.problems() == []
+    time.sleep(0.1)
+    assert rounds.problems() == ["no round for 0 s (stalled?)"]
+    rounds.beat()
+    assert rounds.problems() == [] and rounds.age() < 0.05
+    assert unreachable({"beta": "timed out"}) == ["chain beta does not answer (timed out)"]
+    doc = health_doc("relayer", unreachable({"beta": "timed out"}), waiting=2)
+    assert doc == {
+        "daemon": "relayer",
+        "ok": False,
+        "reason": "chain beta does not answer (timed out)",
+        "waiting": 2,
+    }
