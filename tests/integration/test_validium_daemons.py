@@ -107,3 +107,31 @@ def test_each_member_serves_metrics_and_health(rollup: RunningRollup) -> None:
         assert status == 200 and doc["daemon"] == f"dac-{name}" and doc["ok"] is True, doc
         assert doc["member"] == name and doc["blocks_held"] >= 1
     assert get(url + "/metrics/")[0] == 404
+
+
+def test_the_explorer_shows_the_committee_and_what_it_signed(rollup: RunningRollup) -> None:
+    """The explorer's data (read in this process, as its server would): each running member's health, the
+    threshold, the blocks the sequencer holds signed, and the Validium primary's chain."""
+    from orchestrator.explorer.details import committee
+    from orchestrator.explorer.model import Explorer
+
+    _cli(rollup, "account", "create", "xena")
+    _cli(rollup, "deposit", "xena", "0.5", "ETH", "--chain", "beta")  # a block the committee signs
+    explorer = Explorer(rollup.config, rollup.home)
+    try:
+        snapshot = explorer.refresh()
+        assert snapshot["mode"] == "validium"
+        assert [c["role"] for c in snapshot["chains"]] == ["primary", "secondary"]
+        assert any(b["chains"]["alpha"].get("committed") for b in snapshot["blocks"]), snapshot["blocks"]
+        found = committee(explorer)
+        assert found is not None and found["threshold"] == 2
+        assert found["signed_blocks"] >= 1 and found["last_signed_block"] >= 1
+        health = {m["name"]: m["health"] for m in found["members"]}
+        running = [name for name, member in rollup.members.items() if member.running()]
+        assert running, rollup.members
+        for name in running:
+            assert health[name]["sections"] >= 1 and health[name]["signatures"] >= 1, health
+        for name in set(health) - set(running):
+            assert "error" in health[name]  # a stopped member is named as not answering, not skipped
+    finally:
+        explorer.close()
