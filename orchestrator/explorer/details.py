@@ -54,7 +54,7 @@ def block_detail(ex: Explorer, number: int) -> dict[str, Any]:
         data = ex.profile.committed_data_bytes if chain.is_primary else own * OP_RECORD_BYTES
         chains.append({"name": chain.name, "role": chain.role.value, "data_bytes": data, "stages": stages})
     proof = store.proof(number) if store is not None else None
-    seconds = (store.prove_seconds() if store is not None else {}).get(number)
+    seconds = store.proof_seconds(number) if store is not None else None
     return {
         "number": number,
         "timestamp": stored.timestamp,

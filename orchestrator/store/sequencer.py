@@ -181,6 +181,11 @@ class SequencerStore:
         rows = self.db.query("SELECT proof FROM proofs WHERE block = ?", (block,))
         return json.loads(rows[0]["proof"]) if rows else None
 
+    def proof_seconds(self, block: int) -> float | None:
+        """How long block `block`'s proof took, once stored."""
+        rows = self.db.query("SELECT seconds FROM proofs WHERE block = ?", (block,))
+        return float(rows[0]["seconds"]) if rows else None
+
     def prove_seconds(self) -> dict[int, float]:
         return {r["block"]: r["seconds"] for r in self.db.query("SELECT block, seconds FROM proofs")}
 
